@@ -1,0 +1,268 @@
+"""Datasets from folders of audio files or pickled utterances."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+from pathlib import Path
+from typing import Callable, Optional, Sequence, Union
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ..utils import Waveforms
+
+AUDIO_EXTENSIONS = ("wav", "wave", "flac", "ogg", "oga", "aif", "aiff", "aifc", "au", "snd", "mp3", "m4a")
+
+LabelSpec = Union[None, str, Callable[[str], object]]
+
+
+def _label_function(spec: LabelSpec, root: Path, what: str) -> Optional[Callable[[str], object]]:
+    """Turn ``"folder"``, a regex or a callable into a function of the path."""
+    if spec is None:
+        return None
+    if callable(spec):
+        return spec
+    if spec == "folder":
+        def from_folder(path):
+            rel = Path(path).relative_to(root)
+            if len(rel.parts) < 2:
+                raise ValueError(
+                    f"{what}='folder' needs files in sub-folders of {root}; "
+                    f"'{path}' lies directly in it."
+                )
+            return rel.parts[0]
+        return from_folder
+    if isinstance(spec, str):
+        pattern = re.compile(spec)
+
+        def from_regex(path):
+            match = pattern.search(os.path.basename(path))
+            if match is None:
+                raise ValueError(
+                    f"{what} pattern {spec!r} does not match the file name of '{path}'."
+                )
+            return match.group(1) if pattern.groups else match.group(0)
+        return from_regex
+    raise TypeError(f"{what} must be None, 'folder', a regex string or a callable; got {spec!r}.")
+
+
+def encode_target(values: Sequence) -> tuple:
+    """Encode labels: strings become sorted class indices, numbers stay.
+
+    Parameters
+    ----------
+    values : sequence
+        One label or target per clip.
+
+    Returns
+    -------
+    target : ndarray of shape (n_clips,)
+        Integer class indices, or the numeric targets.
+    target_names : ndarray of str or None
+        Class names in index order; ``None`` for numeric targets.
+
+    Examples
+    --------
+    >>> from audiosk.datasets import encode_target
+    >>> encode_target(["dog", "cat", "dog"])
+    (array([1, 0, 1]), array(['cat', 'dog'], dtype='<U3'))
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiub":
+        return arr, None
+    names, target = np.unique(arr.astype(str), return_inverse=True)
+    return target, names
+
+
+def load_audio_folder(
+    root: Union[str, os.PathLike],
+    *,
+    labels: LabelSpec = "folder",
+    groups: LabelSpec = None,
+    extensions: Optional[Sequence[str]] = AUDIO_EXTENSIONS,
+    return_X_y: bool = False,
+):
+    """List the audio files under a folder, with labels and groups.
+
+    Files are not decoded here (put :class:`~audiosk.io.AudioLoader` first in
+    the pipeline); the result mirrors :func:`sklearn.datasets.load_files`.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        Folder to walk, recursively; hidden files and folders are skipped.
+    labels : "folder", str, callable or None, default="folder"
+        The class of each file: ``"folder"`` takes the name of its top
+        sub-folder under ``root``; a string is a regular expression searched
+        in the file name (its first group, or the whole match); a callable
+        maps the path to a label; ``None`` gives no target.
+    groups : "folder", str, callable or None, default=None
+        The group of each file (speaker, track, fold), specified like
+        ``labels``, for group-aware cross-validation.
+    extensions : sequence of str or None, default=AUDIO_EXTENSIONS
+        File name endings to keep, case-insensitive. ``None`` keeps every
+        file; the format is always recognised from the content.
+    return_X_y : bool, default=False
+        Return ``(filenames, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``filenames`` (ndarray of str, shape (n_clips,), sorted),
+        ``target`` (ndarray of shape (n_clips,) or None), ``target_names``
+        (class names, or None for numeric labels), ``groups`` (ndarray or
+        None) and ``DESCR``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from audiosk.datasets import load_audio_folder, load_spoken_digits
+    >>> root = Path(load_spoken_digits().filenames[0]).parent
+    >>> data = load_audio_folder(root, labels=r"^(\\d)_", groups=r"^\\d_([a-z]+)_")
+    >>> len(data.filenames), list(data.target_names[:3]), data.groups[0]
+    (600, ['0', '1', '2'], 'george')
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"load_audio_folder: '{root}' is not a folder.")
+    wanted = None if extensions is None else {"." + e.lower().lstrip(".") for e in extensions}
+    filenames = []
+    for dirpath, dirnames, files in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in files:
+            if name.startswith("."):
+                continue
+            if wanted is not None and os.path.splitext(name)[1].lower() not in wanted:
+                continue
+            filenames.append(os.path.join(dirpath, name))
+    filenames.sort()
+    if not filenames:
+        raise ValueError(
+            f"load_audio_folder found no files under '{root}' with extensions "
+            f"{sorted(wanted) if wanted else 'any'}; pass extensions=None to keep every file."
+        )
+    label_of = _label_function(labels, root, "labels")
+    group_of = _label_function(groups, root, "groups")
+    target = target_names = group_values = None
+    if label_of is not None:
+        target, target_names = encode_target([label_of(f) for f in filenames])
+    if group_of is not None:
+        group_values = np.asarray([group_of(f) for f in filenames])
+    filenames = np.asarray(filenames)
+    if return_X_y:
+        return filenames, target
+    return Bunch(
+        filenames=filenames,
+        target=target,
+        target_names=target_names,
+        groups=group_values,
+        DESCR=f"Audio files under {root} ({len(filenames)} files).",
+    )
+
+
+def load_pickle_folder(
+    root: Union[str, os.PathLike],
+    *,
+    audio_key: str = "audio",
+    sr_key: str = "sr",
+    target_key: str = "label",
+    groups: LabelSpec = None,
+    sr: Optional[int] = None,
+    pattern: str = "*.pkl",
+):
+    """Load a folder of pickled utterances.
+
+    Each file holds one utterance: a dict with the audio array, its sample
+    rate and its label or target, or a tuple ``(audio, sr, target)``.
+
+    .. warning::
+       Unpickling runs code stored in the file. Only load pickles you
+       created or trust.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        Folder searched recursively for ``pattern``.
+    audio_key, sr_key, target_key : str, default="audio", "sr", "label"
+        Keys of the dict entries. ``target_key`` may name a class label or a
+        numeric target (regression).
+    groups : "folder", str, callable or None, default=None
+        Group of each file, as in :func:`load_audio_folder`.
+    sr : int or None, default=None
+        Resample every utterance to this rate; ``None`` keeps the stored
+        rate, which must then be the same for every file.
+    pattern : str, default="*.pkl"
+        Glob of the files to read.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data`` (:class:`~audiosk.utils.Waveforms`: 1-D float32 arrays that
+        carry ``sr``), ``sr``, ``target``, ``target_names`` (None for numeric
+        targets), ``groups``, ``filenames`` and ``DESCR``.
+
+    Examples
+    --------
+    >>> import pickle, tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from audiosk.datasets import load_pickle_folder
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for i, v in enumerate([0.5, -0.2]):
+    ...     utt = {"audio": np.zeros(800 + i), "sr": 8000, "valence": v}
+    ...     _ = (root / f"utt{i}.pkl").write_bytes(pickle.dumps(utt))
+    >>> data = load_pickle_folder(root, target_key="valence")
+    >>> data.target, data.sr
+    (array([ 0.5, -0.2]), 8000)
+    """
+    root = Path(root)
+    files = sorted(str(p) for p in root.rglob(pattern))
+    if not files:
+        raise ValueError(f"load_pickle_folder found no '{pattern}' files under '{root}'.")
+    waves, rates, targets = [], [], []
+    for path in files:
+        with open(path, "rb") as fh:
+            item = pickle.load(fh)
+        if isinstance(item, dict):
+            missing = [k for k in (audio_key, sr_key, target_key) if k not in item]
+            if missing:
+                raise KeyError(
+                    f"'{path}' has no {missing} entries; its keys are {sorted(item)}. "
+                    "Set audio_key, sr_key and target_key."
+                )
+            audio, rate, target = item[audio_key], item[sr_key], item[target_key]
+        elif isinstance(item, (tuple, list)) and len(item) == 3:
+            audio, rate, target = item
+        else:
+            raise TypeError(
+                f"'{path}' holds a {type(item).__name__}; expected a dict or an "
+                "(audio, sr, target) tuple."
+            )
+        audio = np.asarray(audio, dtype=np.float32)
+        if audio.ndim != 1:
+            raise ValueError(f"'{path}': audio must be 1-D (mono), got shape {audio.shape}.")
+        if sr is not None and int(rate) != sr:
+            import librosa
+
+            audio = librosa.resample(audio, orig_sr=int(rate), target_sr=sr, res_type="soxr_hq")
+            rate = sr
+        waves.append(audio)
+        rates.append(int(rate))
+        targets.append(target)
+    if len(set(rates)) > 1:
+        raise ValueError(
+            f"load_pickle_folder found rates {sorted(set(rates))} under '{root}'; "
+            "pass sr= to resample every utterance to one rate."
+        )
+    target, target_names = encode_target(targets)
+    group_of = _label_function(groups, root, "groups")
+    return Bunch(
+        data=Waveforms(waves, sr=rates[0]),
+        sr=rates[0],
+        target=target,
+        target_names=target_names,
+        groups=None if group_of is None else np.asarray([group_of(f) for f in files]),
+        filenames=np.asarray(files),
+        DESCR=f"Pickled utterances under {root} ({len(files)} files).",
+    )

@@ -1,0 +1,422 @@
+"""Audio decoding: :func:`load_audio`, :class:`AudioLoader` and :class:`AudioLoadError`.
+
+Formats are recognised from the file's content, never from its name:
+libsndfile (through soundfile) decodes WAV, FLAC, OGG/Vorbis, AIFF, AU and,
+in recent builds, MP3; MP3 and MP4/M4A fall back on ``audioread`` (which needs
+FFmpeg or GStreamer) when libsndfile cannot read them. Values equal
+``librosa.load`` for the same arguments: the same reader, mono mixdown and
+resampler (``soxr_hq``).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from numbers import Integral, Real
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .utils import Waveforms, parallel_map
+
+PathLike = Union[str, os.PathLike]
+
+__all__ = ["AudioLoadError", "AudioLoadWarning", "AudioLoader", "load_audio"]
+
+
+class AudioLoadError(OSError):
+    """A file could not be decoded as audio.
+
+    Raised for a missing path, a directory, an empty or truncated file,
+    content that is not audio, a file without frames, or samples that are NaN
+    or infinite. The message names the file and the cause.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    reason : str
+        What is wrong and, where possible, what to do.
+
+    Attributes
+    ----------
+    path : str
+        The file, as given.
+    reason : str
+        The cause.
+
+    Examples
+    --------
+    >>> from audiosk.io import AudioLoadError, load_audio
+    >>> try:
+    ...     load_audio("no/such/file.wav")
+    ... except AudioLoadError as err:
+    ...     print(err.reason)
+    no such file
+    """
+
+    def __init__(self, path: PathLike, reason: str):
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"Cannot load audio from '{self.path}': {reason}")
+
+    def __str__(self):
+        return self.args[0]
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason))
+
+
+class AudioLoadWarning(UserWarning):
+    """Files were replaced by silence because they could not be loaded.
+
+    Attributes
+    ----------
+    failures : list of (str, str)
+        ``(path, reason)`` for every file that failed.
+    """
+
+    def __init__(self, message: str, failures: Sequence[Tuple[str, str]] = ()):
+        super().__init__(message)
+        self.failures = list(failures)
+
+
+def _sniff(path: str) -> str:
+    """Name the container from the first bytes: 'mp3', 'mp4' or ''."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "mp3"
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    return ""
+
+
+def _read_soundfile(path, offset, duration):
+    """Decode with libsndfile exactly as ``librosa.load`` does."""
+    import soundfile as sf
+
+    with sf.SoundFile(path) as f:
+        sr_native = f.samplerate
+        if offset:
+            f.seek(int(offset * sr_native))
+        frames = int(duration * sr_native) if duration is not None else -1
+        y = f.read(frames=frames, dtype="float32", always_2d=False).T
+        info = f.extra_info
+    if "(should be" in info and "data" in info:
+        warnings.warn(
+            f"'{os.fspath(path)}' is shorter than its header declares (truncated "
+            "file?); decoded the frames present.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return y, sr_native
+
+
+def _read_audioread(path, offset, duration):
+    """Decode through audioread (FFmpeg, GStreamer, Core Audio) as librosa does."""
+    import audioread
+
+    chunks = []
+    with audioread.audio_open(os.path.realpath(path)) as f:
+        sr_native, n_channels = f.samplerate, f.channels
+        start = int(np.round(sr_native * offset)) * n_channels
+        end = np.inf if duration is None else start + int(np.round(sr_native * duration)) * n_channels
+        n = 0
+        for buf in f:
+            frame = np.frombuffer(buf, "<i2").astype(np.float32) / 32768.0
+            n_prev, n = n, n + len(frame)
+            if n < start:
+                continue
+            if end < n_prev:
+                break
+            if end < n:
+                frame = frame[: int(end - n_prev)]
+            if n_prev <= start <= n:
+                frame = frame[start - n_prev :]
+            chunks.append(frame)
+    y = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    if n_channels > 1:
+        y = y.reshape((-1, n_channels)).T
+    return y, sr_native
+
+
+def load_audio(
+    path: PathLike,
+    *,
+    sr: Optional[float] = 22050,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+) -> Tuple[np.ndarray, int]:
+    """Load an audio file as a float32 waveform, like ``librosa.load``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file. Its format is recognised from its content, so a FLAC file
+        named ``.wav`` or a file without extension loads.
+    sr : number or None, default=22050
+        Target sample rate; ``None`` keeps the file's own rate.
+    mono : bool, default=True
+        Average the channels into one.
+    offset : float, default=0.0
+        Start reading this many seconds into the file.
+    duration : float or None, default=None
+        Read at most this many seconds.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,) or (n_channels, n_samples), float32
+        The waveform.
+    sr : int
+        Its sample rate.
+
+    Raises
+    ------
+    AudioLoadError
+        For anything unreadable: missing path, directory, empty file,
+        malformed header, non-audio content, no frames, NaN or infinite
+        samples, or a compressed format that needs a decoder not installed.
+
+    Examples
+    --------
+    >>> from audiosk.datasets import load_spoken_digits
+    >>> from audiosk.io import load_audio
+    >>> path = load_spoken_digits().filenames[0]
+    >>> y, sr = load_audio(path, sr=None)
+    >>> y.dtype, sr
+    (dtype('float32'), 8000)
+    """
+    import soundfile as sf
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}.")
+    if not os.path.exists(path):
+        raise AudioLoadError(path, "no such file")
+    if os.path.isdir(path):
+        raise AudioLoadError(path, "is a directory, not an audio file")
+    if not os.path.isfile(path):
+        raise AudioLoadError(path, "is not a regular file")
+    if os.path.getsize(path) == 0:
+        raise AudioLoadError(path, "the file is empty (0 bytes)")
+    if offset < 0 or (duration is not None and duration <= 0):
+        raise ValueError(f"offset must be >= 0 and duration > 0, got {offset} and {duration}.")
+
+    try:
+        y, sr_native = _read_soundfile(path, offset, duration)
+    except (sf.LibsndfileError, RuntimeError) as sf_error:
+        kind = _sniff(path)
+        if not kind:
+            raise AudioLoadError(path, f"not a readable audio file ({sf_error})") from None
+        try:
+            y, sr_native = _read_audioread(path, offset, duration)
+        except ImportError:
+            raise AudioLoadError(
+                path, f"{kind.upper()} needs a fallback decoder: pip install audioread "
+                "and install FFmpeg"
+            ) from None
+        except Exception as exc:  # audioread's NoBackendError and decode errors
+            if type(exc).__name__ == "NoBackendError":
+                raise AudioLoadError(
+                    path,
+                    f"this {kind.upper()} file needs FFmpeg (or GStreamer) for audioread; "
+                    "install it, e.g. 'apt install ffmpeg' or 'conda install ffmpeg'",
+                ) from None
+            raise AudioLoadError(path, f"could not decode {kind.upper()} ({exc})") from None
+
+    if y.shape[-1] == 0:
+        where = f" after offset={offset} s" if offset else ""
+        raise AudioLoadError(path, f"the file holds no audio frames{where}")
+    if not np.isfinite(y).all():
+        raise AudioLoadError(path, "the audio contains NaN or infinite samples")
+
+    if mono and y.ndim > 1:
+        import librosa
+
+        y = librosa.to_mono(y)
+    if sr is not None and sr != sr_native:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=sr_native, target_sr=sr, res_type="soxr_hq")
+    else:
+        sr = sr_native
+    return np.ascontiguousarray(y, dtype=np.float32), int(sr)
+
+
+class AudioLoader(TransformerMixin, BaseEstimator):
+    """Load audio files: a transformer from paths to waveforms.
+
+    The first step of a pipeline that starts from files. It is stateless:
+    ``fit`` only validates the parameters.
+
+    Parameters
+    ----------
+    sr : int or None, default=22050
+        Target sample rate; ``None`` keeps each file's rate (then every file
+        must have the same one, since one rate flows through a pipeline).
+    mono : bool, default=True
+        Mix channels down to one.
+    offset : float, default=0.0
+        Seconds to skip at the start of each file.
+    duration : float or None, default=None
+        Read at most this many seconds of each file.
+    on_error : {"raise", "silence"}, default="raise"
+        What to do with a file that cannot be loaded. ``"raise"`` raises
+        :class:`AudioLoadError`. ``"silence"`` puts zeros in its place (of
+        ``duration`` seconds when set, otherwise as long as the median loaded
+        clip) and emits one :class:`AudioLoadWarning` listing every failed
+        file. A row is never dropped.
+    n_jobs : int or None, default=None
+        Files decoded in parallel (threads); ``-1`` uses all cores.
+    verbose : int, default=0
+        ``> 0`` shows a progress bar.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Always 1: one path per row.
+
+    Examples
+    --------
+    >>> from audiosk.datasets import load_spoken_digits
+    >>> from audiosk.io import AudioLoader
+    >>> digits = load_spoken_digits()
+    >>> waves = AudioLoader(sr=8000).fit_transform(digits.filenames[:3])
+    >>> len(waves), waves.sr, waves[0].dtype
+    (3, 8000, dtype('float32'))
+    """
+
+    _parameter_constraints: dict = {
+        "sr": [Interval(Real, 0, None, closed="neither"), None],
+        "mono": ["boolean"],
+        "offset": [Interval(Real, 0, None, closed="left")],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "on_error": [StrOptions({"raise", "silence"})],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        sr=22050,
+        *,
+        mono=True,
+        offset=0.0,
+        duration=None,
+        on_error="raise",
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.sr = sr
+        self.mono = mono
+        self.offset = offset
+        self.duration = duration
+        self.on_error = on_error
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Validate the parameters (the loader learns nothing).
+
+        Parameters
+        ----------
+        X : sequence of str or os.PathLike
+            Paths.
+        y : ignored
+
+        Returns
+        -------
+        self : AudioLoader
+        """
+        self._validate_params()
+        self._check_paths(X)
+        self.n_features_in_ = 1
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
+
+    @staticmethod
+    def _check_paths(X) -> List:
+        if isinstance(X, (str, os.PathLike)):
+            raise TypeError(
+                "AudioLoader expects a sequence of paths, got a single path; wrap it in a list."
+            )
+        if hasattr(X, "to_numpy"):
+            X = X.to_numpy()
+        paths = list(np.asarray(X, dtype=object).ravel()) if np.ndim(X) == 2 else list(X)
+        if np.ndim(X) == 2 and np.shape(X)[1] != 1:
+            raise ValueError(f"AudioLoader expects one path per row, got shape {np.shape(X)}.")
+        for p in paths:
+            if not isinstance(p, (str, os.PathLike)):
+                raise TypeError(
+                    f"AudioLoader expects file paths, got {type(p).__name__}. "
+                    "Waveforms already loaded go straight to the next step."
+                )
+        return paths
+
+    def _load_one(self, path):
+        try:
+            y, sr = load_audio(
+                path, sr=self.sr, mono=self.mono, offset=self.offset, duration=self.duration
+            )
+            return y, sr, None
+        except AudioLoadError as err:
+            if self.on_error == "raise":
+                raise
+            return None, None, err
+
+    def transform(self, X):
+        """Load every file.
+
+        Parameters
+        ----------
+        X : sequence of str or os.PathLike, or array of shape (n_clips, 1)
+            Paths.
+
+        Returns
+        -------
+        waveforms : Waveforms of n_clips ndarray of shape (n_samples_i,)
+            float32 waveforms, a list that carries the sample rate as ``.sr``.
+        """
+        self._validate_params()
+        paths = self._check_paths(X)
+        results = parallel_map(
+            self._load_one, paths, n_jobs=self.n_jobs, verbose=self.verbose, desc="loading"
+        )
+        sr = self.sr
+        if sr is None:
+            rates = {rate for _, rate, err in results if err is None}
+            if len(rates) > 1:
+                raise ValueError(
+                    f"AudioLoader(sr=None) found files at several rates {sorted(rates)}; "
+                    "set sr to resample them all to one rate."
+                )
+            sr = rates.pop() if rates else None
+        failures = [(err.path, err.reason) for _, _, err in results if err is not None]
+        waves = [y for y, _, _ in results]
+        if failures:
+            lengths = [len(w) for w in waves if w is not None]
+            if self.duration is not None and sr is not None:
+                n = int(self.duration * sr)
+            else:
+                n = int(np.median(lengths)) if lengths else int(sr or 22050)
+            waves = [w if w is not None else np.zeros(n, dtype=np.float32) for w in waves]
+            listing = "\n".join(f"  {p}: {r}" for p, r in failures)
+            warnings.warn(
+                AudioLoadWarning(
+                    f"{len(failures)} of {len(paths)} files could not be loaded and were "
+                    f"replaced by {n} samples of silence:\n{listing}",
+                    failures,
+                ),
+                stacklevel=2,
+            )
+        return Waveforms(waves, sr=sr)
+

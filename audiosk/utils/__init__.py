@@ -1,0 +1,21 @@
+"""Utilities shared by audiosk's steps: sample-rate carriers, validation, parallelism."""
+
+from ._parallel import parallel_map
+from ._waveforms import (
+    WaveformArray,
+    Waveforms,
+    check_waveforms,
+    resolve_sample_rate,
+    sample_rate_of,
+    with_sample_rate,
+)
+
+__all__ = [
+    "WaveformArray",
+    "Waveforms",
+    "check_waveforms",
+    "parallel_map",
+    "resolve_sample_rate",
+    "sample_rate_of",
+    "with_sample_rate",
+]

@@ -1,0 +1,59 @@
+"""Parallel map with an optional progress bar, shared by loaders and extractors."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, List, Sequence
+
+from joblib import Parallel, delayed
+
+
+def parallel_map(
+    func: Callable,
+    items: Sequence,
+    *,
+    n_jobs=None,
+    verbose: int = 0,
+    desc: str = "",
+    prefer: str = "threads",
+) -> List:
+    """Apply ``func`` to every item, in order, on ``n_jobs`` workers.
+
+    Parameters
+    ----------
+    func : callable
+        Function of one item.
+    items : sequence
+        Inputs; results keep their order.
+    n_jobs : int or None, default=None
+        Workers, as in joblib (``None`` is 1, ``-1`` all cores).
+    verbose : int, default=0
+        ``> 0`` shows a tqdm progress bar.
+    desc : str, default=""
+        Label of the progress bar.
+    prefer : {"threads", "processes"}, default="threads"
+        joblib backend preference. Decoding and FFTs release the GIL, so
+        threads avoid copying audio between processes.
+
+    Returns
+    -------
+    results : list
+        ``[func(item) for item in items]``.
+
+    Examples
+    --------
+    >>> from audiosk.utils import parallel_map
+    >>> parallel_map(abs, [-1, 2, -3], n_jobs=2)
+    [1, 2, 3]
+    """
+    items = list(items)
+    if n_jobs in (None, 1):
+        iterator: Iterable = map(func, items)
+    else:
+        iterator = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")(
+            delayed(func)(item) for item in items
+        )
+    if verbose:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, total=len(items), desc=desc, unit="file")
+    return list(iterator)

@@ -1,0 +1,282 @@
+"""Waveform containers that remember their sample rate, and input validation.
+
+A pipeline carries one sample rate from :class:`~audiosk.io.AudioLoader` to
+the spectral steps. Plain NumPy arrays cannot hold it, so audiosk's waveform
+steps return one of two thin containers that do:
+
+- :class:`Waveforms`, a ``list`` of 1-D arrays of varying length;
+- :class:`WaveformArray`, a 2-D ``ndarray`` ``(n_clips, n_samples)``.
+
+Both behave exactly like their base type; the only addition is the ``sr``
+attribute, which spectral steps compare with the rate they assume.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+import numpy as np
+
+
+class Waveforms(list):
+    """A list of 1-D waveforms with their common sample rate.
+
+    Parameters
+    ----------
+    clips : iterable of ndarray of shape (n_samples_i,)
+        The waveforms.
+    sr : int or None, default=None
+        Sample rate of every clip, in Hz; ``None`` when unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import Waveforms
+    >>> w = Waveforms([np.zeros(800), np.zeros(1200)], sr=8000)
+    >>> len(w), w.sr
+    (2, 8000)
+    """
+
+    def __init__(self, clips=(), sr: Optional[int] = None):
+        super().__init__(clips)
+        self.sr = sr
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        if isinstance(index, slice):
+            return Waveforms(item, sr=self.sr)
+        return item
+
+    def __reduce__(self):
+        return (type(self), (list(self), self.sr))
+
+    def __repr__(self):
+        return f"Waveforms(n_clips={len(self)}, sr={self.sr})"
+
+
+class WaveformArray(np.ndarray):
+    """A 2-D float array ``(n_clips, n_samples)`` with its sample rate.
+
+    Slicing, arithmetic and pickling keep ``sr``; ``np.asarray`` returns a
+    plain ``ndarray``.
+
+    Parameters
+    ----------
+    data : array-like of shape (n_clips, n_samples)
+        Fixed-length waveforms.
+    sr : int or None, default=None
+        Sample rate in Hz; ``None`` when unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import WaveformArray
+    >>> X = WaveformArray(np.zeros((3, 8000), dtype=np.float32), sr=8000)
+    >>> X[:2].shape, X[:2].sr
+    ((2, 8000), 8000)
+    """
+
+    def __new__(cls, data, sr: Optional[int] = None):
+        obj = np.asarray(data).view(cls)
+        obj.sr = sr
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.sr = getattr(obj, "sr", None)
+
+    def __reduce__(self):
+        reconstruct, args, state = super().__reduce__()
+        return reconstruct, args, (state, self.sr)
+
+    def __setstate__(self, state):
+        array_state, self.sr = state
+        super().__setstate__(array_state)
+
+
+def sample_rate_of(X: Any) -> Optional[int]:
+    """Return the sample rate attached to waveforms, or ``None``.
+
+    Parameters
+    ----------
+    X : Waveforms, WaveformArray or array-like
+        Waveforms as they flow through a pipeline.
+
+    Returns
+    -------
+    sr : int or None
+        The rate audiosk attached when it loaded or reshaped the audio;
+        ``None`` for plain arrays and lists, whose rate cannot be known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import WaveformArray, sample_rate_of
+    >>> sample_rate_of(WaveformArray(np.zeros((1, 10)), sr=16000))
+    16000
+    >>> sample_rate_of(np.zeros((1, 10))) is None
+    True
+    """
+    sr = getattr(X, "sr", None)
+    return int(sr) if sr is not None else None
+
+
+def with_sample_rate(X, sr: Optional[int]):
+    """Wrap waveforms in the container that carries ``sr``.
+
+    Parameters
+    ----------
+    X : list of ndarray or ndarray of shape (n_clips, n_samples)
+        Waveforms.
+    sr : int or None
+        Sample rate to attach.
+
+    Returns
+    -------
+    Waveforms or WaveformArray
+        ``X`` in the matching container.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import with_sample_rate
+    >>> with_sample_rate(np.zeros((2, 5)), 8000).sr
+    8000
+    """
+    if isinstance(X, np.ndarray):
+        return WaveformArray(X, sr=sr)
+    return Waveforms(X, sr=sr)
+
+
+def resolve_sample_rate(X, sr: Optional[int], *, owner: str, default: int = 22050) -> int:
+    """Reconcile a step's ``sr`` parameter with the rate attached to ``X``.
+
+    Parameters
+    ----------
+    X : waveforms
+        Input of the step.
+    sr : int or None
+        The step's ``sr`` parameter; ``None`` adopts the input's rate.
+    owner : str
+        Name of the step, for error messages.
+    default : int, default=22050
+        Rate assumed when neither is known (librosa's default).
+
+    Returns
+    -------
+    sr : int
+        The rate to compute with.
+
+    Raises
+    ------
+    ValueError
+        When ``sr`` is given and differs from the rate attached to ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import WaveformArray, resolve_sample_rate
+    >>> resolve_sample_rate(WaveformArray(np.zeros((1, 4)), sr=8000), None, owner="Mel")
+    8000
+    """
+    known = sample_rate_of(X)
+    if sr is None:
+        return known if known is not None else default
+    if known is not None and int(sr) != known:
+        raise ValueError(
+            f"{owner} was configured with sr={sr}, but the waveforms it received "
+            f"were loaded at {known} Hz. Use the same rate in both steps, or "
+            f"leave {owner}(sr=None) to adopt the rate of its input."
+        )
+    return int(sr)
+
+
+def _is_path(x) -> bool:
+    return isinstance(x, (str, bytes, os.PathLike))
+
+
+_FLOATS = (np.float32, np.float64)
+
+
+def check_waveforms(X, *, owner: str, allow_ragged: bool = True, estimator=None, reset: bool = False):
+    """Validate waveforms and return them as float arrays.
+
+    Parameters
+    ----------
+    X : list of 1-D array-like, or array-like of shape (n_clips, n_samples)
+        Waveforms. A pandas DataFrame is taken as a 2-D array.
+    owner : str
+        Name of the calling step, for error messages.
+    allow_ragged : bool, default=True
+        Whether clips of different lengths are accepted. When False, a ragged
+        input raises an error that points to :class:`~audiosk.preprocessing.PadTrim`.
+    estimator : estimator or None, default=None
+        When given with ``reset=True`` and a 2-D input, ``n_features_in_`` (the
+        clip length seen at fit) is recorded through scikit-learn's
+        ``validate_data``.
+    reset : bool, default=False
+        Whether this call is a ``fit``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_clips, n_samples) or list of ndarray
+        A 2-D float32/float64 array when every clip has the same length,
+        otherwise a list of 1-D float arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import check_waveforms
+    >>> check_waveforms([np.zeros(3), np.ones(3)], owner="demo").shape
+    (2, 3)
+    """
+    if _is_path(X):
+        raise TypeError(
+            f"{owner} expects waveforms, got a single path {X!r}. Put "
+            "audiosk.io.AudioLoader first to load files."
+        )
+    is_table = hasattr(X, "iloc")
+    if not is_table and not (isinstance(X, np.ndarray) and X.dtype != object):
+        clips = list(X)
+        if any(_is_path(c) for c in clips):
+            raise TypeError(
+                f"{owner} expects waveforms, got file paths. Put "
+                "audiosk.io.AudioLoader first in the pipeline to load them."
+            )
+        clips = [np.asarray(c) for c in clips]
+        if len({c.shape for c in clips}) > 1:
+            return _check_ragged(clips, owner, allow_ragged)
+        X = np.stack(clips) if clips else np.empty((0, 0))
+    if isinstance(X, np.ndarray) and X.ndim == 3:
+        raise ValueError(
+            f"{owner} expects 1-D waveforms, got an array of shape {X.shape}: "
+            "multi-channel audio? Load it with mono=True."
+        )
+    kwargs = dict(dtype=_FLOATS, input_name="X")
+    if estimator is not None and reset:
+        from sklearn.utils.validation import validate_data
+
+        return validate_data(estimator, X, reset=True, **kwargs)
+    from sklearn.utils import check_array
+
+    return check_array(X, **kwargs)
+
+
+def _check_ragged(clips, owner, allow_ragged):
+    from sklearn.utils import check_array
+
+    if not allow_ragged:
+        lengths = sorted(len(c) for c in clips)
+        raise ValueError(
+            f"{owner} needs clips of one length, got lengths from {lengths[0]} to "
+            f"{lengths[-1]} samples. Put audiosk.preprocessing.PadTrim before it."
+        )
+    out = []
+    for i, c in enumerate(clips):
+        if c.ndim != 1:
+            raise ValueError(
+                f"{owner} expects 1-D waveforms; clip {i} has shape {c.shape}. "
+                "Load audio with mono=True."
+            )
+        out.append(check_array(c[None, :], dtype=_FLOATS, input_name=f"clip {i}")[0])
+    return out
