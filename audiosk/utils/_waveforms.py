@@ -148,38 +148,40 @@ def with_sample_rate(X, sr: Optional[int]):
     return Waveforms(X, sr=sr)
 
 
-def resolve_sample_rate(X, sr: Optional[int], *, owner: str, default: int = 22050) -> int:
-    """Reconcile a step's ``sr`` parameter with the rate attached to ``X``.
+def resolve_sample_rate(
+    known: Optional[int], sr: Optional[int], *, owner: str, default: Optional[int] = 22050
+) -> Optional[int]:
+    """Reconcile a step's ``sr`` parameter with the rate its input carries.
 
     Parameters
     ----------
-    X : waveforms
-        Input of the step.
+    known : int or None
+        The rate attached to the input (:func:`sample_rate_of`).
     sr : int or None
         The step's ``sr`` parameter; ``None`` adopts the input's rate.
     owner : str
         Name of the step, for error messages.
-    default : int, default=22050
+    default : int or None, default=22050
         Rate assumed when neither is known (librosa's default).
 
     Returns
     -------
-    sr : int
+    sr : int or None
         The rate to compute with.
 
     Raises
     ------
     ValueError
-        When ``sr`` is given and differs from the rate attached to ``X``.
+        When ``sr`` is given and differs from the rate the input carries.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from audiosk.utils import WaveformArray, resolve_sample_rate
-    >>> resolve_sample_rate(WaveformArray(np.zeros((1, 4)), sr=8000), None, owner="Mel")
+    >>> from audiosk.utils import resolve_sample_rate
+    >>> resolve_sample_rate(8000, None, owner="MelSpectrogram")
     8000
+    >>> resolve_sample_rate(None, None, owner="MelSpectrogram")
+    22050
     """
-    known = sample_rate_of(X)
     if sr is None:
         return known if known is not None else default
     if known is not None and int(sr) != known:
@@ -235,8 +237,10 @@ def check_waveforms(X, *, owner: str, allow_ragged: bool = True, estimator=None,
             f"{owner} expects waveforms, got a single path {X!r}. Put "
             "audiosk.io.AudioLoader first to load files."
         )
-    is_table = hasattr(X, "iloc")
-    if not is_table and not (isinstance(X, np.ndarray) and X.dtype != object):
+    is_sequence = isinstance(X, (list, tuple)) or (
+        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
+    )
+    if is_sequence:
         clips = list(X)
         if any(_is_path(c) for c in clips):
             raise TypeError(
@@ -252,14 +256,13 @@ def check_waveforms(X, *, owner: str, allow_ragged: bool = True, estimator=None,
             f"{owner} expects 1-D waveforms, got an array of shape {X.shape}: "
             "multi-channel audio? Load it with mono=True."
         )
-    kwargs = dict(dtype=_FLOATS, input_name="X")
     if estimator is not None and reset:
         from sklearn.utils.validation import validate_data
 
-        return validate_data(estimator, X, reset=True, **kwargs)
+        return validate_data(estimator, X, reset=True, dtype=_FLOATS)
     from sklearn.utils import check_array
 
-    return check_array(X, **kwargs)
+    return check_array(X, dtype=_FLOATS)
 
 
 def _check_ragged(clips, owner, allow_ragged):

@@ -1,0 +1,588 @@
+"""Steps on spectrograms: Deltas, TemporalStats, Flatten, SpectrogramScaler, SpectrogramImage.
+
+They take the spectral stage of the data contract, a 3-D array
+``(n_clips, n_bins, n_frames)`` (image steps also 4-D ``(n_clips, channels,
+H, W)``). A 2-D array ``(n_clips, n_bins)`` is read as spectra of one frame,
+so a table of per-clip features goes through them too.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["Deltas", "Flatten", "SpectrogramImage", "SpectrogramScaler", "TemporalStats"]
+
+
+def check_spectra(
+    estimator, X, *, reset: bool, allow_4d: bool = False, expand_2d: bool = True
+) -> np.ndarray:
+    """Validate spectra: float32, finite, 3-D (or 4-D), 2-D read as one frame.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The calling step; ``n_features_in_`` (the number of bins, or of
+        channels for 4-D input) is set when ``reset`` and checked otherwise.
+    X : array-like of shape (n_clips, n_bins), (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
+        Spectra.
+    reset : bool
+        Whether this call is a ``fit``.
+    allow_4d : bool, default=False
+        Accept image batches.
+    expand_2d : bool, default=True
+        Add a frame axis to 2-D input.
+
+    Returns
+    -------
+    X : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W), float32
+    """
+    X = validate_data(
+        estimator, X, reset=reset, dtype=np.float32, allow_nd=True, ensure_min_features=1
+    )
+    if X.ndim == 2 and expand_2d:
+        X = X[:, :, None]
+    max_ndim = 4 if allow_4d else 3
+    if X.ndim > max_ndim:
+        raise ValueError(
+            f"{type(estimator).__name__} expects spectra of shape (n_clips, n_bins, n_frames)"
+            + (" or (n_clips, channels, H, W)" if allow_4d else "")
+            + f"; got {X.ndim} dimensions {X.shape}."
+        )
+    return X
+
+
+class _SpectraTransformer(TransformerMixin, BaseEstimator):
+    """Base of the steps whose input is spectra."""
+
+    def fit(self, X, y=None):
+        """Validate the parameters and record the input shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra; 2-D input is one frame per clip.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = check_spectra(self, X, reset=True, allow_4d=self._allow_4d, expand_2d=self._expand_2d)
+        self._fit(X)
+        return self
+
+    _allow_4d = False
+    _expand_2d = True
+
+    def _fit(self, X):
+        """Learn from validated spectra (nothing by default)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class _StatelessSpectra(_SpectraTransformer):
+    """A spectra step with 3-D/4-D output: usable without fit."""
+
+    def set_output(self, *, transform=None):
+        """Accept a pipeline's output configuration; 3-D/4-D results stay arrays.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+
+class Deltas(_StatelessSpectra):
+    """Local derivatives over time, equal to ``librosa.feature.delta``.
+
+    Parameters
+    ----------
+    width : int, default=9
+        Odd number of frames of the Savitzky-Golay window (>= 3).
+    order : int, default=1
+        Derivative order.
+    mode : {"interp", "nearest", "mirror", "constant", "wrap"}, default="interp"
+        Edge handling, as in ``scipy.signal.savgol_filter``. ``"interp"``
+        needs at least ``width`` frames.
+    stack : bool, default=False
+        Return the input and every derivative up to ``order`` stacked along
+        the bin axis (``n_bins * (order + 1)`` bins) instead of the
+        ``order``-th derivative alone.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Bins seen at fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import Deltas
+    >>> S = np.tile(np.arange(10, dtype=np.float32), (2, 3, 1))
+    >>> Deltas(width=3).fit_transform(S)[0, 0, :4]
+    array([1., 1., 1., 1.], dtype=float32)
+    >>> Deltas(order=2, stack=True, width=3).fit_transform(S).shape
+    (2, 9, 10)
+    """
+
+    _parameter_constraints: dict = {
+        "width": [Interval(Integral, 3, None, closed="left")],
+        "order": [Interval(Integral, 1, None, closed="left")],
+        "mode": [StrOptions({"interp", "nearest", "mirror", "constant", "wrap"})],
+        "stack": ["boolean"],
+    }
+
+    def __init__(self, *, width=9, order=1, mode="interp", stack=False):
+        self.width = width
+        self.order = order
+        self.mode = mode
+        self.stack = stack
+
+    def transform(self, X):
+        """Compute the derivatives.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra or coefficients (MFCC).
+
+        Returns
+        -------
+        D : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, n_bins * (order + 1), n_frames), float32
+        """
+        import librosa
+
+        self._validate_params()
+        X = check_spectra(self, X, reset=False)
+        if self.mode == "interp" and X.shape[-1] < self.width:
+            raise ValueError(
+                f"Deltas(mode='interp') needs at least width={self.width} frames; the "
+                f"spectra have {X.shape[-1]}. Lower width or use mode='nearest'."
+            )
+        orders = range(1, self.order + 1) if self.stack else [self.order]
+        out = [
+            librosa.feature.delta(X, width=self.width, order=o, axis=-1, mode=self.mode)
+            for o in orders
+        ]
+        if self.stack:
+            out = [X] + out
+        return np.concatenate(out, axis=1).astype(np.float32, copy=False)
+
+
+_STATS = {
+    "mean": lambda X: X.mean(axis=-1),
+    "std": lambda X: X.std(axis=-1),
+    "var": lambda X: X.var(axis=-1),
+    "min": lambda X: X.min(axis=-1),
+    "max": lambda X: X.max(axis=-1),
+    "median": lambda X: np.median(X, axis=-1),
+    "skew": lambda X: _moment_ratio(X, 3),
+    "kurtosis": lambda X: _moment_ratio(X, 4) - 3.0,
+}
+
+
+def _moment_ratio(X, k):
+    centred = X - X.mean(axis=-1, keepdims=True)
+    m2 = np.mean(centred**2, axis=-1)
+    mk = np.mean(centred**k, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = mk / m2 ** (k / 2)
+    return np.where(m2 > 0, out, 0.0 if k == 3 else 3.0)
+
+
+class TemporalStats(_SpectraTransformer):
+    """Summarise each bin over time: spectra to a named feature table.
+
+    Parameters
+    ----------
+    stats : sequence of str, default=("mean", "std")
+        Statistics, among "mean", "std", "var", "min", "max", "median",
+        "skew" and "kurtosis" (excess; 0 for a constant bin).
+    prefix : str, default="bin"
+        Column names are ``f"{prefix}{index}_{stat}"``; bins counted from
+        ``start``.
+    start : int, default=0
+        Index of the first bin in the names (1 gives ``mfcc1_mean`` ...,
+        as in the GTZAN table).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Bins seen at fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import TemporalStats
+    >>> S = np.arange(12, dtype=np.float32).reshape(1, 2, 6)
+    >>> ts = TemporalStats(stats=["mean", "max"], prefix="mfcc", start=1).fit(S)
+    >>> ts.transform(S)
+    array([[ 2.5,  5. ,  8.5, 11. ]], dtype=float32)
+    >>> list(ts.get_feature_names_out())
+    ['mfcc1_mean', 'mfcc1_max', 'mfcc2_mean', 'mfcc2_max']
+    """
+
+    _parameter_constraints: dict = {
+        "stats": [list, tuple],
+        "prefix": [str],
+        "start": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, stats=("mean", "std"), prefix="bin", start=0):
+        self.stats = stats
+        self.prefix = prefix
+        self.start = start
+
+    def _fit(self, X):
+        unknown = sorted(set(self.stats) - set(_STATS))
+        if unknown or not self.stats:
+            raise ValueError(
+                f"TemporalStats: unknown stats {unknown or '(none given)'}; choose among {sorted(_STATS)}."
+            )
+
+    def transform(self, X):
+        """Compute the statistics.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra.
+
+        Returns
+        -------
+        T : ndarray of shape (n_clips, n_bins * len(stats)), float32
+            Bin-major: every statistic of bin 0, then of bin 1, ...
+        """
+        check_is_fitted(self)
+        X = check_spectra(self, X, reset=False)
+        X64 = X.astype(np.float64)
+        cols = np.stack([_STATS[s](X64) for s in self.stats], axis=-1)
+        return cols.reshape(len(X), -1).astype(np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        """Column names ``f"{prefix}{bin}_{stat}"``.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        names : ndarray of str of shape (n_bins * len(stats),)
+        """
+        check_is_fitted(self)
+        return np.asarray(
+            [
+                f"{self.prefix}{b + self.start}_{s}"
+                for b in range(self.n_features_in_)
+                for s in self.stats
+            ],
+            dtype=object,
+        )
+
+
+class Flatten(_SpectraTransformer):
+    """Flatten spectra or images to one row per clip.
+
+    Attributes
+    ----------
+    input_shape_ : tuple of int
+        Shape of one clip seen at fit; transform requires the same.
+    n_features_in_ : int
+        Bins (3-D input) or channels (4-D input) seen at fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import Flatten
+    >>> S = np.zeros((5, 2, 3), dtype=np.float32)
+    >>> f = Flatten().fit(S)
+    >>> f.transform(S).shape, list(f.get_feature_names_out()[:3])
+    ((5, 6), ['bin0_frame0', 'bin0_frame1', 'bin0_frame2'])
+    """
+
+    _parameter_constraints: dict = {}
+    _allow_4d = True
+
+    def _fit(self, X):
+        self.input_shape_ = tuple(X.shape[1:])
+
+    def transform(self, X):
+        """Reshape to 2-D.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
+            Spectra or images of the shape seen at fit.
+
+        Returns
+        -------
+        X_flat : ndarray of shape (n_clips, prod(input_shape_)), float32
+        """
+        check_is_fitted(self)
+        X = check_spectra(self, X, reset=False, allow_4d=True)
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"Flatten was fitted on clips of shape {self.input_shape_}, got "
+                f"{tuple(X.shape[1:])}: pad or trim the audio to one length (PadTrim)."
+            )
+        return X.reshape(len(X), -1)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``bin{b}_frame{t}`` (3-D) or ``ch{c}_y{h}_x{w}`` (4-D).
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        names : ndarray of str of shape (prod(input_shape_),)
+        """
+        check_is_fitted(self)
+        index = np.indices(self.input_shape_).reshape(len(self.input_shape_), -1).T
+        pattern = "bin{}_frame{}" if len(self.input_shape_) == 2 else "ch{}_y{}_x{}"
+        return np.asarray([pattern.format(*i) for i in index], dtype=object)
+
+
+class SpectrogramScaler(_SpectraTransformer):
+    """Standardise spectra per frequency bin, or each clip on its own.
+
+    With ``per_clip=False`` the mean and standard deviation of every bin are
+    learned at fit over all clips and frames (on 2-D input this is
+    ``StandardScaler``). With ``per_clip=True`` each clip is standardised by
+    its own mean and standard deviation at transform, and fit learns nothing.
+
+    Parameters
+    ----------
+    per_clip : bool, default=False
+        Normalise each clip by its own statistics.
+    with_mean : bool, default=True
+        Subtract the mean.
+    with_std : bool, default=True
+        Divide by the standard deviation (bins or clips with zero variance
+        are left unscaled).
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_bins,) or None
+        Per-bin mean (None with ``per_clip`` or without ``with_mean``).
+    scale_ : ndarray of shape (n_bins,) or None
+        Per-bin standard deviation.
+    n_features_in_ : int
+        Bins seen at fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import SpectrogramScaler
+    >>> S = np.stack([np.full((2, 4), 1.0), np.full((2, 4), 3.0)]).astype(np.float32)
+    >>> SpectrogramScaler().fit(S).mean_
+    array([2., 2.])
+    >>> SpectrogramScaler().fit_transform(S)[:, 0, 0]
+    array([-1.,  1.], dtype=float32)
+    """
+
+    _parameter_constraints: dict = {
+        "per_clip": ["boolean"],
+        "with_mean": ["boolean"],
+        "with_std": ["boolean"],
+    }
+    _allow_4d = True
+    _expand_2d = False
+
+    def __init__(self, *, per_clip=False, with_mean=True, with_std=True):
+        self.per_clip = per_clip
+        self.with_mean = with_mean
+        self.with_std = with_std
+
+    def _stat_axes(self, X):
+        if self.per_clip:
+            return tuple(range(1, X.ndim))
+        return (0, X.ndim - 1) if X.ndim > 2 else (0,)
+
+    def _fit(self, X):
+        self.mean_ = self.scale_ = None
+        if self.per_clip:
+            return
+        X64 = X.astype(np.float64)
+        axes = self._stat_axes(X)
+        if self.with_mean:
+            self.mean_ = X64.mean(axis=axes)
+        if self.with_std:
+            std = X64.std(axis=axes)
+            self.scale_ = np.where(std > 10 * np.finfo(np.float64).eps, std, 1.0)
+
+    def transform(self, X):
+        """Standardise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
+            Spectra.
+
+        Returns
+        -------
+        X_scaled : ndarray of the input's shape, float32
+        """
+        check_is_fitted(self)
+        X = check_spectra(self, X, reset=False, allow_4d=True, expand_2d=False).astype(np.float64)
+        if self.per_clip:
+            axes = self._stat_axes(X)
+            mean = X.mean(axis=axes, keepdims=True) if self.with_mean else 0.0
+            if self.with_std:
+                std = X.std(axis=axes, keepdims=True)
+                scale = np.where(std > 10 * np.finfo(np.float64).eps, std, 1.0)
+            else:
+                scale = 1.0
+        else:
+            shape = (1,) + X.shape[1:-1] + (1,) if X.ndim > 2 else (1, -1)
+            mean = self.mean_.reshape(shape) if self.mean_ is not None else 0.0
+            scale = self.scale_.reshape(shape) if self.scale_ is not None else 1.0
+        return ((X - mean) / scale).astype(np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of 2-D output (for 2-D input): the input's names or ``x0`` ...
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+
+        Returns
+        -------
+        names : ndarray of str of shape (n_features_in_,)
+        """
+        from sklearn.utils.validation import _check_feature_names_in
+
+        check_is_fitted(self)
+        return _check_feature_names_in(self, input_features)
+
+
+def _interpolation_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """Linear resampling ``(n_out, n_in)`` with half-pixel centres.
+
+    Equals ``torch.nn.functional.interpolate(mode="bilinear",
+    align_corners=False)`` along one axis.
+    """
+    scale = n_in / n_out
+    src = np.maximum((np.arange(n_out) + 0.5) * scale - 0.5, 0.0)
+    lo = np.minimum(np.floor(src).astype(int), n_in - 1)
+    hi = np.minimum(lo + 1, n_in - 1)
+    w_hi = src - lo
+    M = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    np.add.at(M, (rows, lo), 1 - w_hi)
+    np.add.at(M, (rows, hi), w_hi)
+    return M.astype(np.float32)
+
+
+class SpectrogramImage(_StatelessSpectra):
+    """Resize spectra to images ``(channels, height, width)`` for image models.
+
+    Bilinear resizing (as ``torch.nn.functional.interpolate`` with
+    ``align_corners=False``), then either repetition to ``channels`` or,
+    with ``cmap``, each clip scaled to [0, 1] by its own range and coloured
+    by a matplotlib colormap (3 RGB channels), as spectrogram PNGs are,
+    without writing any file. Frequency runs along the height: row 0 is the
+    lowest bin, or the highest with ``origin="upper"`` (as in a PNG).
+
+    Parameters
+    ----------
+    height, width : int, default=224
+        Output size.
+    channels : {1, 3}, default=1
+        Output channels (3 for ImageNet-style models).
+    cmap : str or None, default=None
+        Matplotlib colormap name (needs the ``plot`` extra); implies 3 channels.
+    origin : {"lower", "upper"}, default="lower"
+        Where the lowest frequency goes.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Bins seen at fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import SpectrogramImage
+    >>> S = np.random.default_rng(0).random((2, 64, 40)).astype(np.float32)
+    >>> SpectrogramImage(height=32, width=32, channels=3).fit_transform(S).shape
+    (2, 3, 32, 32)
+    """
+
+    _parameter_constraints: dict = {
+        "height": [Interval(Integral, 1, None, closed="left")],
+        "width": [Interval(Integral, 1, None, closed="left")],
+        "channels": [StrOptions({"1", "3"}), Interval(Integral, 1, 3, closed="both")],
+        "cmap": [str, None],
+        "origin": [StrOptions({"lower", "upper"})],
+    }
+
+    def __init__(self, *, height=224, width=224, channels=1, cmap=None, origin="lower"):
+        self.height = height
+        self.width = width
+        self.channels = channels
+        self.cmap = cmap
+        self.origin = origin
+
+    def transform(self, X):
+        """Resize (and colour) every clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra (typically log-Mel).
+
+        Returns
+        -------
+        images : ndarray of shape (n_clips, channels, height, width), float32
+        """
+        self._validate_params()
+        channels = int(self.channels)
+        if channels == 2:
+            raise ValueError("SpectrogramImage(channels=...) must be 1 or 3.")
+        if self.cmap is not None and channels != 3:
+            raise ValueError("SpectrogramImage(cmap=...) gives RGB images: set channels=3.")
+        X = check_spectra(self, X, reset=False)
+        rows = _interpolation_matrix(X.shape[1], self.height)
+        cols = _interpolation_matrix(X.shape[2], self.width)
+        img = np.matmul(np.matmul(rows, X), cols.T)
+        if self.origin == "upper":
+            img = img[:, ::-1]
+        if self.cmap is not None:
+            try:
+                from matplotlib import colormaps
+            except ImportError as exc:
+                raise ImportError(
+                    "SpectrogramImage(cmap=...) needs matplotlib: pip install 'audiosk[plot]'."
+                ) from exc
+            lo = img.min(axis=(1, 2), keepdims=True)
+            span = img.max(axis=(1, 2), keepdims=True) - lo
+            unit = (img - lo) / np.where(span > 0, span, 1.0)
+            rgb = colormaps[self.cmap](unit)[..., :3]
+            return np.ascontiguousarray(rgb.transpose(0, 3, 1, 2), dtype=np.float32)
+        img = img[:, None]
+        if channels == 3:
+            img = np.repeat(img, 3, axis=1)
+        return np.ascontiguousarray(img, dtype=np.float32)

@@ -1,0 +1,511 @@
+"""Waveform to spectrogram transformers: Spectrogram, MelSpectrogram, MFCC."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.fft
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..utils import check_waveforms, resolve_sample_rate, sample_rate_of
+from ._stft import stft_power, to_db
+
+__all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]
+
+_STFT_CONSTRAINTS = {
+    "sr": [Interval(Integral, 1, None, closed="left"), None],
+    "n_fft": [Interval(Integral, 1, None, closed="left")],
+    "hop_length": [Interval(Integral, 1, None, closed="left")],
+    "win_length": [Interval(Integral, 1, None, closed="left"), None],
+    "window": [str],
+    "center": ["boolean"],
+    "pad_mode": [StrOptions({"constant", "reflect", "edge"})],
+    "power": [Interval(Real, 0, None, closed="neither")],
+    "n_jobs": [Integral, None],
+}
+_DB_CONSTRAINTS = {
+    "db": ["boolean"],
+    "top_db": [Interval(Real, 0, None, closed="left"), None],
+    "ref": [Interval(Real, 0, None, closed="neither"), StrOptions({"max"})],
+}
+_MEL_CONSTRAINTS = {
+    "n_mels": [Interval(Integral, 1, None, closed="left")],
+    "fmin": [Interval(Real, 0, None, closed="left")],
+    "fmax": [Interval(Real, 0, None, closed="neither"), None],
+    "htk": ["boolean"],
+    "norm": [StrOptions({"slaney"}), Interval(Real, 0, None, closed="neither"), None],
+}
+
+
+@lru_cache(maxsize=32)
+def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
+    """librosa's Mel filterbank, transposed to ``(n_freq, n_mels)`` float32."""
+    import warnings
+
+    import librosa
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Empty filters detected")
+        basis = librosa.filters.mel(
+            sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm
+        )
+    out = np.ascontiguousarray(basis.T, dtype=np.float32)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=32)
+def log_frequency_basis(sr, n_fft, n_bins, fmin, fmax) -> np.ndarray:
+    """Linear interpolation of an STFT's bins at log-spaced frequencies, ``(n_freq, n_bins)``."""
+    fmax = sr / 2 if fmax is None else fmax
+    if not 0 < fmin < fmax:
+        raise ValueError(f"A log frequency axis needs 0 < fmin < fmax; got fmin={fmin}, fmax={fmax}.")
+    n_freq = 1 + n_fft // 2
+    position = np.geomspace(fmin, fmax, n_bins) * n_fft / sr  # fractional bin index
+    position = np.clip(position, 0, n_freq - 1)
+    lower = np.minimum(np.floor(position).astype(int), n_freq - 2) if n_freq > 1 else np.zeros(n_bins, int)
+    frac = position - lower
+    basis = np.zeros((n_freq, n_bins), dtype=np.float32)
+    cols = np.arange(n_bins)
+    basis[lower, cols] = 1 - frac
+    if n_freq > 1:
+        basis[lower + 1, cols] += frac
+    basis.flags.writeable = False
+    return basis
+
+
+class _SpectralBase(TransformerMixin, BaseEstimator):
+    """Shared fit/transform of the waveform -> spectrogram steps.
+
+    Subclasses set ``_parameter_constraints``, may give a filterbank
+    ``_basis(sr)`` applied inside the STFT, and implement ``_from_power(S, sr)``,
+    which maps the frame-major filtered ``|STFT|**power``
+    ``(n_clips, n_frames, n_bins)`` to the output ``(n_clips, n_bins, n_frames)``.
+    """
+
+    def fit(self, X, y=None):
+        """Validate the parameters and the input (nothing is learned).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_clips, n_samples) or list of equal-length 1-D arrays
+            Waveforms.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        resolve_sample_rate(sample_rate_of(X), self.sr, owner=type(self).__name__)
+        check_waveforms(X, owner=type(self).__name__, allow_ragged=False, estimator=self, reset=True)
+        return self
+
+    def transform(self, X):
+        """Compute the spectrogram of every clip.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_clips, n_samples) or list of equal-length 1-D arrays
+            Waveforms; a :class:`~audiosk.utils.WaveformArray` or
+            :class:`~audiosk.utils.Waveforms` also carries its sample rate,
+            which must match ``sr``.
+
+        Returns
+        -------
+        S : ndarray of shape (n_clips, n_bins, n_frames), float32
+        """
+        self._validate_params()
+        name = type(self).__name__
+        sr = resolve_sample_rate(sample_rate_of(X), self.sr, owner=name)
+        X = check_waveforms(X, owner=name, allow_ragged=False)
+        S = stft_power(
+            X,
+            basis=self._basis(sr),
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            win_length=self.win_length,
+            window=self.window,
+            center=self.center,
+            pad_mode=self.pad_mode,
+            power=float(self.power),
+            n_jobs=self.n_jobs,
+        )
+        return np.ascontiguousarray(self._from_power(S, sr))
+
+    def _basis(self, sr):
+        """Filterbank ``(n_freq, n_bins)`` fused into the STFT, or None."""
+        return None
+
+    def _maybe_db(self, S):
+        if getattr(self, "db", False):
+            return to_db(S, power=float(self.power), ref=self.ref, top_db=self.top_db)
+        return S
+
+    def set_output(self, *, transform=None):
+        """Accept a pipeline's output configuration; 3-D spectra stay arrays.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            Ignored: a 3-D array has no table form.
+
+        Returns
+        -------
+        self
+        """
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class Spectrogram(_SpectralBase):
+    """Short-time Fourier transform magnitude or power, optionally in dB.
+
+    Equals ``np.abs(librosa.stft(y, ...)) ** power`` (and
+    ``librosa.power_to_db``/``amplitude_to_db`` with ``db=True``) for each clip.
+
+    Parameters
+    ----------
+    sr : int or None, default=None
+        Sample rate; ``None`` adopts the rate the waveforms carry (22050 if
+        unknown). Only the log frequency axis uses it.
+    n_fft : int, default=2048
+        FFT size; the output has ``1 + n_fft // 2`` bins on a linear axis.
+    hop_length : int, default=512
+        Samples between frames.
+    win_length : int or None, default=None
+        Window length (``n_fft`` when None), zero-padded to ``n_fft``.
+    window : str, default="hann"
+        Window name, as in ``scipy.signal.get_window``.
+    center : bool, default=True
+        Pad ``n_fft // 2`` samples on both sides so that frames are centred.
+    pad_mode : {"constant", "reflect", "edge"}, default="constant"
+        Padding used when ``center``.
+    power : float, default=2.0
+        1 for magnitude, 2 for power.
+    db : bool, default=False
+        Convert to decibels.
+    top_db : float or None, default=80.0
+        With ``db``, floor each clip at its maximum minus ``top_db``.
+    ref : float or "max", default=1.0
+        With ``db``, the 0 dB reference (``"max"``: each clip's maximum).
+    frequency_scale : {"linear", "log"}, default="linear"
+        ``"log"`` resamples the bins at ``n_bins`` log-spaced frequencies
+        between ``fmin`` and ``fmax`` by linear interpolation.
+    n_bins : int, default=128
+        Bins of the log frequency axis.
+    fmin : float, default=32.7
+        Lowest frequency of the log axis (Hz, C1).
+    fmax : float or None, default=None
+        Highest frequency of the log axis (``sr / 2`` when None).
+    n_jobs : int or None, default=None
+        Threads over chunks of clips.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Clip length seen at fit (clips of any length are accepted later).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import Spectrogram
+    >>> t = np.arange(8000) / 8000
+    >>> X = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 880 * t)])
+    >>> S = Spectrogram(sr=8000, n_fft=256, hop_length=128, db=True).fit_transform(X)
+    >>> S.shape, S.dtype
+    ((2, 129, 63), dtype('float32'))
+    >>> int(S[0].mean(axis=1).argmax() * 8000 / 256)
+    437
+    """
+
+    _parameter_constraints: dict = {
+        **_STFT_CONSTRAINTS,
+        **_DB_CONSTRAINTS,
+        "frequency_scale": [StrOptions({"linear", "log"})],
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+        "fmin": [Interval(Real, 0, None, closed="neither")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=None,
+        n_fft=2048,
+        hop_length=512,
+        win_length=None,
+        window="hann",
+        center=True,
+        pad_mode="constant",
+        power=2.0,
+        db=False,
+        top_db=80.0,
+        ref=1.0,
+        frequency_scale="linear",
+        n_bins=128,
+        fmin=32.7,
+        fmax=None,
+        n_jobs=None,
+    ):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window = window
+        self.center = center
+        self.pad_mode = pad_mode
+        self.power = power
+        self.db = db
+        self.top_db = top_db
+        self.ref = ref
+        self.frequency_scale = frequency_scale
+        self.n_bins = n_bins
+        self.fmin = fmin
+        self.fmax = fmax
+        self.n_jobs = n_jobs
+
+    def _basis(self, sr):
+        if self.frequency_scale == "log":
+            return log_frequency_basis(sr, self.n_fft, self.n_bins, float(self.fmin), self.fmax)
+        return None
+
+    def _from_power(self, S, sr):
+        return self._maybe_db(S).transpose(0, 2, 1)
+
+
+class MelSpectrogram(_SpectralBase):
+    """Mel-scaled spectrogram, equal to ``librosa.feature.melspectrogram``.
+
+    Parameters
+    ----------
+    sr : int or None, default=None
+        Sample rate of the waveforms; ``None`` adopts the rate they carry
+        (22050 if unknown). A given ``sr`` that differs from the carried
+        rate raises an error.
+    n_fft : int, default=2048
+        FFT size.
+    hop_length : int, default=512
+        Samples between frames.
+    win_length : int or None, default=None
+        Window length (``n_fft`` when None).
+    window : str, default="hann"
+        Window name.
+    center : bool, default=True
+        Centre frames by padding ``n_fft // 2`` samples on both sides.
+    pad_mode : {"constant", "reflect", "edge"}, default="constant"
+        Padding used when ``center``.
+    power : float, default=2.0
+        Exponent of the magnitude before the filterbank.
+    n_mels : int, default=128
+        Mel bands.
+    fmin : float, default=0.0
+        Lowest band edge (Hz).
+    fmax : float or None, default=None
+        Highest band edge (``sr / 2`` when None).
+    htk : bool, default=False
+        Use the HTK Mel formula instead of Slaney's.
+    norm : "slaney", float or None, default="slaney"
+        Filter normalisation, as in ``librosa.filters.mel``.
+    db : bool, default=False
+        Convert to decibels (``librosa.power_to_db`` per clip).
+    top_db : float or None, default=80.0
+        With ``db``, floor each clip at its maximum minus ``top_db``.
+    ref : float or "max", default=1.0
+        With ``db``, the 0 dB reference.
+    n_jobs : int or None, default=None
+        Threads over chunks of clips.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Clip length seen at fit (clips of any length are accepted later).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import MelSpectrogram
+    >>> X = np.random.default_rng(0).normal(size=(4, 8000)).astype(np.float32)
+    >>> mel = MelSpectrogram(sr=8000, n_fft=1024, hop_length=512, n_mels=64)
+    >>> mel.fit_transform(X).shape
+    (4, 64, 16)
+    """
+
+    _parameter_constraints: dict = {**_STFT_CONSTRAINTS, **_MEL_CONSTRAINTS, **_DB_CONSTRAINTS}
+
+    def __init__(
+        self,
+        *,
+        sr=None,
+        n_fft=2048,
+        hop_length=512,
+        win_length=None,
+        window="hann",
+        center=True,
+        pad_mode="constant",
+        power=2.0,
+        n_mels=128,
+        fmin=0.0,
+        fmax=None,
+        htk=False,
+        norm="slaney",
+        db=False,
+        top_db=80.0,
+        ref=1.0,
+        n_jobs=None,
+    ):
+        self.sr = sr
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window = window
+        self.center = center
+        self.pad_mode = pad_mode
+        self.power = power
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.htk = htk
+        self.norm = norm
+        self.db = db
+        self.top_db = top_db
+        self.ref = ref
+        self.n_jobs = n_jobs
+
+    def _basis(self, sr):
+        return mel_basis(sr, self.n_fft, self.n_mels, float(self.fmin), self.fmax, self.htk, self.norm)
+
+    def _from_power(self, S, sr):
+        return self._maybe_db(S).transpose(0, 2, 1)
+
+
+class MFCC(MelSpectrogram):
+    """Mel-frequency cepstral coefficients, equal to ``librosa.feature.mfcc``.
+
+    The log-power Mel spectrogram (``librosa.power_to_db`` with ``top_db``,
+    per clip) followed by a DCT over the Mel bands and optional liftering.
+
+    Parameters
+    ----------
+    n_mfcc : int, default=20
+        Coefficients kept.
+    dct_type : {1, 2, 3}, default=2
+        DCT type.
+    dct_norm : "ortho" or None, default="ortho"
+        DCT normalisation.
+    lifter : float, default=0
+        Sinusoidal liftering ``1 + (lifter / 2) sin(pi (k + 1) / lifter)``
+        when positive.
+    top_db : float or None, default=80.0
+        Floor of the log-Mel spectrum, per clip.
+    sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk, norm, n_jobs
+        As in :class:`MelSpectrogram`.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Clip length seen at fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import MFCC
+    >>> X = np.random.default_rng(0).normal(size=(3, 8000)).astype(np.float32)
+    >>> MFCC(sr=8000, n_mfcc=13, n_fft=512, hop_length=256).fit_transform(X).shape
+    (3, 13, 32)
+    """
+
+    _parameter_constraints: dict = {
+        **_STFT_CONSTRAINTS,
+        **_MEL_CONSTRAINTS,
+        "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "dct_type": [StrOptions({"1", "2", "3"}), Interval(Integral, 1, 3, closed="both")],
+        "dct_norm": [StrOptions({"ortho"}), None],
+        "lifter": [Interval(Real, 0, None, closed="left")],
+        "top_db": [Interval(Real, 0, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        sr=None,
+        n_mfcc=20,
+        dct_type=2,
+        dct_norm="ortho",
+        lifter=0,
+        n_fft=2048,
+        hop_length=512,
+        win_length=None,
+        window="hann",
+        center=True,
+        pad_mode="constant",
+        power=2.0,
+        n_mels=128,
+        fmin=0.0,
+        fmax=None,
+        htk=False,
+        norm="slaney",
+        top_db=80.0,
+        n_jobs=None,
+    ):
+        self.sr = sr
+        self.n_mfcc = n_mfcc
+        self.dct_type = dct_type
+        self.dct_norm = dct_norm
+        self.lifter = lifter
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.win_length = win_length
+        self.window = window
+        self.center = center
+        self.pad_mode = pad_mode
+        self.power = power
+        self.n_mels = n_mels
+        self.fmin = fmin
+        self.fmax = fmax
+        self.htk = htk
+        self.norm = norm
+        self.top_db = top_db
+        self.n_jobs = n_jobs
+
+    def _from_power(self, S, sr):
+        log_mel = to_db(S, power=2.0, ref=1.0, top_db=self.top_db)
+        return mfcc_from_log_mel(
+            log_mel, n_mfcc=self.n_mfcc, dct_type=int(self.dct_type), norm=self.dct_norm,
+            lifter=self.lifter, axis=-1,
+        ).transpose(0, 2, 1)
+
+
+def mfcc_from_log_mel(log_mel, *, n_mfcc=20, dct_type=2, norm="ortho", lifter=0, axis=-2):
+    """DCT of a log-Mel spectrum and liftering, as in ``librosa.feature.mfcc``.
+
+    Parameters
+    ----------
+    log_mel : ndarray
+        Log-power Mel spectra; the Mel bands lie along ``axis``.
+    n_mfcc, dct_type, norm, lifter
+        As in :class:`MFCC`.
+    axis : int, default=-2
+        Axis of the Mel bands.
+
+    Returns
+    -------
+    M : ndarray, float32
+        ``log_mel`` with ``axis`` replaced by ``n_mfcc`` coefficients.
+    """
+    M = scipy.fft.dct(log_mel, axis=axis, type=dct_type, norm=norm)
+    M = np.take(M, np.arange(n_mfcc), axis=axis)
+    if lifter > 0:
+        shape = [1] * M.ndim
+        shape[axis] = n_mfcc
+        lift = 1 + (lifter / 2) * np.sin(np.pi * np.arange(1, 1 + n_mfcc) / lifter)
+        M = M * lift.reshape(shape)
+    return M.astype(np.float32, copy=False)

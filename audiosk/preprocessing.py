@@ -1,0 +1,176 @@
+"""Waveform to waveform steps: :class:`PadTrim`."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_rate_of
+
+__all__ = ["PadTrim"]
+
+
+def _pad_trim(x: np.ndarray, length: int, mode: str, side: str) -> np.ndarray:
+    """Pad or trim the last axis of ``x`` to ``length`` samples."""
+    n = x.shape[-1]
+    if n > length:
+        start = {"right": 0, "left": n - length, "both": (n - length) // 2}[side]
+        return x[..., start : start + length]
+    if n < length:
+        missing = length - n
+        before = {"right": 0, "left": missing, "both": missing // 2}[side]
+        widths = [(0, 0)] * (x.ndim - 1) + [(before, missing - before)]
+        return np.pad(x, widths, mode=mode)
+    return x
+
+
+class PadTrim(TransformerMixin, BaseEstimator):
+    """Pad or trim waveforms to one length.
+
+    The length is given in samples (``length``), in seconds (``duration``,
+    with the sample rate), or learned at fit as a percentile of the training
+    clips' lengths (``percentile=90``: the length that 90 % of clips do not
+    exceed). Give exactly one of the three.
+
+    Parameters
+    ----------
+    length : int or None, default=None
+        Target length in samples.
+    duration : float or None, default=None
+        Target length in seconds; needs ``sr`` or waveforms that carry their
+        rate (as :class:`~audiosk.io.AudioLoader` returns them).
+    sr : int or None, default=None
+        Sample rate for ``duration``; ``None`` takes the input's rate.
+    percentile : float in (0, 100] or None, default=None
+        Learn the length at fit as this percentile of the clip lengths
+        (the smallest observed length that at least this share of clips do
+        not exceed).
+    mode : {"constant", "wrap", "reflect"}, default="constant"
+        How short clips are padded: silence, looping the clip, or mirroring.
+    side : {"right", "left", "both"}, default="right"
+        Where samples are added or removed: at the end, at the start, or
+        equally at both ends (centring the clip).
+
+    Attributes
+    ----------
+    length_ : int
+        The output length in samples.
+    n_features_in_ : int
+        Clip length seen at fit, when the input was a 2-D array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.preprocessing import PadTrim
+    >>> clips = [np.ones(3), np.ones(5), np.ones(8)]
+    >>> PadTrim(length=4).fit_transform(clips)
+    WaveformArray([[1., 1., 1., 0.],
+                   [1., 1., 1., 1.],
+                   [1., 1., 1., 1.]], dtype=float32)
+    >>> PadTrim(percentile=50).fit(clips).length_
+    5
+    """
+
+    _parameter_constraints: dict = {
+        "length": [Interval(Integral, 1, None, closed="left"), None],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "sr": [Interval(Integral, 1, None, closed="left"), None],
+        "percentile": [Interval(Real, 0, 100, closed="right"), None],
+        "mode": [StrOptions({"constant", "wrap", "reflect"})],
+        "side": [StrOptions({"right", "left", "both"})],
+    }
+
+    def __init__(
+        self, length=None, *, duration=None, sr=None, percentile=None, mode="constant", side="right"
+    ):
+        self.length = length
+        self.duration = duration
+        self.sr = sr
+        self.percentile = percentile
+        self.mode = mode
+        self.side = side
+
+    def fit(self, X, y=None):
+        """Fix the output length.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+            Waveforms.
+        y : ignored
+
+        Returns
+        -------
+        self : PadTrim
+        """
+        self._validate_params()
+        given = [p for p in ("length", "duration", "percentile") if getattr(self, p) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "PadTrim needs exactly one of length, duration or percentile; "
+                f"got {given or 'none'}."
+            )
+        sr_in = sample_rate_of(X)
+        X = check_waveforms(X, owner="PadTrim", estimator=self, reset=True)
+        if self.length is not None:
+            self.length_ = int(self.length)
+        elif self.duration is not None:
+            if self.sr is None and sr_in is None:
+                raise ValueError(
+                    "PadTrim(duration=...) needs the sample rate: pass sr=, or load the "
+                    "audio with audiosk.io.AudioLoader, whose output carries it."
+                )
+            sr = resolve_sample_rate(sr_in, self.sr, owner="PadTrim")
+            self.length_ = int(round(self.duration * sr))
+        else:
+            lengths = [x.shape[-1] for x in X]
+            self.length_ = int(np.percentile(lengths, self.percentile, method="higher"))
+        return self
+
+    def transform(self, X):
+        """Pad or trim every clip to ``length_`` samples.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+            Waveforms of any lengths.
+
+        Returns
+        -------
+        X_out : WaveformArray of shape (n_clips, length_), float32
+            Fixed-length waveforms; they keep the input's sample rate.
+        """
+        check_is_fitted(self)
+        sr = sample_rate_of(X)
+        if self.sr is not None:
+            resolve_sample_rate(sr, self.sr, owner="PadTrim")
+        X = check_waveforms(X, owner="PadTrim")
+        if isinstance(X, np.ndarray):
+            out = _pad_trim(X, self.length_, self.mode, self.side)
+        else:
+            out = np.stack([_pad_trim(x, self.length_, self.mode, self.side) for x in X])
+        return WaveformArray(np.ascontiguousarray(out, dtype=np.float32), sr=sr)
+
+    def get_feature_names_out(self, input_features=None):
+        """Name the output samples ``sample0`` ... ``sample{length_-1}``.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        names : ndarray of str of shape (length_,)
+        """
+        check_is_fitted(self)
+        return np.asarray([f"sample{i}" for i in range(self.length_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
