@@ -351,9 +351,11 @@ class AudioLoader(TransformerMixin, BaseEstimator):
             )
         if hasattr(X, "to_numpy"):
             X = X.to_numpy()
-        paths = list(np.asarray(X, dtype=object).ravel()) if np.ndim(X) == 2 else list(X)
-        if np.ndim(X) == 2 and np.shape(X)[1] != 1:
-            raise ValueError(f"AudioLoader expects one path per row, got shape {np.shape(X)}.")
+        if isinstance(X, np.ndarray) and X.ndim == 2:
+            if X.shape[1] != 1:
+                raise ValueError(f"AudioLoader expects one path per row, got shape {X.shape}.")
+            X = X[:, 0]
+        paths = list(X)
         for p in paths:
             if not isinstance(p, (str, os.PathLike)):
                 raise TypeError(

@@ -128,7 +128,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
             self.length_ = int(round(self.duration * sr))
         else:
             lengths = [x.shape[-1] for x in X]
-            self.length_ = int(np.percentile(lengths, self.percentile, method="higher"))
+            self.length_ = int(np.percentile(lengths, self.percentile, method="inverted_cdf"))
         return self
 
     def transform(self, X):

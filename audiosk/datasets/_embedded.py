@@ -36,7 +36,7 @@ def load_spoken_digits(*, return_X_y: bool = False, as_frame: bool = False):
     --------
     >>> from audiosk.datasets import load_spoken_digits
     >>> digits = load_spoken_digits()
-    >>> digits.filenames.shape, sorted(set(digits.groups))[:2], digits.sr
+    >>> digits.filenames.shape, sorted(set(digits.groups.tolist()))[:2], digits.sr
     ((600,), ['george', 'jackson'], 8000)
     """
     import pandas as pd

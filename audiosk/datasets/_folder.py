@@ -121,7 +121,7 @@ def load_audio_folder(
     >>> from audiosk.datasets import load_audio_folder, load_spoken_digits
     >>> root = Path(load_spoken_digits().filenames[0]).parent
     >>> data = load_audio_folder(root, labels=r"^(\\d)_", groups=r"^\\d_([a-z]+)_")
-    >>> len(data.filenames), list(data.target_names[:3]), data.groups[0]
+    >>> len(data.filenames), data.target_names[:3].tolist(), str(data.groups[0])
     (600, ['0', '1', '2'], 'george')
     """
     root = Path(root)
