@@ -1,0 +1,6 @@
+"""Neural networks: torch modules and the skorch estimators that wrap them."""
+
+from ._estimators import NeuralClassifier, NeuralRegressor, RestoreBestWeights
+from ._modules import CNN, MLP
+
+__all__ = ["CNN", "MLP", "NeuralClassifier", "NeuralRegressor", "RestoreBestWeights"]

@@ -1,0 +1,251 @@
+"""Torch modules chosen by name in the neural estimators: MLP and CNN.
+
+Every module takes ``input_shape`` (the shape of one sample, without the
+batch axis) and ``n_outputs``; the estimators infer both from the data at
+fit, so the size of whatever comes before the net can be searched.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence, Tuple, Union
+
+import torch
+from torch import nn
+
+__all__ = ["CNN", "MLP"]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+}
+
+INITIALISERS = {
+    "default": None,
+    "glorot_uniform": nn.init.xavier_uniform_,
+    "xavier_uniform": nn.init.xavier_uniform_,
+    "glorot_normal": nn.init.xavier_normal_,
+    "xavier_normal": nn.init.xavier_normal_,
+    "he_uniform": nn.init.kaiming_uniform_,
+    "kaiming_uniform": nn.init.kaiming_uniform_,
+    "he_normal": nn.init.kaiming_normal_,
+    "kaiming_normal": nn.init.kaiming_normal_,
+    "uniform": lambda w: nn.init.uniform_(w, -0.05, 0.05),
+}
+
+
+def _activation(name: str) -> nn.Module:
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(f"Unknown activation {name!r}; choose among {sorted(ACTIVATIONS)}.") from None
+
+
+def _initialise(module: nn.Module, init: str) -> None:
+    if init not in INITIALISERS:
+        raise ValueError(f"Unknown init {init!r}; choose among {sorted(INITIALISERS)}.")
+    fn = INITIALISERS[init]
+    if fn is None:
+        return
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            fn(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+def _per_layer(value, n: int, name: str) -> list:
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{name} has {len(value)} values for {n} layers.")
+        return list(value)
+    return [value] * n
+
+
+class MLP(nn.Module):
+    """Multi-layer perceptron: [Linear -> (BatchNorm) -> activation -> (Dropout)] x n -> Linear.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one sample; flattened (a 2-D table gives ``(n_features,)``).
+    n_outputs : int
+        Output units (classes, or regression targets).
+    hidden_layer_sizes : sequence of int, default=(256, 128, 64)
+        Units of each hidden layer.
+    activation : str, default="relu"
+        One of "relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid".
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden linear layer.
+    dropout : float or sequence of float, default=0.0
+        Dropout after each hidden layer (one value, or one per layer).
+    init : str, default="default"
+        Weight initialiser: "default" (torch's), "glorot_uniform"
+        ("xavier_uniform"), "glorot_normal", "he_uniform" ("kaiming_uniform"),
+        "he_normal", or "uniform" (U(-0.05, 0.05), Keras' RandomUniform).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import MLP
+    >>> net = MLP(input_shape=(20,), n_outputs=3, hidden_layer_sizes=(8, 4), dropout=0.1)
+    >>> net(torch.zeros(5, 20)).shape
+    torch.Size([5, 3])
+    """
+
+    def __init__(
+        self,
+        input_shape: Tuple[int, ...],
+        n_outputs: int,
+        hidden_layer_sizes: Sequence[int] = (256, 128, 64),
+        activation: str = "relu",
+        batch_norm: bool = False,
+        dropout: Union[float, Sequence[float]] = 0.0,
+        init: str = "default",
+    ):
+        super().__init__()
+        sizes = [math.prod(input_shape), *hidden_layer_sizes]
+        dropouts = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
+        layers: list = [nn.Flatten()]
+        for n_in, n_out, p in zip(sizes[:-1], sizes[1:], dropouts):
+            layers.append(nn.Linear(n_in, n_out))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(n_out))
+            layers.append(_activation(activation))
+            if p:
+                layers.append(nn.Dropout(p))
+        layers.append(nn.Linear(sizes[-1], n_outputs))
+        self.layers = nn.Sequential(*layers)
+        _initialise(self, init)
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class CNN(nn.Module):
+    """Convolutional network over spectrograms or images.
+
+    ``n_blocks`` blocks of [Conv2d -> (BatchNorm) -> activation -> pooling
+    -> (Dropout)], then a head: global average pooling, or flattening, then
+    an optional dense layer and the output layer.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(n_bins, n_frames)`` (one channel is added) or ``(channels, H, W)``.
+    n_outputs : int
+        Output units.
+    n_blocks : int, default=4
+        Convolutional blocks.
+    channels : int or sequence of int, default=(16, 32, 64, 128)
+        Filters per block (one value doubles from it: 16 gives 16, 32, ...).
+    kernel_size : int or sequence of int, default=3
+        Square kernel size per block (3 for 3x3, 5 for 5x5).
+    stride : int, default=1
+        Convolution stride (2 for strided down-sampling).
+    padding : "same", "valid" or int, default="same"
+        Convolution padding ("same" is kernel_size // 2).
+    pooling : {"max", "avg", "none"}, default="max"
+        2x2 pooling after each block.
+    activation : str, default="relu"
+        As in :class:`MLP`.
+    batch_norm : bool, default=True
+        Batch normalisation after each convolution.
+    dropout : float, default=0.0
+        Dropout after each block and before the output layer.
+    head : {"global", "flatten"}, default="global"
+        "global" averages each channel over the plane (any input size);
+        "flatten" keeps the layout (fixed input size).
+    dense : int or None, default=None
+        Units of a hidden dense layer in the head.
+    init : str, default="default"
+        As in :class:`MLP`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import CNN
+    >>> net = CNN(input_shape=(64, 44), n_outputs=1, channels=8, kernel_size=5, pooling="avg")
+    >>> net(torch.zeros(2, 64, 44)).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(
+        self,
+        input_shape: Tuple[int, ...],
+        n_outputs: int,
+        n_blocks: int = 4,
+        channels: Union[int, Sequence[int]] = (16, 32, 64, 128),
+        kernel_size: Union[int, Sequence[int]] = 3,
+        stride: int = 1,
+        padding: Union[str, int] = "same",
+        pooling: str = "max",
+        activation: str = "relu",
+        batch_norm: bool = True,
+        dropout: float = 0.0,
+        head: str = "global",
+        dense=None,
+        init: str = "default",
+    ):
+        super().__init__()
+        if len(input_shape) not in (2, 3):
+            raise ValueError(
+                f"CNN needs samples of shape (n_bins, n_frames) or (channels, H, W); got {input_shape}."
+            )
+        if pooling not in ("max", "avg", "none"):
+            raise ValueError(f"pooling must be 'max', 'avg' or 'none'; got {pooling!r}.")
+        if head not in ("global", "flatten"):
+            raise ValueError(f"head must be 'global' or 'flatten'; got {head!r}.")
+        in_ch = 1 if len(input_shape) == 2 else input_shape[0]
+        if isinstance(channels, int):
+            channels = [channels * 2**i for i in range(n_blocks)]
+        channels = _per_layer(list(channels), n_blocks, "channels")
+        kernels = _per_layer(kernel_size, n_blocks, "kernel_size")
+        blocks: list = []
+        for out_ch, k in zip(channels, kernels):
+            pad = k // 2 if padding == "same" else 0 if padding == "valid" else int(padding)
+            blocks.append(nn.Conv2d(in_ch, out_ch, k, stride=stride, padding=pad))
+            if batch_norm:
+                blocks.append(nn.BatchNorm2d(out_ch))
+            blocks.append(_activation(activation))
+            if pooling != "none":
+                pool = nn.MaxPool2d if pooling == "max" else nn.AvgPool2d
+                blocks.append(pool(2, ceil_mode=True))
+            if dropout:
+                blocks.append(nn.Dropout(dropout))
+            in_ch = out_ch
+        self.features = nn.Sequential(*blocks)
+        self.in_dims = len(input_shape)
+        if head == "global":
+            pooled: list = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+            n_flat = in_ch
+        else:
+            with torch.no_grad():
+                probe = self.features(torch.zeros(1, *self._as_image_shape(input_shape)))
+            pooled, n_flat = [nn.Flatten()], probe.numel()
+        head_layers = pooled
+        if dense:
+            head_layers += [nn.Linear(n_flat, dense), _activation(activation)]
+            n_flat = dense
+        if dropout:
+            head_layers.append(nn.Dropout(dropout))
+        head_layers.append(nn.Linear(n_flat, n_outputs))
+        self.head = nn.Sequential(*head_layers)
+        _initialise(self, init)
+
+    @staticmethod
+    def _as_image_shape(shape):
+        return (1, *shape) if len(shape) == 2 else tuple(shape)
+
+    def forward(self, X):
+        if self.in_dims == 2:
+            X = X.unsqueeze(1)
+        return self.head(self.features(X))
+
+
+#: Architectures by name for ``NeuralClassifier(module=...)``.
+MODULES = {"mlp": MLP, "cnn": CNN}
