@@ -66,6 +66,22 @@ def _per_layer(value, n: int, name: str) -> list:
     return [value] * n
 
 
+def parse_layer_sizes(sizes) -> Tuple[int, ...]:
+    """Layer sizes from a sequence, an int or a string like ``"256-128-64"``.
+
+    Examples
+    --------
+    >>> from audiosk.nets._modules import parse_layer_sizes
+    >>> parse_layer_sizes("256-128-64"), parse_layer_sizes(32), parse_layer_sizes([8, 4])
+    ((256, 128, 64), (32,), (8, 4))
+    """
+    if isinstance(sizes, str):
+        return tuple(int(s) for s in sizes.split("-") if s.strip())
+    if isinstance(sizes, int):
+        return (sizes,)
+    return tuple(int(s) for s in sizes)
+
+
 class MLP(nn.Module):
     """Multi-layer perceptron: [Linear -> (BatchNorm) -> activation -> (Dropout)] x n -> Linear.
 
@@ -75,8 +91,10 @@ class MLP(nn.Module):
         Shape of one sample; flattened (a 2-D table gives ``(n_features,)``).
     n_outputs : int
         Output units (classes, or regression targets).
-    hidden_layer_sizes : sequence of int, default=(256, 128, 64)
-        Units of each hidden layer.
+    hidden_layer_sizes : sequence of int, int or str, default=(256, 128, 64)
+        Units of each hidden layer; a string such as ``"256-128-64"`` is
+        accepted too, so that Bayesian searches (which cannot sample tuples)
+        can choose among architectures.
     activation : str, default="relu"
         One of "relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid".
     batch_norm : bool, default=False
@@ -108,6 +126,7 @@ class MLP(nn.Module):
         init: str = "default",
     ):
         super().__init__()
+        hidden_layer_sizes = parse_layer_sizes(hidden_layer_sizes)
         sizes = [math.prod(input_shape), *hidden_layer_sizes]
         dropouts = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
         layers: list = [nn.Flatten()]
