@@ -63,8 +63,8 @@ def compare(
     >>> from audiosk.model_selection import compare
     >>> X, y = load_iris(return_X_y=True)
     >>> table = compare({"dummy": DummyClassifier(), "logreg": LogisticRegression(max_iter=500)}, X, y, cv=3)
-    >>> list(table.index), round(table.loc["dummy", "accuracy_mean"], 2)
-    (['logreg', 'dummy'], 0.33)
+    >>> list(table.index), bool(table.loc["dummy", "accuracy_mean"] < 0.4)
+    (['logreg', 'dummy'], True)
     """
     if not estimators:
         raise ValueError("compare needs at least one estimator.")
