@@ -348,3 +348,18 @@ def test_workflow2_padtrim_mel_cnn_regressor_grid():
     assert len(grid.cv_results_["params"]) == 16
     padtrim = grid.best_estimator_[0]
     assert padtrim.length_ == int(np.percentile([len(c) for c in clips], 90, method="inverted_cdf"))
+
+
+def test_batches_cover_every_sample_shuffled_for_training_only():
+    X = np.arange(10, dtype=np.float32)[:, None]
+    y = np.arange(10) % 2
+    clf = NeuralClassifier(batch_size=4, max_epochs=1).fit(X, y)
+    dataset = clf.get_dataset(X, y)
+    torch.manual_seed(0)
+    train = [xb[:, 0].int().tolist() for xb, _ in clf.get_iterator(dataset, training=True)]
+    valid = [xb[:, 0].int().tolist() for xb, _ in clf.get_iterator(dataset, training=False)]
+    assert [len(b) for b in train] == [4, 4, 2] and sorted(sum(train, [])) == list(range(10))
+    assert sum(train, []) != list(range(10))
+    assert valid == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    fixed = clf.set_params(iterator_train__shuffle=False).get_iterator(dataset, training=True)
+    assert [xb[:, 0].int().tolist() for xb, _ in fixed] == valid

@@ -8,6 +8,7 @@ import inspect
 
 import numpy as np
 import torch
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
@@ -190,6 +191,25 @@ class _AudioNetMixin:
         return LRScheduler(policy=policy, **kwargs)
 
     # -- data
+    def get_iterator(self, dataset, training=False):
+        """Mini-batches fetched with one indexing call each (not one per sample).
+
+        Training batches are shuffled unless ``iterator_train__shuffle=False``.
+        A custom iterator, sampler or collate function falls back on skorch's.
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        iterator = self.iterator_train if training else self.iterator_valid
+        kwargs = self.get_params_for(prefix)
+        if iterator is not DataLoader or {"sampler", "batch_sampler", "collate_fn"} & set(kwargs):
+            return super().get_iterator(dataset, training=training)
+        batch_size = kwargs.pop("batch_size", self.batch_size)
+        batch_size = len(dataset) if batch_size == -1 else batch_size
+        shuffle = kwargs.pop("shuffle", training)
+        order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+        batches = BatchSampler(order, batch_size, drop_last=kwargs.pop("drop_last", False))
+        # batch_size=None: each sampled list of indices is one dataset access
+        return DataLoader(dataset, sampler=batches, batch_size=None, **kwargs)
+
     def _check_X(self, X, y=None, *, reset=False, **kwargs):
         """float32 arrays of any rank; skorch datasets and tensors pass as they are."""
         if reset and y is None:
@@ -308,7 +328,8 @@ _COMMON_DOC = """
     max_epochs : int, default=20
         Training epochs.
     batch_size : int, default=32
-        Mini-batch size.
+        Mini-batch size; training batches are reshuffled every epoch
+        (``iterator_train__shuffle=False`` keeps the order).
     weight_decay : float, default=0.0
         L2 penalty passed to the optimiser.
     momentum : float, default=0.9
