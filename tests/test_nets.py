@@ -361,5 +361,6 @@ def test_batches_cover_every_sample_shuffled_for_training_only():
     assert [len(b) for b in train] == [4, 4, 2] and sorted(sum(train, [])) == list(range(10))
     assert sum(train, []) != list(range(10))
     assert valid == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
-    fixed = clf.set_params(iterator_train__shuffle=False).get_iterator(dataset, training=True)
+    ordered = NeuralClassifier(batch_size=4, max_epochs=1, iterator_train__shuffle=False).fit(X, y)
+    fixed = ordered.get_iterator(dataset, training=True)
     assert [xb[:, 0].int().tolist() for xb, _ in fixed] == valid
