@@ -208,7 +208,10 @@ def load_audio(
     try:
         y, sr_native = _read_soundfile(path, offset, duration)
     except (sf.LibsndfileError, RuntimeError) as sf_error:
-        kind = _sniff(path)
+        try:
+            kind = _sniff(path)
+        except OSError as exc:
+            raise AudioLoadError(path, f"cannot be read ({exc.strerror or exc})") from None
         if not kind:
             raise AudioLoadError(path, f"not a readable audio file ({sf_error})") from None
         try:

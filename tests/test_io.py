@@ -88,6 +88,9 @@ def test_mp3_decodes_or_says_what_to_install(tmp_path):
         pytest.skip("this libsndfile cannot write MP3")
     y, sr = load_audio(path, sr=None)
     assert sr == SR and y.ndim == 1 and len(y) > 0.9 * SR
+    for name in ("mp3_named.wav", "mp3_without_extension"):
+        copy = shutil.copy(path, tmp_path / name)
+        np.testing.assert_array_equal(load_audio(copy, sr=None)[0], y)
 
 
 def test_m4a_without_decoder_names_what_to_install(tmp_path, monkeypatch):

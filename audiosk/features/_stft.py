@@ -127,8 +127,16 @@ def stft_power(
         for block in blocks:
             run(block)
     else:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, blocks))
+        # an equal share of blocks per thread, BLAS kept to one thread each
+        from threadpoolctl import threadpool_limits
+
+        def run_share(share):
+            for block in share:
+                run(block)
+
+        shares = [blocks[i::workers] for i in range(workers)]
+        with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run_share, shares))
     return out
 
 
