@@ -15,6 +15,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._base import StatelessArrayMixin
+
 __all__ = ["Deltas", "Flatten", "SpectrogramImage", "SpectrogramScaler", "TemporalStats"]
 
 
@@ -89,27 +91,8 @@ class _SpectraTransformer(TransformerMixin, BaseEstimator):
         return tags
 
 
-class _StatelessSpectra(_SpectraTransformer):
+class _StatelessSpectra(StatelessArrayMixin, _SpectraTransformer):
     """A spectra step with 3-D/4-D output: usable without fit."""
-
-    def set_output(self, *, transform=None):
-        """Accept a pipeline's output configuration; 3-D/4-D results stay arrays.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas", "polars"} or None
-            Ignored.
-
-        Returns
-        -------
-        self
-        """
-        return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        return tags
 
 
 class Deltas(_StatelessSpectra):

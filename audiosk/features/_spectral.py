@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import check_waveforms, resolve_sample_rate, sample_rate_of
+from ..utils._base import StatelessArrayMixin
 from ._stft import stft_power, to_db
 
 __all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]
@@ -77,7 +78,7 @@ def log_frequency_basis(sr, n_fft, n_bins, fmin, fmax) -> np.ndarray:
     return basis
 
 
-class _SpectralBase(TransformerMixin, BaseEstimator):
+class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform of the waveform -> spectrogram steps.
 
     Subclasses set ``_parameter_constraints``, may give a filterbank
@@ -144,26 +145,6 @@ class _SpectralBase(TransformerMixin, BaseEstimator):
         if getattr(self, "db", False):
             return to_db(S, power=float(self.power), ref=self.ref, top_db=self.top_db)
         return S
-
-    def set_output(self, *, transform=None):
-        """Accept a pipeline's output configuration; 3-D spectra stay arrays.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas", "polars"} or None
-            Ignored: a 3-D array has no table form.
-
-        Returns
-        -------
-        self
-        """
-        return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
 
 
 class Spectrogram(_SpectralBase):

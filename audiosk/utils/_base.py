@@ -1,0 +1,30 @@
+"""Mixins shared by audiosk's steps."""
+
+
+class StatelessArrayMixin:
+    """For steps with 3-D/4-D float32 output that need no fit.
+
+    ``set_output`` accepts a pipeline's configuration (so
+    ``Pipeline.set_output(transform="pandas")`` works around them) and leaves
+    their arrays as they are: a 3-D array has no table form.
+    """
+
+    def set_output(self, *, transform=None):
+        """Accept a pipeline's output configuration; 3-D/4-D results stay arrays.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
