@@ -99,6 +99,13 @@ def test_classifier_string_labels_sizes_and_history():
     assert h[-1, "train_loss"] < h[0, "train_loss"]
 
 
+def test_verbose_prints_one_row_per_epoch(capsys):
+    X, y = blobs()
+    NeuralClassifier(max_epochs=3, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "valid_loss" in out.splitlines()[0] and len(out.strip().splitlines()) == 2 + 3
+
+
 def test_random_state_gives_identical_models():
     X, y = blobs()
     make = lambda: NeuralClassifier(module__dropout=0.3, max_epochs=5, random_state=3).fit(X, y)  # noqa: E731
