@@ -14,9 +14,10 @@ EXTRAS = {
     "plot": ["matplotlib>=3.5"],
     "search": ["scikit-optimize>=0.10"],
     "parquet": ["pyarrow>=10"],
+    "tensorboard": ["tensorboard>=2.10"],
 }
 EXTRAS["test"] = sorted(
-    {"pytest>=7", *EXTRAS["plot"], *EXTRAS["search"], *EXTRAS["parquet"]}
+    {"pytest>=7", *EXTRAS["plot"], *EXTRAS["search"], *EXTRAS["parquet"], *EXTRAS["tensorboard"]}
 )
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 

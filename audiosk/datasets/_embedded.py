@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._folder import ClipPaths
+
 DATA_DIR = Path(__file__).parent / "data" / "spoken_digits"
 
 
@@ -27,7 +29,7 @@ def load_spoken_digits(*, return_X_y: bool = False, as_frame: bool = False):
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``filenames`` (ndarray of str, shape (600,)), ``target`` (digit,
+        ``filenames`` (:class:`ClipPaths` of shape (600,), carrying the speakers), ``target`` (digit,
         int, shape (600,)), ``target_names`` (``'0'`` ... ``'9'``), ``groups``
         (speaker name per clip, for group-aware cross-validation), ``takes``,
         ``sr`` (8000), ``DESCR`` and, with ``as_frame``, ``frame``.
@@ -42,7 +44,8 @@ def load_spoken_digits(*, return_X_y: bool = False, as_frame: bool = False):
     import pandas as pd
 
     meta = pd.read_csv(DATA_DIR / "metadata.csv")
-    filenames = np.asarray([str(DATA_DIR / f) for f in meta["filename"]])
+    speakers = meta["speaker"].to_numpy().astype(str)
+    filenames = ClipPaths([str(DATA_DIR / f) for f in meta["filename"]], groups=speakers, group_name="speaker")
     target = meta["digit"].to_numpy()
     if return_X_y:
         return filenames, target
@@ -50,7 +53,7 @@ def load_spoken_digits(*, return_X_y: bool = False, as_frame: bool = False):
         filenames=filenames,
         target=target,
         target_names=np.asarray([str(d) for d in range(10)]),
-        groups=meta["speaker"].to_numpy().astype(str),
+        groups=speakers,
         takes=meta["take"].to_numpy(),
         sr=8000,
         DESCR=(DATA_DIR / "README.txt").read_text(),

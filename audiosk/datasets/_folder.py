@@ -18,6 +18,42 @@ AUDIO_EXTENSIONS = ("wav", "wave", "flac", "ogg", "oga", "aif", "aiff", "aifc", 
 LabelSpec = Union[None, str, Callable[[str], object]]
 
 
+class ClipPaths(np.ndarray):
+    """File names that remember each clip's group (speaker, track, fold).
+
+    Behaves as a 1-D array of str. :func:`audiosk.model_selection.compare`
+    reads ``groups`` to warn when clips are cross-validated without them.
+    Any slice or re-ordering is a plain selection: it drops ``groups``,
+    which would no longer line up.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        File names.
+    groups : array-like of shape (n_files,) or None, default=None
+        Group of each file.
+    group_name : str, default="group"
+        What a group is, for messages.
+
+    Examples
+    --------
+    >>> from audiosk.datasets import ClipPaths
+    >>> paths = ClipPaths(["a.wav", "b.wav"], groups=["ann", "bob"], group_name="speaker")
+    >>> paths.groups.tolist(), paths[:1].groups is None
+    (['ann', 'bob'], True)
+    """
+
+    def __new__(cls, paths, groups=None, group_name: str = "group"):
+        obj = np.asarray(paths).view(cls)
+        obj.groups = None if groups is None else np.asarray(groups)
+        obj.group_name = group_name
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.groups = None
+        self.group_name = getattr(obj, "group_name", "group")
+
+
 def _label_function(spec: LabelSpec, root: Path, what: str) -> Optional[Callable[[str], object]]:
     """Turn ``"folder"``, a regex or a callable into a function of the path."""
     if spec is None:
@@ -150,7 +186,7 @@ def load_audio_folder(
         target, target_names = encode_target([label_of(f) for f in filenames])
     if group_of is not None:
         group_values = np.asarray([group_of(f) for f in filenames])
-    filenames = np.asarray(filenames)
+    filenames = ClipPaths(filenames, groups=group_values)
     if return_X_y:
         return filenames, target
     return Bunch(

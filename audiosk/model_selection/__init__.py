@@ -1,5 +1,14 @@
-"""Model comparison: cross-validated tables of pipelines and baselines."""
+"""Model comparison: cross-validated tables, group-aware folds, chunk-level training."""
 
-from ._compare import compare
+from ._chunked import ChunkedClassifier, ChunkedRegressor, split_chunks
+from ._compare import GroupLeakageWarning, compare, group_aware_cv, holdout_report
 
-__all__ = ["compare"]
+__all__ = [
+    "ChunkedClassifier",
+    "ChunkedRegressor",
+    "GroupLeakageWarning",
+    "compare",
+    "group_aware_cv",
+    "holdout_report",
+    "split_chunks",
+]

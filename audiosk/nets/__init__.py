@@ -2,5 +2,6 @@
 
 from ._estimators import NeuralClassifier, NeuralRegressor, RestoreBestWeights
 from ._modules import CNN, MLP
+from ._tensorboard import TensorBoardLogger
 
-__all__ = ["CNN", "MLP", "NeuralClassifier", "NeuralRegressor", "RestoreBestWeights"]
+__all__ = ["CNN", "MLP", "NeuralClassifier", "NeuralRegressor", "RestoreBestWeights", "TensorBoardLogger"]

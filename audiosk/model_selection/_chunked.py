@@ -1,0 +1,272 @@
+"""Chunk-level training with clip-level predictions."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_rate_of
+
+__all__ = ["ChunkedClassifier", "ChunkedRegressor", "split_chunks"]
+
+
+def split_chunks(X, *, chunk_length: int, hop_length: int):
+    """Cut every clip into fixed-length chunks.
+
+    Chunks start at ``0, hop_length, 2 * hop_length, ...`` while a whole
+    chunk fits; a clip shorter than one chunk gives one chunk padded with
+    silence, so every clip has at least one.
+
+    Parameters
+    ----------
+    X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+        Waveforms.
+    chunk_length, hop_length : int
+        Chunk length and hop, in samples.
+
+    Returns
+    -------
+    chunks : ndarray of shape (n_chunks, chunk_length), float32
+    clip_index : ndarray of shape (n_chunks,)
+        The clip each chunk comes from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.model_selection import split_chunks
+    >>> chunks, clip = split_chunks([np.arange(10.0), np.arange(3.0)], chunk_length=4, hop_length=3)
+    >>> chunks.shape, clip.tolist()
+    ((4, 4), [0, 0, 0, 1])
+    """
+    pieces, owners = [], []
+    for i, clip in enumerate(X):
+        n = clip.shape[-1]
+        if n < chunk_length:
+            pieces.append(np.pad(clip, (0, chunk_length - n))[None])
+            owners.append(np.array([i]))
+            continue
+        starts = np.arange(0, n - chunk_length + 1, hop_length)
+        pieces.append(np.lib.stride_tricks.sliding_window_view(clip, chunk_length)[starts])
+        owners.append(np.full(len(starts), i))
+    return np.concatenate(pieces).astype(np.float32), np.concatenate(owners)
+
+
+def _mean_by_clip(values, clip_index, n_clips):
+    sums = np.zeros((n_clips,) + values.shape[1:])
+    np.add.at(sums, clip_index, values)
+    return sums / np.bincount(clip_index, minlength=n_clips).reshape((-1,) + (1,) * (values.ndim - 1))
+
+
+class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "chunk_seconds": [Interval(Real, 0, None, closed="neither")],
+        "hop_seconds": [Interval(Real, 0, None, closed="neither"), None],
+        "sr": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def _chunks(self, X):
+        name = type(self).__name__
+        sr = resolve_sample_rate(sample_rate_of(X), self.sr, owner=name, default=None)
+        if sr is None:
+            raise ValueError(
+                f"{name} needs the sample rate to cut {self.chunk_seconds} s chunks: pass sr=, "
+                "or load the audio with audiosk.io.AudioLoader, whose output carries it."
+            )
+        X = check_waveforms(X, owner=name)
+        chunk = int(round(self.chunk_seconds * sr))
+        hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
+        chunks, clip_index = split_chunks(X, chunk_length=chunk, hop_length=hop)
+        return WaveformArray(chunks, sr=sr), clip_index, len(X)
+
+    def fit(self, X, y, **fit_params):
+        """Fit the estimator on the chunks of every clip.
+
+        Parameters
+        ----------
+        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+            Waveforms (carrying their rate, or with ``sr`` set).
+        y : array-like of shape (n_clips,)
+            One target per clip, given to each of its chunks.
+        **fit_params
+            Passed to the estimator's ``fit``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        y = np.asarray(y)
+        chunks, clip_index, n_clips = self._chunks(X)
+        if len(y) != n_clips:
+            raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
+        self.estimator_ = clone(self.estimator).fit(chunks, y[clip_index], **fit_params)
+        self.n_chunks_ = len(chunks)
+        return self
+
+
+class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
+    """Train a classifier on fixed-length chunks, predict one label per clip.
+
+    Each clip is cut into ``chunk_seconds`` chunks (a 30 s track into ten
+    3 s chunks), the estimator is fitted on the chunks with their clip's
+    label, and chunk predictions are aggregated back to the clip, so the
+    output keeps one row per input clip and cross-validation splits clips,
+    never chunks of one clip across folds.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Fitted on chunks ``(n_chunks, chunk_samples)`` (a pipeline from
+        waveforms, e.g. ``MFCC -> TemporalStats -> model``). Its parameters
+        are searchable as ``estimator__<name>``.
+    chunk_seconds : float, default=3.0
+        Chunk duration.
+    hop_seconds : float or None, default=None
+        Step between chunk starts (``chunk_seconds``: no overlap).
+    sr : int or None, default=None
+        Sample rate; ``None`` takes the rate the waveforms carry.
+    aggregate : {"mean_proba", "vote"}, default="mean_proba"
+        Clip label from the mean of the chunk probabilities, or by majority
+        vote of the chunk labels (ties go to the class with the larger mean
+        probability, or the first class without ``predict_proba``).
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The estimator fitted on all training chunks.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_chunks_ : int
+        Number of training chunks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from audiosk.features import MFCC, TemporalStats
+    >>> from audiosk.model_selection import ChunkedClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.arange(3 * 8000) / 8000
+    >>> X = [np.sin(2 * np.pi * f * t) + 0.1 * rng.normal(size=t.size) for f in [200, 220, 1500, 1600]]
+    >>> model = ChunkedClassifier(make_pipeline(MFCC(sr=8000, n_mfcc=8), TemporalStats(),
+    ...                           LogisticRegression()), chunk_seconds=1.0, sr=8000)
+    >>> model.fit(X, ["low", "low", "high", "high"]).predict(X).tolist(), model.n_chunks_
+    (['low', 'low', 'high', 'high'], 12)
+    """
+
+    _parameter_constraints: dict = {
+        **_ChunkedBase._parameter_constraints,
+        "aggregate": [StrOptions({"mean_proba", "vote"})],
+    }
+
+    def __init__(self, estimator, *, chunk_seconds=3.0, hop_seconds=None, sr=None, aggregate="mean_proba"):
+        self.estimator = estimator
+        self.chunk_seconds = chunk_seconds
+        self.hop_seconds = hop_seconds
+        self.sr = sr
+        self.aggregate = aggregate
+
+    @property
+    def classes_(self):
+        return self.estimator_.classes_
+
+    def predict_proba(self, X):
+        """Mean chunk probabilities of every clip.
+
+        Parameters
+        ----------
+        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+            Waveforms.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_classes)
+        """
+        check_is_fitted(self)
+        chunks, clip_index, n_clips = self._chunks(X)
+        return _mean_by_clip(self.estimator_.predict_proba(chunks), clip_index, n_clips)
+
+    def predict(self, X):
+        """One label per clip.
+
+        Parameters
+        ----------
+        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+            Waveforms.
+
+        Returns
+        -------
+        y : ndarray of shape (n_clips,)
+        """
+        check_is_fitted(self)
+        chunks, clip_index, n_clips = self._chunks(X)
+        has_proba = hasattr(self.estimator_, "predict_proba")
+        if self.aggregate == "mean_proba" and has_proba:
+            proba = _mean_by_clip(self.estimator_.predict_proba(chunks), clip_index, n_clips)
+            return self.classes_[proba.argmax(axis=1)]
+        labels = np.searchsorted(self.classes_, self.estimator_.predict(chunks))
+        votes = np.zeros((n_clips, len(self.classes_)))
+        np.add.at(votes, (clip_index, labels), 1.0)
+        if has_proba:  # break ties by mean probability
+            votes += 1e-6 * _mean_by_clip(self.estimator_.predict_proba(chunks), clip_index, n_clips)
+        return self.classes_[votes.argmax(axis=1)]
+
+
+class ChunkedRegressor(RegressorMixin, _ChunkedBase):
+    """Train a regressor on fixed-length chunks, predict the clip mean.
+
+    Parameters
+    ----------
+    estimator : regressor
+        Fitted on chunks ``(n_chunks, chunk_samples)``.
+    chunk_seconds : float, default=3.0
+        Chunk duration.
+    hop_seconds : float or None, default=None
+        Step between chunk starts.
+    sr : int or None, default=None
+        Sample rate; ``None`` takes the rate the waveforms carry.
+
+    Attributes
+    ----------
+    estimator_ : regressor
+        The estimator fitted on all training chunks.
+    n_chunks_ : int
+        Number of training chunks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyRegressor
+    >>> from audiosk.model_selection import ChunkedRegressor
+    >>> X = np.zeros((2, 16000), dtype=np.float32)
+    >>> ChunkedRegressor(DummyRegressor(), chunk_seconds=0.5, sr=8000).fit(X, [1.0, 3.0]).predict(X)
+    array([2., 2.])
+    """
+
+    def __init__(self, estimator, *, chunk_seconds=3.0, hop_seconds=None, sr=None):
+        self.estimator = estimator
+        self.chunk_seconds = chunk_seconds
+        self.hop_seconds = hop_seconds
+        self.sr = sr
+
+    def predict(self, X):
+        """Mean chunk prediction of every clip.
+
+        Parameters
+        ----------
+        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+            Waveforms.
+
+        Returns
+        -------
+        y : ndarray of shape (n_clips,) or (n_clips, n_targets)
+        """
+        check_is_fitted(self)
+        chunks, clip_index, n_clips = self._chunks(X)
+        return _mean_by_clip(np.asarray(self.estimator_.predict(chunks), dtype=float), clip_index, n_clips)

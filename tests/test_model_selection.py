@@ -1,0 +1,194 @@
+"""Group-aware comparison, chunked meta-estimators, reports, plots and TensorBoard."""
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score, precision_score
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
+from sklearn.pipeline import make_pipeline
+
+from audiosk.datasets import load_spoken_digits
+from audiosk.features import MFCC, TemporalStats
+from audiosk.model_selection import (
+    ChunkedClassifier,
+    ChunkedRegressor,
+    GroupLeakageWarning,
+    compare,
+    group_aware_cv,
+    holdout_report,
+    split_chunks,
+)
+from audiosk.nets import NeuralClassifier, TensorBoardLogger
+from audiosk.utils import WaveformArray, Waveforms
+
+from .conftest import tone
+
+matplotlib.use("Agg")
+SR = 8000
+
+
+def test_loader_groups_trigger_a_leakage_warning():
+    digits = load_spoken_digits()
+    X = np.zeros((len(digits.filenames), 1))
+    with pytest.warns(GroupLeakageWarning, match="speaker"):
+        group_aware_cv(3, digits.filenames, digits.target, None, classifier=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        splits = group_aware_cv(3, digits.filenames, digits.target, digits.groups, classifier=True)
+    for train, test in splits:  # no speaker on both sides
+        assert not set(digits.groups[train]) & set(digits.groups[test])
+    with pytest.warns(GroupLeakageWarning, match="KFold ignores them"):
+        group_aware_cv(KFold(3), X, digits.target, digits.groups, classifier=True)
+
+
+def test_compare_passes_groups_through():
+    X, y = make_classification(n_samples=60, random_state=0)
+    groups = np.repeat(np.arange(6), 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = compare({"dummy": DummyClassifier()}, X, y, cv=3, groups=groups)
+    assert table.shape[0] == 1
+
+
+def chirps(n_clips=8, seconds=3.0):
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["low", "high"], n_clips // 2)
+    clips = [tone(300 if lab == "low" else 1800, seconds, SR) + 0.05 * rng.normal(size=int(seconds * SR)).astype(np.float32) for lab in labels]
+    return Waveforms(clips, sr=SR), labels
+
+
+def mfcc_model():
+    return make_pipeline(MFCC(n_mfcc=8, n_fft=512, hop_length=256), TemporalStats(), LogisticRegression(max_iter=500))
+
+
+def test_split_chunks_counts_and_padding():
+    chunks, clip = split_chunks([np.arange(10.0), np.arange(7.0), np.arange(2.0)], chunk_length=3, hop_length=3)
+    assert clip.tolist() == [0, 0, 0, 1, 1, 2]
+    np.testing.assert_array_equal(chunks[1], [3, 4, 5])
+    np.testing.assert_array_equal(chunks[-1], [0, 1, 0])
+
+
+def test_chunked_classifier_one_row_per_clip_and_aggregation():
+    X, y = chirps()
+    model = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y)
+    assert model.n_chunks_ == 24 and list(model.classes_) == ["high", "low"]
+    proba = model.predict_proba(X)
+    assert proba.shape == (8, 2)
+    chunks, owner = split_chunks(X, chunk_length=SR, hop_length=SR)
+    chunks = WaveformArray(chunks, sr=SR)
+    expected = np.stack([model.estimator_.predict_proba(chunks)[owner == i].mean(0) for i in range(8)])
+    np.testing.assert_allclose(proba, expected)
+    assert (model.predict(X) == y).all()
+    vote = clone(model).set_params(aggregate="vote", hop_seconds=0.5).fit(X, y)
+    assert vote.n_chunks_ == 8 * 5 and (vote.predict(X) == y).all()
+    with pytest.raises(ValueError, match="needs the sample rate"):
+        ChunkedClassifier(mfcc_model()).fit(list(X), y)
+
+
+def test_chunked_vote_counts_chunk_labels():
+    class Fixed(DummyClassifier):
+        def predict(self, X):
+            return np.where(X[:, 0] > 0, "b", "a")
+
+    X = np.zeros((2, 6), dtype=np.float32)
+    X[0, [0, 2]] = 1  # clip 0 chunks start 1, 0, 1 -> b, a, b
+    X[1, [2]] = 1  # clip 1 chunks -> a, b, a... starts at 0, 2, 4
+    model = ChunkedClassifier(Fixed(strategy="most_frequent"), chunk_seconds=2, sr=1, aggregate="vote").fit(X, ["a", "b"])
+    assert model.predict(X).tolist() == ["b", "a"]
+
+
+def test_chunked_in_a_search_with_groups():
+    X, y = chirps(n_clips=12)
+    groups = np.arange(12) % 4
+    search = GridSearchCV(  # the folds are plain lists: give the rate explicitly
+        ChunkedClassifier(mfcc_model(), chunk_seconds=1.0, sr=SR),
+        {"estimator__logisticregression__C": [0.1, 1.0], "chunk_seconds": [1.0, 1.5]},
+        cv=GroupKFold(2),
+    ).fit(X, y, groups=groups)
+    assert len(search.cv_results_["params"]) == 4 and search.best_score_ > 0.8
+    assert search.predict(X).shape == (12,)
+
+
+def test_chunked_regressor_means_chunk_predictions():
+    X = Waveforms([np.zeros(4 * SR, np.float32), np.ones(2 * SR, np.float32)], sr=SR)
+    model = ChunkedRegressor(DummyRegressor(), chunk_seconds=1.0).fit(X, [0.0, 6.0])
+    assert model.n_chunks_ == 6
+    np.testing.assert_allclose(model.predict(X), [2.0, 2.0])  # the dummy mean over chunks: (0*4 + 6*2) / 6
+
+
+def test_holdout_report_matches_sklearn_metrics():
+    X, y = make_classification(n_samples=200, n_classes=3, n_informative=4, random_state=0)
+    table = holdout_report({"logreg": LogisticRegression(max_iter=500), "dummy": DummyClassifier()}, X[:150], y[:150], X[150:], y[150:])
+    assert list(table.index) == ["logreg", "dummy"]
+    y_pred = LogisticRegression(max_iter=500).fit(X[:150], y[:150]).predict(X[150:])
+    assert table.loc["logreg", "f1_weighted"] == pytest.approx(f1_score(y[150:], y_pred, average="weighted"))
+    assert table.loc["logreg", "precision_macro"] == pytest.approx(precision_score(y[150:], y_pred, average="macro"))
+    assert (table["fit_time"] > 0).all()
+
+
+def test_confusion_matrix_plot_holds_the_counts():
+    from audiosk.plotting import plot_confusion_matrix
+
+    ax = plot_confusion_matrix(["a", "a", "b", "c"], ["a", "b", "b", "c"], title="demo")
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 1, 0], [0, 1, 0], [0, 0, 1]])
+    assert ax.get_title() == "demo" and len(ax.texts) == 9
+    normalized = plot_confusion_matrix(["a", "a", "b"], ["a", "b", "b"], normalize="true")
+    np.testing.assert_allclose(normalized.images[0].get_array(), [[0.5, 0.5], [0, 1]])
+
+
+def test_learning_curves_follow_the_history():
+    from audiosk.plotting import plot_learning_curves
+
+    X, y = make_classification(n_samples=60, random_state=0)
+    net = NeuralClassifier(max_epochs=5, random_state=0)
+    pipe = make_pipeline(net).fit(X, y)
+    loss_ax, metric_ax = plot_learning_curves(pipe)
+    lines = {line.get_label(): line.get_ydata() for line in loss_ax.lines}
+    np.testing.assert_allclose(lines["train_loss"], pipe[-1].history[:, "train_loss"])
+    np.testing.assert_allclose(lines["valid_loss"], pipe[-1].history[:, "valid_loss"])
+    assert [line.get_label() for line in metric_ax.lines] == ["train_acc", "valid_acc"]
+    with pytest.raises(ValueError, match="no training history"):
+        plot_learning_curves(NeuralClassifier())
+
+
+def test_eda_plots():
+    import pandas as pd
+
+    from audiosk.plotting import plot_class_boxplots, plot_correlation_heatmap, plot_pca
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 3)), columns=["rms_mean", "tempo", "mfcc1_mean"])
+    df["tempo_copy"] = 2 * df["tempo"]
+    ax = plot_correlation_heatmap(df)
+    corr = ax.images[0].get_array()
+    assert corr.shape == (4, 4) and corr[1, 3] == pytest.approx(1.0)
+    y = np.repeat(["blues", "metal"], 20)
+    axes = plot_class_boxplots(df, y, features=["rms_mean", "tempo"], ncols=3)
+    assert axes[0].get_title() == "rms_mean" and not axes[2].get_visible()
+    assert len(axes[0].lines) == 2 * 7  # per box: box, median, 2 whiskers, 2 caps, fliers
+    ax2 = plot_pca(df, y)
+    assert len(ax2.collections) == 2 and ax2.get_xlabel().startswith("PC1")
+    offsets = np.concatenate([c.get_offsets() for c in ax2.collections])
+    assert offsets.shape == (40, 2)
+    ax3 = plot_pca(df, y, n_components=3)
+    assert ax3.name == "3d" and len(ax3.collections) == 2
+
+
+def test_tensorboard_logger_writes_losses(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    X, y = make_classification(n_samples=40, random_state=0)
+    net = NeuralClassifier(max_epochs=3, callbacks=[TensorBoardLogger(tmp_path)]).fit(X, y)
+    clone(net)
+    events = EventAccumulator(str(tmp_path))
+    events.Reload()
+    assert "Loss/train_loss" in events.Tags()["scalars"]
+    values = [e.value for e in events.Scalars("Loss/train_loss")]
+    np.testing.assert_allclose(values, net.history[:, "train_loss"], rtol=1e-5)
