@@ -22,9 +22,9 @@ from audiosk.model_selection import (
     compare,
     group_aware_cv,
     holdout_report,
-    split_chunks,
 )
 from audiosk.nets import NeuralClassifier, TensorBoardLogger
+from audiosk.preprocessing import split_chunks
 from audiosk.utils import WaveformArray, Waveforms
 
 from .conftest import tone

@@ -1,6 +1,6 @@
 """Model comparison: cross-validated tables, group-aware folds, chunk-level training."""
 
-from ._chunked import ChunkedClassifier, ChunkedRegressor, split_chunks
+from ._chunked import ChunkedClassifier, ChunkedRegressor
 from ._compare import GroupLeakageWarning, compare, group_aware_cv, holdout_report
 
 __all__ = [
@@ -10,5 +10,4 @@ __all__ = [
     "compare",
     "group_aware_cv",
     "holdout_report",
-    "split_chunks",
 ]

@@ -9,50 +9,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..preprocessing import split_chunks
 from ..utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_rate_of
 
-__all__ = ["ChunkedClassifier", "ChunkedRegressor", "split_chunks"]
-
-
-def split_chunks(X, *, chunk_length: int, hop_length: int):
-    """Cut every clip into fixed-length chunks.
-
-    Chunks start at ``0, hop_length, 2 * hop_length, ...`` while a whole
-    chunk fits; a clip shorter than one chunk gives one chunk padded with
-    silence, so every clip has at least one.
-
-    Parameters
-    ----------
-    X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
-        Waveforms.
-    chunk_length, hop_length : int
-        Chunk length and hop, in samples.
-
-    Returns
-    -------
-    chunks : ndarray of shape (n_chunks, chunk_length), float32
-    clip_index : ndarray of shape (n_chunks,)
-        The clip each chunk comes from.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.model_selection import split_chunks
-    >>> chunks, clip = split_chunks([np.arange(10.0), np.arange(3.0)], chunk_length=4, hop_length=3)
-    >>> chunks.shape, clip.tolist()
-    ((4, 4), [0, 0, 0, 1])
-    """
-    pieces, owners = [], []
-    for i, clip in enumerate(X):
-        n = clip.shape[-1]
-        if n < chunk_length:
-            pieces.append(np.pad(clip, (0, chunk_length - n))[None])
-            owners.append(np.array([i]))
-            continue
-        starts = np.arange(0, n - chunk_length + 1, hop_length)
-        pieces.append(np.lib.stride_tricks.sliding_window_view(clip, chunk_length)[starts])
-        owners.append(np.full(len(starts), i))
-    return np.concatenate(pieces).astype(np.float32), np.concatenate(owners)
+__all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 
 
 def _mean_by_clip(values, clip_index, n_clips):
