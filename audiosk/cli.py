@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Optional, Sequence
 
+from .datasets import AUDIO_EXTENSIONS
+
 
 def demo_estimators(max_epochs: int = 20, random_state: int = 0) -> dict:
     """The pipelines ``audiosk demo`` compares, from file paths to digits.
@@ -159,6 +161,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     demo_parser.add_argument("--max-epochs", type=int, default=20, help="epochs of the neural nets (default 20)")
     demo_parser.add_argument("--n-jobs", type=int, default=None, help="folds run in parallel")
     demo_parser.add_argument("--quick", action="store_true", help="only the classical pipeline")
+    extract_parser = commands.add_parser(
+        "extract",
+        help="describe every audio file under a folder in one table",
+        description="Compute a feature table (one row per file, or per segment) for every audio "
+        "file under DIR, in parallel, with a progress bar. A file that fails is listed in "
+        "<TABLE stem>.failures.csv and does not stop the run; running the same command again "
+        "after an interruption skips the files already done.",
+    )
+    extract_parser.add_argument("directory", metavar="DIR", help="folder searched recursively for audio")
+    extract_parser.add_argument("-o", "--output", required=True, metavar="TABLE", help="output .csv or .parquet")
+    extract_parser.add_argument("--features", default="gtzan", choices=["gtzan", "mfcc"], help="feature set (default gtzan)")
+    extract_parser.add_argument("--sr", type=int, default=22050, help="sample rate the files are loaded at (default 22050)")
+    extract_parser.add_argument("--segment-seconds", type=float, default=None, help="one row per segment of this length")
+    extract_parser.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: all cores)")
+    extract_parser.add_argument("--all-files", action="store_true", help="try every file, not only audio extensions")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -173,6 +190,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         table = demo(folds=args.folds, max_epochs=args.max_epochs, n_jobs=args.n_jobs, quick=args.quick)
         print(format_table(table))
         print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
+    elif args.command == "extract":
+        from .datasets import load_audio_folder
+        from .features import extract_features
+
+        files = load_audio_folder(args.directory, labels=None, extensions=None if args.all_files else AUDIO_EXTENSIONS)
+        table = extract_features(
+            files.filenames, args.features, out=args.output, sr=args.sr,
+            segment_seconds=args.segment_seconds, n_jobs=args.n_jobs,
+        )
+        print(f"{len(table)} rows x {table.shape[1]} columns written to {args.output}")
     return 0
 
 

@@ -9,6 +9,7 @@ from audiosk.features import (
     MFCC,
     Deltas,
     Flatten,
+    GTZANFeatures,
     MelSpectrogram,
     Spectrogram,
     SpectrogramImage,
@@ -31,6 +32,11 @@ EXPECTED_FAILURES = {
     "MelSpectrogram": {"check_n_features_in_after_fitting": ANY_LENGTH},
     "MFCC": {"check_n_features_in_after_fitting": ANY_LENGTH},
     "Spectrogram": {"check_n_features_in_after_fitting": ANY_LENGTH},
+    "GTZANFeatures": {
+        "check_n_features_in_after_fitting": ANY_LENGTH,
+        "check_transformer_general": ANY_LENGTH,
+        "check_transformer_general(readonly_memmap=True)": ANY_LENGTH,
+    },
 }
 
 ESTIMATORS = [
@@ -47,6 +53,7 @@ ESTIMATORS = [
     SpectrogramScaler(),
     SpectrogramScaler(per_clip=True),
     SpectrogramImage(height=6, width=4, channels=3),
+    GTZANFeatures(),
 ]
 
 

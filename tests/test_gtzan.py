@@ -1,0 +1,176 @@
+"""GTZAN descriptors: the published table's values, librosa's values, resumable extraction."""
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from audiosk.cli import main
+from audiosk.features import GTZAN_COLUMNS, GTZANFeatures, extract_features
+from audiosk.features._extract import _read_table
+from audiosk.features._kernels import median_filter_axis0, peak_pitches, softmask, spectral_shape
+from audiosk.io import load_audio
+from audiosk.utils import Waveforms
+
+ROOT = Path(__file__).resolve().parents[1]
+SR = 22050
+NEAR_ZERO = {"harmony_mean", "perceptr_mean"}
+
+
+def reference():
+    spec = importlib.util.spec_from_file_location("gtzan_reference", ROOT / "benchmarks" / "gtzan_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.gtzan_reference
+
+
+def music(seconds=6.0, seed=0):
+    """A tone with harmonics plus noise bursts on a beat: harmonic and percussive parts."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    tone = sum(0.2 / k * np.sin(2 * np.pi * 220 * k * t) for k in range(1, 5))
+    beat = (np.mod(t, 0.5) < 0.03) * rng.normal(scale=0.4, size=t.size)
+    return (tone + beat).astype(np.float32)
+
+
+def test_kernels_equal_scipy_and_librosa(rng):
+    import librosa
+    import scipy.ndimage as ndi
+
+    y = music()
+    S = np.abs(librosa.stft(y, pad_mode="reflect"))
+    for X in (S, np.ascontiguousarray(S.T), rng.random((40, 7)).astype(np.float32)):
+        np.testing.assert_array_equal(median_filter_axis0(X, 31), ndi.median_filter(X, size=(31, 1), mode="reflect"))
+    harm = ndi.median_filter(S, size=(1, 31), mode="reflect")
+    perc = ndi.median_filter(S, size=(31, 1), mode="reflect")
+    np.testing.assert_array_equal(softmask(harm, perc), librosa.util.softmask(harm, perc, power=2))
+    centroid, bandwidth, rolloff = spectral_shape(np.ascontiguousarray(S.T), librosa.fft_frequencies(sr=SR))
+    np.testing.assert_allclose(centroid, librosa.feature.spectral_centroid(S=S, sr=SR)[0], rtol=1e-6)
+    np.testing.assert_allclose(bandwidth, librosa.feature.spectral_bandwidth(S=S, sr=SR)[0], rtol=1e-5)
+    np.testing.assert_array_equal(rolloff, librosa.feature.spectral_rolloff(S=S, sr=SR)[0])
+    P = S**2
+    pitch, mag = librosa.piptrack(S=P, sr=SR)
+    pitches, mags = peak_pitches(np.ascontiguousarray(P.T), SR, 2048)
+    np.testing.assert_array_equal(pitches, pitch.T[pitch.T > 0])
+    np.testing.assert_array_equal(mags, mag.T[pitch.T > 0])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_features_equal_separate_librosa_calls(seed):
+    y = music(seed=seed)
+    ours = GTZANFeatures().fit_transform(y[None])[0]
+    ref = reference()(y)
+    for i, name in enumerate(GTZAN_COLUMNS):
+        if name.startswith(("harmony", "perceptr")):
+            # librosa>=0.10's hpss pads its STFT with zeros; ours reflects, like the table
+            assert ours[i] == pytest.approx(ref[i], rel=0.05, abs=2e-5), name
+        else:
+            assert ours[i] == pytest.approx(ref[i], rel=1e-4, abs=1e-6), name
+
+
+def test_names_pandas_and_clips_of_any_length():
+    clips = Waveforms([music(2.0), music(3.5, seed=3)], sr=SR)
+    est = GTZANFeatures(sr=None).fit(clips)
+    assert list(est.get_feature_names_out()) == GTZAN_COLUMNS and len(GTZAN_COLUMNS) == 58
+    df = est.set_output(transform="pandas").transform(clips)
+    assert list(df.columns) == GTZAN_COLUMNS and df["length"].tolist() == [2 * SR, 3.5 * SR]
+    with pytest.raises(ValueError, match="loaded at 22050"):
+        GTZANFeatures(sr=8000).fit(clips)
+    silent = GTZANFeatures().fit_transform(np.zeros((1, SR), np.float32))[0]
+    assert np.isfinite(silent).all() and silent[GTZAN_COLUMNS.index("tempo")] == 0
+
+
+def test_reproduces_the_published_table(shared_data):
+    table = pd.read_csv(shared_data / "gtzan" / "features_30_sec.csv").set_index("filename")
+    est = GTZANFeatures()
+    for genre in ["blues", "classical", "metal", "pop"]:
+        y, _ = load_audio(shared_data / "gtzan" / "genres_original_sample" / f"{genre}.00000.wav", sr=SR)
+        ours = dict(zip(GTZAN_COLUMNS, est.fit_transform(y[None])[0]))
+        published = table.loc[f"{genre}.00000.au"]
+        for name, value in ours.items():
+            if name in NEAR_ZERO:
+                assert value == pytest.approx(published[name], abs=2.5e-5), (genre, name)
+            elif name == "tempo":
+                ratios = [value / published[name] * k for k in (0.5, 1, 2)]
+                assert min(abs(r - 1) for r in ratios) < 0.01, (genre, value, published[name])
+            else:
+                assert value == pytest.approx(published[name], rel=0.01), (genre, name)
+
+
+def write_files(folder, n=6, seconds=1.5):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"clip{i}.wav"
+        sf.write(str(path), music(seconds, seed=i), SR)
+        paths.append(str(path))
+    return paths
+
+
+def test_extract_features_failures_and_order(tmp_path):
+    paths = write_files(tmp_path / "audio")
+    bad = tmp_path / "audio" / "broken.wav"
+    bad.write_text("not audio")
+    out = tmp_path / "table.csv"
+    table = extract_features([paths[0], str(bad)] + paths[1:], "gtzan", out=out, n_jobs=2, batch_size=2, verbose=0)
+    assert table["path"].tolist() == paths
+    assert list(table.columns) == ["path"] + GTZAN_COLUMNS
+    failures = pd.read_csv(tmp_path / "table.failures.csv")
+    assert failures["path"].tolist() == [str(bad)] and "AudioLoadError" in failures["error"][0]
+    expected = GTZANFeatures().fit_transform(Waveforms([load_audio(p, sr=SR)[0] for p in paths], sr=SR))
+    # workers run BLAS on one thread: float32 sums in another order (1e-7)
+    np.testing.assert_allclose(table[GTZAN_COLUMNS].to_numpy(), expected, rtol=1e-6)
+    saved = _read_table(out)
+    pd.testing.assert_frame_equal(saved, table, check_dtype=False)
+    assert not (tmp_path / "table.csv.parts").exists()
+
+
+def test_segment_mode_keeps_the_source_as_group(tmp_path):
+    paths = write_files(tmp_path / "audio", n=2, seconds=3.2)
+    table = extract_features(paths, "mfcc", out=tmp_path / "seg.parquet", segment_seconds=1.0, verbose=0)
+    assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2], [0, 1, 2]]
+    y = load_audio(paths[1], sr=SR)[0][SR : 2 * SR]
+    from audiosk.features._extract import _named_extractor
+
+    expected = _named_extractor("mfcc", SR).fit_transform(Waveforms([y], sr=SR))[0]
+    np.testing.assert_allclose(table.iloc[4, 2:].to_numpy(dtype=float), expected, rtol=1e-6)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "seg.parquet"), table, check_dtype=False)
+
+
+def test_killed_extraction_resumes_without_recomputing(tmp_path):
+    folder = tmp_path / "audio"
+    paths = write_files(folder, n=24, seconds=2.0)
+    full = tmp_path / "full.csv"
+    assert main(["extract", str(folder), "-o", str(full)]) == 0
+
+    out = tmp_path / "resumed.csv"
+    cmd = [sys.executable, "-m", "audiosk.cli", "extract", str(folder), "-o", str(out)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    parts = Path(str(out) + ".parts")
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("part-*.pkl"))) < 1:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_parts = len(list(parts.glob("part-*.pkl")))
+    assert 1 <= n_parts < 3 and not out.exists(), "the run was not interrupted midway"
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    done_before = 8 * n_parts
+    assert f"Resuming: {done_before} of 24 files already done." in result.stdout
+    resumed, reference_table = _read_table(out), _read_table(full)
+    assert resumed["path"].is_unique and len(resumed) == 24
+    pd.testing.assert_frame_equal(resumed, reference_table)
+    # running once more recomputes nothing and keeps the table
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert "Resuming: 24 of 24 files already done." in again.stdout
+    pd.testing.assert_frame_equal(_read_table(out), reference_table)
