@@ -6,7 +6,8 @@
   removes the outgoing value and inserts the incoming one with a branch-free
   min/max merge, so the inner loop runs across lanes in SIMD registers
   (about 40x faster). Edges use scipy's ``mode="reflect"`` (``d c b a | a b c d``).
-- :func:`softmask`: librosa's ``util.softmask(X, X_ref, power=2)`` in one pass.
+- :func:`harmonic_part`: the spectrum times librosa's ``util.softmask(harm,
+  perc, power=2)``, in one pass.
 - :func:`spectral_shape`: spectral centroid, bandwidth (p=2) and roll-off of
   every frame in one pass over the magnitudes.
 - :func:`peak_pitches`: the peaks ``librosa.piptrack`` finds, for tuning
@@ -93,48 +94,6 @@ def median_filter_axis0(X: np.ndarray, size: int) -> np.ndarray:
     X = np.ascontiguousarray(X)
     out = np.empty_like(X)
     _median_axis0(X, size, out)
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _softmask(X, X_ref, out):  # pragma: no cover - compiled
-    tiny = np.finfo(np.float32).tiny
-    n, m = X.shape
-    for i in range(n):
-        for j in range(m):
-            x = X[i, j]
-            r = X_ref[i, j]
-            z = x if x > r else r
-            if z < tiny:
-                out[i, j] = 0.0
-            else:
-                a = (x / z) ** 2
-                b = (r / z) ** 2
-                out[i, j] = a / (a + b)
-
-
-def softmask(X: np.ndarray, X_ref: np.ndarray) -> np.ndarray:
-    """``librosa.util.softmask(X, X_ref, power=2)`` for float32 arrays.
-
-    Parameters
-    ----------
-    X, X_ref : ndarray of shape (n, m), float32
-        Non-negative magnitudes.
-
-    Returns
-    -------
-    mask : ndarray of shape (n, m), float32
-        ``X**2 / (X**2 + X_ref**2)``, 0 where both are below float32's tiny.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.features._kernels import softmask
-    >>> softmask(np.float32([[3, 0]]), np.float32([[4, 0]]))
-    array([[0.36, 0.  ]], dtype=float32)
-    """
-    out = np.empty(X.shape, dtype=np.float32)
-    _softmask(np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(X_ref, dtype=np.float32), out)
     return out
 
 
@@ -298,7 +257,7 @@ def _masked(spec, harm, perc, out):  # pragma: no cover - compiled
 
 
 def harmonic_part(spec: np.ndarray, harm: np.ndarray, perc: np.ndarray) -> np.ndarray:
-    """The harmonic part of a spectrum: ``spec * softmask(harm, perc)``, in one pass.
+    """The harmonic part of a spectrum: ``spec * librosa.util.softmask(harm, perc, power=2)``.
 
     Parameters
     ----------
