@@ -12,12 +12,14 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import ValidSplit
+from skorch.dataset import unpack_data
 from skorch.utils import is_dataset
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from sklearn.utils._available_if import available_if
 from skorch.utils import to_numpy
 
+from ._augment import Mixup, make_augmentations
 from ._modules import MODULES
 
 __all__ = ["NeuralClassifier", "NeuralRegressor"]
@@ -72,7 +74,8 @@ class _AudioNetMixin:
     """What both estimators share: names, inferred sizes, seeding, callbacks."""
 
     def _init_common(self, validation_fraction, early_stopping, patience, lr_schedule,
-                     restore_best, weight_decay, momentum, random_state):
+                     restore_best, weight_decay, momentum, random_state, augment):
+        self.augment = augment
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
@@ -256,6 +259,9 @@ class _AudioNetMixin:
         return seeded()
 
     def _fit_with(self, X, y, *, partial=False, **fit_params):
+        self.augmentations_ = make_augmentations(self.augment)
+        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**63)
+        self.augment_generator_ = torch.Generator().manual_seed(seed)
         initialized = getattr(self, "initialized_", False)
         with self._seeded():
             if not initialized or not (self.warm_start or partial):
@@ -305,6 +311,28 @@ class _AudioNetMixin:
         X, y = self._prepare(X, y, reset=first)
         return self._fit_with(X, y, partial=True, **fit_params)
 
+    def train_step_single(self, batch, **fit_params):
+        """One training step; the ``augment`` transformations apply to the batch here only."""
+        augmentations = getattr(self, "augmentations_", [])
+        if not augmentations:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        mixed = None
+        for augmentation in augmentations:
+            if isinstance(augmentation, Mixup):
+                Xi, perm, lam = augmentation.mix(Xi, self.augment_generator_)
+                mixed = perm, lam
+            else:
+                Xi = augmentation(Xi, self.augment_generator_)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        if mixed is not None:
+            perm, lam = mixed
+            loss = lam * loss + (1 - lam) * self.get_loss(y_pred, yi[perm], X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
@@ -314,9 +342,11 @@ class _AudioNetMixin:
 _COMMON_DOC = """
     Parameters
     ----------
-    module : {"mlp", "cnn"} or torch.nn.Module class, default="mlp"
+    module : {"mlp", "cnn", "resnet18", "resnet34", "resnet50", "googlenet"} or torch.nn.Module class, default="mlp"
         The architecture: :class:`~audiosk.nets.MLP`, :class:`~audiosk.nets.CNN`,
-        or any module class. ``input_shape`` (one sample's shape) and
+        :class:`~audiosk.nets.ResNet`, :class:`~audiosk.nets.GoogLeNet` (pretrained
+        weights with ``module__weights=PATH``, fine-tuning of the last stages with
+        ``module__trainable_layers=n``), or any module class. ``input_shape`` (one sample's shape) and
         ``n_outputs`` are inferred at fit and passed when the class accepts
         them; its other arguments are set as ``module__<name>``.
     criterion : torch loss class
@@ -352,6 +382,12 @@ _COMMON_DOC = """
     restore_best : bool, default=False
         Load the weights of the epoch with the lowest validation loss when
         training ends (best checkpoint, kept in memory).
+    augment : str, augmentation object, list of them, or None, default=None
+        Training-time augmentation of each mini-batch (never at prediction):
+        "specaugment" (:class:`SpecAugment`), "noise" (:class:`AddNoise`),
+        "shift" (:class:`TimeShift`), "mixup" (:class:`Mixup`), or
+        configured objects such as ``SpecAugment(time_width=30)``; seeded by
+        ``random_state``.
     random_state : int or None, default=None
         Seed of the weight initialisation, batch order, dropout and
         validation split: equal seeds give identical models on CPU.
@@ -421,6 +457,7 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         patience=5,
         lr_schedule=None,
         restore_best=False,
+        augment=None,
         random_state=None,
         device="auto",
         verbose=0,
@@ -434,7 +471,7 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
             train_split=train_split, **kwargs,
         )
         self._init_common(validation_fraction, early_stopping, patience, lr_schedule,
-                          restore_best, weight_decay, momentum, random_state)
+                          restore_best, weight_decay, momentum, random_state, augment)
 
     def _metric_callbacks(self):
         yield "train_acc", EpochScoring(_encoded_accuracy, name="train_acc", lower_is_better=False, on_train=True)
@@ -544,6 +581,7 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         patience=5,
         lr_schedule=None,
         restore_best=False,
+        augment=None,
         random_state=None,
         device="auto",
         verbose=0,
@@ -557,7 +595,7 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
             train_split=train_split, **kwargs,
         )
         self._init_common(validation_fraction, early_stopping, patience, lr_schedule,
-                          restore_best, weight_decay, momentum, random_state)
+                          restore_best, weight_decay, momentum, random_state, augment)
 
     def _metric_callbacks(self):
         yield "train_r2", EpochScoring("r2", name="train_r2", lower_is_better=False, on_train=True)

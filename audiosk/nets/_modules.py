@@ -266,5 +266,20 @@ class CNN(nn.Module):
         return self.head(self.features(X))
 
 
+def _architectures():
+    from functools import partial
+
+    from ._vision import GoogLeNet, ResNet
+
+    return {
+        "mlp": MLP,
+        "cnn": CNN,
+        "resnet18": partial(ResNet, depth=18),
+        "resnet34": partial(ResNet, depth=34),
+        "resnet50": partial(ResNet, depth=50),
+        "googlenet": GoogLeNet,
+    }
+
+
 #: Architectures by name for ``NeuralClassifier(module=...)``.
-MODULES = {"mlp": MLP, "cnn": CNN}
+MODULES = _architectures()

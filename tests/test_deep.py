@@ -1,0 +1,152 @@
+"""ResNet/GoogLeNet by name, pretrained weights in torchvision's layout, fine-tuning, augmentation."""
+
+import numpy as np
+import pytest
+import torch
+
+from audiosk.nets import (
+    AddNoise,
+    GoogLeNet,
+    Mixup,
+    NeuralClassifier,
+    NeuralRegressor,
+    ResNet,
+    SpecAugment,
+    TimeShift,
+    make_augmentations,
+)
+
+# torchvision's resnet18 state dict: 122 entries; spot-checked names of each kind
+TORCHVISION_RESNET18_KEYS = [
+    "conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight", "layer1.1.bn2.num_batches_tracked",
+    "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var", "layer4.1.conv2.weight",
+    "fc.weight", "fc.bias",
+]
+
+
+def spectra(n=24, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1], n // 2)
+    X = rng.normal(size=(n, 16, 24)).astype(np.float32)
+    X[y == 1, 2:6] += 2.5
+    return X, y
+
+
+@pytest.mark.parametrize("name,depth_keys", [("resnet18", 122), ("resnet34", 218), ("resnet50", 320), ("googlenet", 344)])
+def test_architectures_by_name_any_size_and_channels(name, depth_keys):
+    X, y = spectra()
+    clf = NeuralClassifier(name, max_epochs=1, batch_size=8, random_state=0).fit(X, y)
+    assert len(clf.module_.state_dict()) == depth_keys
+    assert clf.predict_proba(X).shape == (24, 2)
+    images = np.repeat(X[:, None], 3, axis=1)[:, :, :, :20]
+    assert NeuralClassifier(name, max_epochs=1, batch_size=8).fit(images, y).predict(images).shape == (24,)
+
+
+def test_resnet_state_dict_uses_torchvision_names():
+    keys = ResNet((3, 32, 32), 1000).state_dict().keys()
+    assert len(keys) == 122 and set(TORCHVISION_RESNET18_KEYS) <= set(keys)
+    googlenet = GoogLeNet((3, 32, 32), 1000).state_dict().keys()
+    assert {"conv1.conv.weight", "conv1.bn.running_mean", "inception4e.branch3.1.conv.weight", "fc.weight"} <= set(googlenet)
+
+
+@pytest.mark.parametrize("cls", [ResNet, GoogLeNet])
+def test_pretrained_weights_adapt_to_one_channel_and_a_new_head(cls, tmp_path):
+    torch.manual_seed(0)
+    imagenet = cls((3, 64, 64), 1000)
+    state = imagenet.state_dict()
+    if cls is GoogLeNet:  # torchvision's file also holds the auxiliary classifiers
+        state["aux1.fc2.weight"] = torch.zeros(1000, 1024)
+    path = tmp_path / "weights.pth"
+    torch.save(state, path)
+    net = cls((64, 80), 7, weights=path)
+    first = "conv1.weight" if cls is ResNet else "conv1.conv.weight"
+    torch.testing.assert_close(net.state_dict()[first], state[first].sum(dim=1, keepdim=True))
+    deep = "layer3.1.conv2.weight" if cls is ResNet else "inception5b.branch2.1.conv.weight"
+    torch.testing.assert_close(net.state_dict()[deep], state[deep])
+    assert net.fc.out_features == 7
+    rgb = cls((3, 64, 80), 7, weights=path)
+    torch.testing.assert_close(rgb.state_dict()[first], state[first])
+    # the one-channel network sees a spectrogram as the RGB one sees it in three equal channels
+    rgb.fc.load_state_dict(net.fc.state_dict())
+    net.eval(), rgb.eval()
+    x = torch.randn(2, 64, 80)
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), rgb(x[:, None].expand(-1, 3, -1, -1)), rtol=1e-4, atol=1e-5)
+
+
+def test_wrong_weights_are_reported(tmp_path):
+    path = tmp_path / "r18.pth"
+    torch.save(ResNet((3, 32, 32), 1000, depth=18).state_dict(), path)
+    with pytest.raises(ValueError, match="same depth"):
+        ResNet((3, 32, 32), 10, depth=34, weights=path)
+
+
+def test_trainable_layers_freeze_the_first_stages():
+    X, y = spectra()
+    clf = NeuralClassifier(
+        "resnet18", module__trainable_layers=2, max_epochs=2, batch_size=8, random_state=0, optimizer="sgd", lr=0.1
+    )
+    before = ResNet((16, 24), 2, depth=18, trainable_layers=2)
+    torch.manual_seed(0)
+    clf.fit(X, y)
+    trainable = {n for n, p in clf.module_.named_parameters() if p.requires_grad}
+    assert all(n.startswith(("layer3.", "layer4.", "fc.")) for n in trainable)
+    assert any(n.startswith("layer3.") for n in trainable)
+    # frozen stages neither learn nor update their batch-norm statistics
+    clf2 = NeuralClassifier("resnet18", module__trainable_layers=2, max_epochs=0, batch_size=8, random_state=0).fit(X, y)
+    frozen_before = {k: v.clone() for k, v in clf2.module_.state_dict().items() if k.startswith(("conv1", "bn1", "layer1", "layer2"))}
+    clf2.set_params(max_epochs=2).partial_fit(X, y)
+    for key, value in frozen_before.items():
+        torch.testing.assert_close(clf2.module_.state_dict()[key], value, msg=key)
+    assert not any(p.requires_grad for p in before.layer2.parameters())
+    with pytest.raises(ValueError, match="between 0 and 5"):
+        ResNet((16, 24), 2, trainable_layers=6)
+
+
+def test_augmentations_change_training_not_prediction():
+    X, y = spectra()
+    gen = torch.Generator().manual_seed(0)
+    Xt = torch.from_numpy(X)
+    masked = SpecAugment(freq_masks=1, freq_width=16, time_masks=0)(Xt, gen)
+    assert (masked == 0).any() and masked.shape == Xt.shape
+    noisy = AddNoise(snr_db=10)(Xt, gen)
+    snr = 10 * torch.log10(Xt.pow(2).mean() / (noisy - Xt).pow(2).mean())
+    assert abs(float(snr) - 10) < 0.5
+    shifted = TimeShift(0.5)(Xt, gen)
+    torch.testing.assert_close(shifted.sort(dim=-1).values, Xt.sort(dim=-1).values)
+    mixed, perm, lam = Mixup(0.4).mix(Xt, gen)
+    torch.testing.assert_close(mixed, lam * Xt + (1 - lam) * Xt[perm])
+
+    plain = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0).fit(X, y)
+    proba = plain.predict_proba(X)
+    plain.set_params(augment=["specaugment", "noise", "shift", "mixup"])
+    np.testing.assert_array_equal(plain.predict_proba(X), proba)  # prediction ignores augment
+
+    augmented = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0,
+                                 augment=["specaugment", "noise", "shift", "mixup"])
+    augmented.fit(X, y)
+    again = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0,
+                             augment=["specaugment", "noise", "shift", "mixup"]).fit(X, y)
+    np.testing.assert_array_equal(augmented.predict_proba(X), again.predict_proba(X))  # seeded
+    assert augmented.history[:, "train_loss"] != plain.history[:, "train_loss"]
+
+
+def test_augment_parameter_forms():
+    assert [type(a).__name__ for a in make_augmentations(["mixup", "noise"])] == ["AddNoise", "Mixup"]
+    assert make_augmentations(None) == []
+    assert make_augmentations(SpecAugment(time_width=3))[0].time_width == 3
+    with pytest.raises(ValueError, match="Unknown augmentation"):
+        make_augmentations("pitch")
+    reg = NeuralRegressor(max_epochs=2, augment="noise", random_state=0).fit(np.random.default_rng(0).normal(size=(30, 4)), np.arange(30.0))
+    assert reg.predict(np.zeros((2, 4))).shape == (2,)
+    with pytest.raises(ValueError, match="SpecAugment needs spectra"):
+        NeuralRegressor(max_epochs=1, augment="specaugment").fit(np.zeros((10, 4)), np.arange(10.0))
+
+
+def test_step_schedule_and_best_checkpoint_are_one_parameter_each():
+    X, y = spectra()
+    clf = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, optimizer="sgd", lr=0.1, max_epochs=6,
+                           lr_schedule=("step", {"step_size": 4}), restore_best=True, random_state=0).fit(X, y)
+    lrs = [group["lr"] for group in clf.optimizer_.param_groups]
+    assert lrs == [pytest.approx(0.01)]
+    assert "restore_best" in dict(clf.callbacks_)
