@@ -15,9 +15,10 @@ EXTRAS = {
     "search": ["scikit-optimize>=0.10"],
     "parquet": ["pyarrow>=10"],
     "tensorboard": ["tensorboard>=2.10"],
+    "dask": ["dask[distributed]>=2023.1"],
 }
 EXTRAS["test"] = sorted(
-    {"pytest>=7", *EXTRAS["plot"], *EXTRAS["search"], *EXTRAS["parquet"], *EXTRAS["tensorboard"]}
+    {"pytest>=7", *EXTRAS["plot"], *EXTRAS["search"], *EXTRAS["parquet"], *EXTRAS["tensorboard"], *EXTRAS["dask"]}
 )
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 

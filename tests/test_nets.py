@@ -16,6 +16,8 @@ from audiosk.io import AudioLoader
 from audiosk.nets import CNN, MLP, NeuralClassifier, NeuralRegressor
 from audiosk.preprocessing import PadTrim
 
+from .conftest import audio_pipeline
+
 SR = 8000
 
 
@@ -25,42 +27,6 @@ def blobs(n=90, d=6, seed=0):
     centres = {"low": -2.0, "mid": 0.0, "high": 2.0}
     X = rng.normal(size=(n, d)) + np.array([centres[c] for c in y])[:, None]
     return X, y
-
-
-@pytest.fixture(scope="module")
-def tone_files(tmp_path_factory):
-    """Two classes of generated clips of varying length: low and high tones in noise."""
-    import soundfile as sf
-
-    root = tmp_path_factory.mktemp("tones")
-    rng = np.random.default_rng(0)
-    paths, labels, groups = [], [], []
-    for i in range(36):
-        label = i % 2
-        n = int(SR * rng.uniform(0.3, 0.6))
-        t = np.arange(n) / SR
-        freq = (300 if label == 0 else 1500) * rng.uniform(0.9, 1.1)
-        y = 0.5 * np.sin(2 * np.pi * freq * t) + 0.05 * rng.normal(size=n)
-        path = root / f"{i}.wav"
-        sf.write(str(path), y.astype(np.float32), SR)
-        paths.append(str(path))
-        labels.append(["low", "high"][label])
-        groups.append(i // 6)
-    return np.array(paths), np.array(labels), np.array(groups)
-
-
-def audio_pipeline(**net_params):
-    params = dict(module__hidden_layer_sizes=(32,), lr=0.01, max_epochs=8, random_state=0, batch_size=16)
-    params.update(net_params)
-    return make_pipeline(
-        AudioLoader(sr=SR),
-        PadTrim(percentile=90),
-        MelSpectrogram(n_mels=16, n_fft=256, hop_length=128),
-        Flatten(),
-        StandardScaler(),
-        PCA(n_components=10, random_state=0),
-        NeuralClassifier("mlp", **params),
-    )
 
 
 def test_mlp_options_build_the_layers():

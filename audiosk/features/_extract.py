@@ -62,27 +62,71 @@ def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
     return pd.concat(rows, ignore_index=True)
 
 
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+def _part_path(parts_dir: Path, number: int) -> Path:
+    return parts_dir / f"part-{number:06d}.pkl"
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame.to_parquet(tmp, index=False)
-    elif suffix == ".csv":
-        frame.to_csv(tmp, index=False)
+    frame.to_pickle(tmp)
+    os.replace(tmp, path)  # a killed run never leaves half a part
+
+
+def _read_table(path: Path, columns=None) -> pd.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path, columns=columns)
+    # pandas >= 3 parses floats round-trip by default (and deprecates the option)
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], usecols=columns, **exact)
+
+
+def _iter_table(path: Path, rows: int):
+    """Chunks of a finished table, without loading it whole."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
     else:
-        frame.to_pickle(tmp)
-    os.replace(tmp, path)
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix == ".csv":
-        # pandas >= 3 parses floats round-trip by default (and deprecates the option)
         exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], **exact)
-    return pd.read_pickle(path)
+        yield from pd.read_csv(path, keep_default_na=False, na_values=[""], chunksize=rows, **exact)
+
+
+class _TableWriter:
+    """Append DataFrame chunks to a CSV or Parquet file (written under a temporary name)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.parquet = path.suffix.lower() == ".parquet"
+        self.writer = None
+        self.schema = None
+        self.rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False, schema=self.schema)
+            if self.writer is None:
+                self.schema = table.schema
+                self.writer = pq.ParquetWriter(self.tmp, self.schema)
+            self.writer.write_table(table)
+        else:
+            frame.to_csv(self.tmp, mode="w" if self.rows == 0 else "a", header=self.rows == 0, index=False)
+        self.rows += len(frame)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.rows == 0:  # every file failed: an empty table
+            empty = pd.DataFrame({"path": pd.Series([], dtype=str)})
+            if self.parquet:
+                empty.to_parquet(self.tmp, index=False)
+            else:
+                empty.to_csv(self.tmp, index=False)
+        os.replace(self.tmp, self.path)
 
 
 def extract_features(
@@ -96,16 +140,20 @@ def extract_features(
     n_jobs: Optional[int] = None,
     batch_size: int = 8,
     verbose: int = 1,
-) -> pd.DataFrame:
+    return_table: bool = True,
+):
     """Describe many audio files in one table, surviving bad files and interruptions.
 
-    Files are processed in batches on ``n_jobs`` workers (joblib, so a
-    ``joblib.parallel_backend("dask")`` context runs it on a Dask cluster).
-    Each finished batch is written at once to ``<out>.parts/``; a killed run
-    started again with the same arguments skips every finished file, and the
-    final table equals an uninterrupted run's. A file that fails (unreadable,
-    empty, ...) is listed with its error in ``<out stem>.failures.csv`` and
-    never stops the run; the next run tries it again.
+    Files are processed in batches on ``n_jobs`` workers (joblib, so inside
+    ``with joblib.parallel_backend("dask"):`` the batches run on a Dask
+    cluster). Each finished batch is written at once to ``<out>.parts/``; a
+    killed run started again with the same arguments skips every finished
+    file, and the final table equals an uninterrupted run's. A file that
+    fails (unreadable, empty, ...) is listed with its error in
+    ``<out stem>.failures.csv`` and never stops the run; the next run tries
+    it again. The table is assembled from the parts a few at a time, so
+    memory stays bounded however many files there are (with
+    ``return_table=False``).
 
     Parameters
     ----------
@@ -132,12 +180,16 @@ def extract_features(
         Files per batch (one part file each).
     verbose : int, default=1
         Progress bar over files.
+    return_table : bool, default=True
+        Read the finished table back and return it; ``False`` returns the
+        path and keeps memory bounded.
 
     Returns
     -------
-    table : pandas.DataFrame
+    table : pandas.DataFrame or pathlib.Path
         ``path``, ``segment`` (segment mode), then the features; rows in the
-        order of ``paths``. Failed files have no row.
+        order of ``paths``; failed files have no row. The path of the table
+        with ``return_table=False``.
 
     Examples
     --------
@@ -162,20 +214,29 @@ def extract_features(
     parts_dir = out.with_name(out.name + ".parts")
     failures_path = out.with_name(out.stem + ".failures.csv")
 
-    done = []
-    if out.exists():
-        done.append(_read_table(out).assign(error=""))
-    if parts_dir.is_dir():
-        done += [_read_table(p) for p in sorted(parts_dir.glob("part-*.pkl"))]
-    previous = pd.concat(done, ignore_index=True) if done else pd.DataFrame(columns=["path", "error"])
-    previous["error"] = previous["error"].fillna("")
-    finished = set(previous.loc[previous["error"] == "", "path"])
-    todo = [p for p in paths if p not in finished]
-    if verbose and finished:
+    if out.exists() and not parts_dir.is_dir():
+        finished_table = set(_read_table(out, columns=["path"])["path"])
+        if finished_table >= set(paths):  # a finished run: nothing to do
+            if verbose:
+                print(f"Resuming: {len(paths)} of {len(paths)} files already done.", flush=True)
+            return _read_table(out) if return_table else out
+        parts_dir.mkdir(parents=True)  # new files: the old table becomes parts
+        for i, chunk in enumerate(_iter_table(out, rows=4096)):
+            _write_part(chunk.assign(error=""), _part_path(parts_dir, i))
+    parts_dir.mkdir(parents=True, exist_ok=True)
+
+    # which part holds each file's latest attempt, read one part at a time
+    latest = {}
+    part_files = sorted(parts_dir.glob("part-*.pkl"))
+    for part in part_files:
+        frame = pd.read_pickle(part)
+        for path, error in zip(frame["path"], frame["error"].fillna("")):
+            latest[path] = (part, error)
+    todo = [p for p in paths if latest.get(p, (None, "missing"))[1] != ""]
+    if verbose and len(todo) < len(paths):
         print(f"Resuming: {len(paths) - len(todo)} of {len(paths)} files already done.", flush=True)
 
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    first_part = len(list(parts_dir.glob("part-*.pkl")))
+    first = len(part_files)
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_extract_batch)(batch, extractor, sr, segment_seconds, hop_seconds) for batch in batches
@@ -185,38 +246,47 @@ def extract_features(
         from tqdm.auto import tqdm
 
         progress = tqdm(total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file")
-    new = []
     for i, frame in enumerate(results):
-        _write_atomic(frame, parts_dir / f"part-{first_part + i:06d}.pkl")
-        new.append(frame)
+        part = _part_path(parts_dir, first + i)
+        _write_part(frame, part)
+        for path, error in zip(frame["path"], frame["error"]):
+            latest[path] = (part, error)
         if progress is not None:
             progress.update(frame["path"].nunique())
     if progress is not None:
         progress.close()
 
-    everything = pd.concat([previous] + new, ignore_index=True)
-    # the latest attempt of each file wins (a failure retried successfully)
-    order = {p: i for i, p in enumerate(paths)}
-    everything = everything[everything["path"].isin(order)]
-    latest_ok = everything[everything["error"] == ""]
-    failures = everything[~everything["path"].isin(set(latest_ok["path"]))].drop_duplicates("path", keep="last")
-    table = latest_ok.drop(columns="error")
-    sort_keys = ["_order"] + (["segment"] if "segment" in table.columns else [])
-    table = (
-        table.assign(_order=table["path"].map(order))
-        .sort_values(sort_keys, kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
-    if "segment" in table.columns:
-        table["segment"] = table["segment"].astype(int)
-    table = table.dropna(axis=1, how="all")
-    _write_atomic(table, out)
-    if len(failures):
-        _write_atomic(failures[["path", "error"]].reset_index(drop=True), failures_path)
+    # assemble in input order, a few parts in memory at a time
+    writer, cache, buffer = _TableWriter(out), {}, []
+    failures = []
+    for path in paths:
+        part, error = latest[path]
+        if error:
+            failures.append((path, error))
+            continue
+        if part not in cache:
+            if len(cache) >= 4:
+                cache.pop(next(iter(cache)))
+            frame = pd.read_pickle(part)
+            cache[part] = {p: rows for p, rows in frame.groupby("path", sort=False)}
+        buffer.append(cache[part][path].drop(columns="error"))
+        if sum(len(b) for b in buffer) >= 2048:
+            writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
+            buffer = []
+    if buffer:
+        writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
+    writer.close()
+    if failures:
+        pd.DataFrame(failures, columns=["path", "error"]).to_csv(failures_path, index=False)
         if verbose:
             print(f"{len(failures)} files failed; see {failures_path}", flush=True)
     elif failures_path.exists():
         failures_path.unlink()
     shutil.rmtree(parts_dir, ignore_errors=True)
-    return table
+    return _read_table(out) if return_table else out
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    if "segment" in frame.columns:  # parts that held failures made it float
+        frame["segment"] = frame["segment"].astype(int)
+    return frame

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from sklearn.utils._available_if import available_if
 from skorch.utils import to_numpy
 
+from ..utils import DiskArray
 from ._augment import Mixup, make_augmentations
 from ._modules import MODULES
 
@@ -62,6 +63,24 @@ class RestoreBestWeights(Callback):
     def on_train_end(self, net, **kwargs):
         if self.best_state_ is not None:
             net.module_.load_state_dict(self.best_state_)
+
+
+class _DiskDataset(torch.utils.data.Dataset):
+    """Batches of a :class:`~audiosk.utils.DiskArray`, read from the file when fetched."""
+
+    def __init__(self, X, y=None):
+        self.X = X
+        self.y = None if y is None else np.asarray(y)
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        single = np.isscalar(index)
+        index = np.atleast_1d(index)
+        Xb = torch.from_numpy(self.X.read(index).astype(np.float32, copy=False))
+        yb = torch.zeros(len(index)) if self.y is None else torch.as_tensor(self.y[index])
+        return (Xb[0], yb[0]) if single else (Xb, yb)
 
 
 def _encoded_accuracy(net, X, y):
@@ -213,14 +232,32 @@ class _AudioNetMixin:
         # batch_size=None: each sampled list of indices is one dataset access
         return DataLoader(dataset, sampler=batches, batch_size=None, **kwargs)
 
+    def get_dataset(self, dataset, y=None):
+        if isinstance(dataset, DiskArray):
+            return _DiskDataset(dataset, y)
+        return super().get_dataset(dataset, y)
+
     def _check_X(self, X, y=None, *, reset=False, **kwargs):
-        """float32 arrays of any rank; skorch datasets and tensors pass as they are."""
+        """float32 arrays of any rank; skorch datasets, tensors and DiskArrays pass as they are."""
         if reset and y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         if not reset:
             check_is_fitted(self, "module_")
+        if isinstance(X, DiskArray):  # read batch by batch, never as a whole
+            if X.ndim < 2:
+                raise ValueError(f"Expected rows of at least 1 dimension; got shape {X.shape}.")
+            if reset:
+                self.n_features_in_ = X.shape[1]
+            elif X.shape[1] != self.n_features_in_:
+                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
+            if y is None:
+                return X
+            y = np.asarray(y)
+            if len(y) != len(X):
+                raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+            return X, y
         if is_dataset(X) or torch.is_tensor(X):
             return X if y is None else (X, y)
         return validate_data(

@@ -1,5 +1,6 @@
 """Utilities shared by audiosk's steps: sample-rate carriers, validation, parallelism."""
 
+from ._disk import DiskArray
 from ._parallel import parallel_map
 from ._waveforms import (
     WaveformArray,
@@ -11,6 +12,7 @@ from ._waveforms import (
 )
 
 __all__ = [
+    "DiskArray",
     "WaveformArray",
     "Waveforms",
     "check_waveforms",
