@@ -1,0 +1,152 @@
+"""Fetchers against archives served from this machine (no internet)."""
+
+import hashlib
+import http.server
+import io
+import os
+import tarfile
+import threading
+import zipfile
+from functools import partial
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from audiosk.datasets import fetch_esc50, fetch_fsdd, fetch_gtzan_features, get_data_home
+
+
+@pytest.fixture
+def server(tmp_path):
+    """An HTTP server on 127.0.0.1 serving tmp_path/served; counts requests."""
+    served = tmp_path / "served"
+    served.mkdir()
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requests.append(self.path)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(served)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{httpd.server_address[1]}", requests
+    httpd.shutdown()
+
+
+def wav_bytes(seconds=0.1, sr=8000):
+    buffer = io.BytesIO()
+    sf.write(buffer, np.zeros(int(seconds * sr), np.float32), sr, format="WAV")
+    return buffer.getvalue()
+
+
+def make_zip(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fsdd_members():
+    return {
+        f"free-spoken-digit-dataset-26eb9aaf/recordings/{d}_{s}_{t}.wav": wav_bytes()
+        for d in (0, 1) for s in ("jackson", "theo") for t in (0, 5)
+    }
+
+
+def test_fetch_fsdd_downloads_once_verifies_and_caches(server, tmp_path):
+    served, base, requests = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    home = tmp_path / "cache"
+    digits = fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    assert len(digits.filenames) == 8 and sorted(set(digits.groups)) == ["jackson", "theo"]
+    assert digits.target.tolist().count(1) == 4 and set(digits.takes) == {0, 5}
+    assert all(os.path.isfile(f) for f in digits.filenames)
+    again = fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    assert len(requests) == 1 and list(again.filenames) == list(digits.filenames)
+
+
+def test_checksum_mismatch_leaves_nothing(server, tmp_path):
+    served, base, _ = server
+    make_zip(served / "fsdd.zip", fsdd_members())
+    home = tmp_path / "cache"
+    with pytest.raises(OSError, match="Checksum mismatch"):
+        fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256="0" * 64, verbose=False)
+    assert not list((home / "fsdd").glob("*.zip*"))
+
+
+def test_first_download_records_its_digest(server, tmp_path, monkeypatch):
+    served, base, _ = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    monkeypatch.setenv("AUDIOSK_DATA", str(tmp_path / "env_home"))
+    assert get_data_home() == tmp_path / "env_home"
+    with pytest.warns(UserWarning, match="recorded sha256"):
+        fetch_fsdd(url=f"{base}/fsdd.zip", verbose=False)
+    recorded = tmp_path / "env_home" / "fsdd" / "free-spoken-digit-dataset-26eb9aaf.zip.sha256"
+    assert recorded.read_text().strip() == digest
+    archive = recorded.with_suffix("")
+    archive.write_bytes(archive.read_bytes() + b"tampered")
+    with pytest.raises(OSError, match="does not match its checksum"):
+        fetch_fsdd(url=f"{base}/fsdd.zip", verbose=False)
+
+
+def test_a_killed_download_does_not_count(server, tmp_path):
+    served, base, requests = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    home = tmp_path / "cache" / "fsdd"
+    home.mkdir(parents=True)
+    (home / "free-spoken-digit-dataset-26eb9aaf.zip.part").write_bytes(b"half a file")
+    (home / "extracted.partial").mkdir()  # an interrupted extraction
+    digits = fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    assert len(requests) == 1 and len(digits.filenames) == 8
+    assert not (home / "extracted.partial").exists()
+
+
+def test_unreachable_url_says_where_to_put_the_file(tmp_path):
+    with pytest.raises(OSError, match="Download it by hand"):
+        fetch_fsdd(data_home=tmp_path, url="http://127.0.0.1:9/none.zip", verbose=False)
+
+
+@pytest.mark.parametrize("evil", ["../escape.wav", "/abs/escape.wav", "a/../../escape.wav"])
+def test_archives_escaping_the_folder_are_refused(server, tmp_path, evil):
+    served, base, _ = server
+    members = fsdd_members()
+    members[evil] = b"x"
+    digest = make_zip(served / "fsdd.zip", members)
+    with pytest.raises(OSError, match="outside"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    assert not (tmp_path / "escape.wav").exists() and not (tmp_path / "cache" / "escape.wav").exists()
+    assert not (tmp_path / "cache" / "fsdd" / "extracted").exists()
+
+
+def test_tar_links_are_refused(server, tmp_path):
+    served, base, _ = server
+    path = served / "fsdd.zip"  # the fetcher recognises tar archives by content
+    with tarfile.open(path, "w:gz") as tf:
+        link = tarfile.TarInfo("recordings/link.wav")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(OSError, match="is a link"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+
+
+def test_fetch_esc50_and_gtzan_features(server, tmp_path):
+    served, base, _ = server
+    meta = "filename,fold,target,category,esc10,src_file,take\n" + "".join(
+        f"{i}-100-A-{t}.wav,{i},{t},{['dog', 'rain'][t]},True,100,A\n" for i in (1, 2) for t in (0, 1)
+    )
+    members = {"ESC-50-master/meta/esc50.csv": meta}
+    members.update({f"ESC-50-master/audio/{i}-100-A-{t}.wav": wav_bytes() for i in (1, 2) for t in (0, 1)})
+    digest = make_zip(served / "esc50.zip", members)
+    sounds = fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", sha256=digest, verbose=False)
+    assert list(sounds.target_names) == ["dog", "rain"] and sounds.groups.tolist() == [1, 1, 2, 2]
+    assert all(os.path.isfile(f) for f in sounds.filenames)
+
+    table = "filename,length,tempo,label\nblues.00000.wav,661794,123.0,blues\nrock.00001.wav,661794,99.0,rock\n"
+    digest = make_zip(served / "gtzan.zip", {"Data/features_30_sec.csv": table})
+    gtzan = fetch_gtzan_features(data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, verbose=False)
+    assert list(gtzan.data.columns) == ["tempo"] and gtzan.target.tolist() == [0, 1]
+    assert gtzan.groups.tolist() == ["blues.00000", "rock.00001"]
+    with pytest.raises(OSError, match="features_3_sec.csv not found"):
+        fetch_gtzan_features(data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, seconds=3, verbose=False)
