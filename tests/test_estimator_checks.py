@@ -123,3 +123,36 @@ NETS = [
 )
 def test_nets_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# -- chunked meta-estimators --------------------------------------------------
+from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
+
+from audiosk.model_selection import ChunkedClassifier, ChunkedRegressor  # noqa: E402
+
+CHUNKS_ARE_NOT_ROWS = (
+    "the check's rows are cut into 2-sample chunks, each labelled with its row's target; "
+    "a linear model on such chunks cannot reach the check's training score"
+)
+CHUNKED_EXPECTED_FAILURES = {
+    "ChunkedClassifier": {
+        "check_n_features_in_after_fitting": ANY_LENGTH,
+        "check_classifiers_train": ANY_LENGTH,
+        "check_classifiers_train(readonly_memmap=True)": ANY_LENGTH,
+        "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": ANY_LENGTH,
+    },
+    "ChunkedRegressor": {
+        "check_n_features_in_after_fitting": ANY_LENGTH,
+        "check_regressors_train": CHUNKS_ARE_NOT_ROWS,
+        "check_regressors_train(readonly_memmap=True)": CHUNKS_ARE_NOT_ROWS,
+        "check_regressors_train(readonly_memmap=True,X_dtype=float32)": CHUNKS_ARE_NOT_ROWS,
+    },
+}
+
+
+@parametrize_with_checks(
+    [ChunkedClassifier(LogisticRegression(), chunk_seconds=2, sr=1), ChunkedRegressor(Ridge(), chunk_seconds=2, sr=1)],
+    expected_failed_checks=lambda est: CHUNKED_EXPECTED_FAILURES[type(est).__name__],
+)
+def test_chunked_sklearn_compatible(estimator, check):
+    check(estimator)

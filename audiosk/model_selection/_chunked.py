@@ -7,7 +7,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..preprocessing import split_chunks
 from ..utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_rate_of
@@ -29,7 +29,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         "sr": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def _chunks(self, X):
+    def _chunks(self, X, reset=False):
         name = type(self).__name__
         sr = resolve_sample_rate(sample_rate_of(X), self.sr, owner=name, default=None)
         if sr is None:
@@ -37,7 +37,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
                 f"{name} needs the sample rate to cut {self.chunk_seconds} s chunks: pass sr=, "
                 "or load the audio with audiosk.io.AudioLoader, whose output carries it."
             )
-        X = check_waveforms(X, owner=name)
+        X = check_waveforms(X, owner=name, estimator=self, reset=reset)
         chunk = int(round(self.chunk_seconds * sr))
         hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
         chunks, clip_index = split_chunks(X, chunk_length=chunk, hop_length=hop)
@@ -60,8 +60,10 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        y = np.asarray(y)
-        chunks, clip_index, n_clips = self._chunks(X)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        y = column_or_1d(y, warn=True)
+        chunks, clip_index, n_clips = self._chunks(X, reset=True)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
         self.estimator_ = clone(self.estimator).fit(chunks, y[clip_index], **fit_params)
