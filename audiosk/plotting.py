@@ -67,8 +67,10 @@ def plot_confusion_matrix(
         _, ax = plt.subplots(figsize=(5, 4.5))
     ConfusionMatrixDisplay.from_predictions(
         y_true, y_pred, labels=labels, normalize=normalize, ax=ax, cmap=cmap, colorbar=False,
-        values_format=".2f" if normalize else "d",
+        values_format=".2f" if normalize else "d", xticks_rotation=45,
     )
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
     if title:
         ax.set_title(title)
     return ax
