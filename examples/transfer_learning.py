@@ -63,12 +63,11 @@ googlenet = make_pipeline(
 )
 start = time.perf_counter()
 models = {"ResNet-18 on colour spectrogram images": resnet, "GoogLeNet, looped 1 s clips": googlenet}
-report = holdout_report(models, X_train, y[train_idx], X_test, y[test_idx])
+report, fitted = holdout_report(models, X_train, y[train_idx], X_test, y[test_idx], return_estimator=True)
 print(report.round(3).to_string())
 report.to_csv(out / "results.csv")
-for name, model in models.items():
-    fitted = model.fit(X_train, y[train_idx])
+for name, (model, predictions) in fitted.items():
     slug = name.split(",")[0].split(" ")[0].lower()
-    save(plot_confusion_matrix(y[test_idx], fitted.predict(X_test), title=name), out / f"confusion_{slug}.png")
-    save(plot_learning_curves(fitted), out / f"learning_curves_{slug}.png")
+    save(plot_confusion_matrix(y[test_idx], predictions, title=name), out / f"confusion_{slug}.png")
+    save(plot_learning_curves(model), out / f"learning_curves_{slug}.png")
 print(f"total {time.perf_counter() - start:.0f} s")

@@ -6,6 +6,7 @@ import torch
 
 from audiosk.nets import (
     AddNoise,
+    FrequencyWarp,
     GoogLeNet,
     Mixup,
     NeuralClassifier,
@@ -13,6 +14,7 @@ from audiosk.nets import (
     ResNet,
     SpecAugment,
     TimeShift,
+    TimeStretch,
     make_augmentations,
 )
 
@@ -131,8 +133,34 @@ def test_augmentations_change_training_not_prediction():
     assert augmented.history[:, "train_loss"] != plain.history[:, "train_loss"]
 
 
+def test_warps_read_the_spectrum_at_scaled_positions():
+    gen = torch.Generator().manual_seed(0)
+    bins, frames = 32, 21
+    ramp = torch.arange(float(bins))[None, :, None].expand(16, bins, frames)  # value = bin index
+    warped = FrequencyWarp(0.2)(ramp, gen)
+    factors = warped[:, 1, 0]  # bin 1 reads position 1 * factor
+    assert ((factors >= 0.8) & (factors <= 1.2)).all() and factors.std() > 0.05
+    expected = (torch.arange(float(bins))[None, :] * factors[:, None]).clamp(max=bins - 1)
+    torch.testing.assert_close(warped[:, :, 0], expected)
+    torch.testing.assert_close(warped, warped[:, :, :1].expand_as(warped))  # every frame alike
+
+    time_ramp = torch.arange(float(frames)).repeat(16, 2, 1)  # (16, 2, frames), value = frame index
+    stretched = TimeStretch(0.3)(time_ramp, gen)
+    centre = (frames - 1) / 2
+    torch.testing.assert_close(stretched[:, :, frames // 2], torch.full((16, 2), centre))  # the centre stays
+    slopes = stretched[:, 0, frames // 2 + 1] - centre  # one frame right of the centre reads at centre + rate
+    assert ((slopes >= 0.7 - 1e-6) & (slopes <= 1.3 + 1e-6)).all() and slopes.std() > 0.05
+    expected = (centre + (torch.arange(float(frames))[None, :] - centre) * slopes[:, None]).clamp(0, frames - 1)
+    torch.testing.assert_close(stretched[:, 0], expected)
+    images = torch.rand(3, 2, 8, 10)
+    assert FrequencyWarp()(images, gen).shape == images.shape
+    with pytest.raises(ValueError, match="FrequencyWarp needs spectra"):
+        FrequencyWarp()(torch.zeros(4, 10), gen)
+
+
 def test_augment_parameter_forms():
     assert [type(a).__name__ for a in make_augmentations(["mixup", "noise"])] == ["AddNoise", "Mixup"]
+    assert [type(a).__name__ for a in make_augmentations(["warp", "stretch"])] == ["FrequencyWarp", "TimeStretch"]
     assert make_augmentations(None) == []
     assert make_augmentations(SpecAugment(time_width=3))[0].time_width == 3
     with pytest.raises(ValueError, match="Unknown augmentation"):

@@ -130,6 +130,12 @@ def test_holdout_report_matches_sklearn_metrics():
     assert table.loc["logreg", "f1_weighted"] == pytest.approx(f1_score(y[150:], y_pred, average="weighted"))
     assert table.loc["logreg", "precision_macro"] == pytest.approx(precision_score(y[150:], y_pred, average="macro"))
     assert (table["fit_time"] > 0).all()
+    same, fitted = holdout_report({"logreg": LogisticRegression(max_iter=500)}, X[:150], y[:150], X[150:], y[150:],
+                                  return_estimator=True)
+    model, predictions = fitted["logreg"]
+    np.testing.assert_array_equal(predictions, y_pred)
+    np.testing.assert_array_equal(model.predict(X[150:]), y_pred)
+    assert same.loc["logreg", "accuracy"] == table.loc["logreg", "accuracy"]
 
 
 def test_confusion_matrix_plot_holds_the_counts():

@@ -144,7 +144,7 @@ def compare(
         else:
             raise ValueError("Pass scoring= for estimators that are neither classifiers nor regressors.")
     splits = group_aware_cv(cv, X, y, groups, classifier=is_classifier(first))
-    rows = {}
+    rows, fitted = {}, {}
     for name, estimator in estimators.items():
         result = cross_validate(estimator, X, y, cv=splits, scoring=scoring, n_jobs=n_jobs, verbose=verbose)
         row = {}
@@ -163,7 +163,7 @@ def compare(
     return table.sort_values(key, ascending=lower_is_better)
 
 
-def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_test) -> pd.DataFrame:
+def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_test, *, return_estimator: bool = False):
     """Fit each estimator on a training set and report its test-set classification metrics.
 
     Parameters
@@ -174,6 +174,9 @@ def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_te
         Training data.
     X_test, y_test
         Held-out data.
+    return_estimator : bool, default=False
+        Also return the fitted estimators and their test predictions (to plot
+        a confusion matrix or learning curves without fitting again).
 
     Returns
     -------
@@ -182,6 +185,9 @@ def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_te
         ``precision_macro``, ``recall_macro``, ``f1_macro``,
         ``precision_weighted``, ``recall_weighted``, ``f1_weighted``,
         ``fit_time`` and ``predict_time`` (seconds).
+    fitted : dict of str to (estimator, ndarray of shape (n_test,))
+        Only with ``return_estimator=True``: name -> (fitted estimator, its
+        predictions on ``X_test``), in the order of ``estimators``.
 
     Examples
     --------
@@ -200,7 +206,7 @@ def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_te
     from sklearn.base import clone
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-    rows = {}
+    rows, fitted = {}, {}
     for name, estimator in estimators.items():
         model = clone(estimator)
         start = time.perf_counter()
@@ -215,6 +221,8 @@ def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_te
         row["fit_time"] = fit_time
         row["predict_time"] = time.perf_counter() - start
         rows[name] = row
+        fitted[name] = (model, y_pred)
     columns = ["accuracy", "precision_macro", "recall_macro", "f1_macro",
                "precision_weighted", "recall_weighted", "f1_weighted", "fit_time", "predict_time"]
-    return pd.DataFrame.from_dict(rows, orient="index")[columns].sort_values("accuracy", ascending=False)
+    table = pd.DataFrame.from_dict(rows, orient="index")[columns].sort_values("accuracy", ascending=False)
+    return (table, fitted) if return_estimator else table

@@ -1,6 +1,6 @@
 """Neural networks: torch modules, augmentations and the skorch estimators that wrap them."""
 
-from ._augment import AddNoise, Mixup, SpecAugment, TimeShift, make_augmentations
+from ._augment import AddNoise, FrequencyWarp, Mixup, SpecAugment, TimeShift, TimeStretch, make_augmentations
 from ._estimators import NeuralClassifier, NeuralRegressor, RestoreBestWeights
 from ._modules import CNN, MLP
 from ._tensorboard import TensorBoardLogger
@@ -10,6 +10,7 @@ __all__ = [
     "CNN",
     "MLP",
     "AddNoise",
+    "FrequencyWarp",
     "GoogLeNet",
     "Mixup",
     "NeuralClassifier",
@@ -19,5 +20,6 @@ __all__ = [
     "SpecAugment",
     "TensorBoardLogger",
     "TimeShift",
+    "TimeStretch",
     "make_augmentations",
 ]

@@ -1,4 +1,4 @@
-"""Training-time augmentation of mini-batches: SpecAugment, noise, time shift, mixup.
+"""Training-time augmentation of mini-batches: SpecAugment, warping, noise, time shift, mixup.
 
 Each augmentation acts on a batch tensor during training only (never in
 ``predict``), drawing its randomness from the generator the estimator seeds
@@ -12,11 +12,106 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 
-__all__ = ["AddNoise", "Mixup", "SpecAugment", "TimeShift", "make_augmentations"]
+__all__ = ["AddNoise", "FrequencyWarp", "Mixup", "SpecAugment", "TimeShift", "TimeStretch", "make_augmentations"]
 
 
 def _uniform(low, high, size, generator):
     return low + (high - low) * torch.rand(size, generator=generator)
+
+
+def _resample_axis(X: torch.Tensor, axis: int, factors: torch.Tensor, center: float) -> torch.Tensor:
+    """Read each example along ``axis`` at positions ``center + (i - center) * factor``.
+
+    Linear interpolation; positions past either end take the edge value.
+    ``factors`` has one entry per example.
+    """
+    n, size = X.shape[0], X.shape[axis]
+    positions = torch.arange(size, dtype=torch.float32)
+    source = (center + (positions[None, :] - center) * factors[:, None]).clamp(0, size - 1)  # (n, size)
+    low = source.floor().long()
+    high = (low + 1).clamp(max=size - 1)
+    frac = source - low
+    moved = X.movedim(axis, -1)
+    shape = (n,) + (1,) * (moved.dim() - 2) + (size,)
+
+    def spread(t):
+        return t.reshape(shape).expand(moved.shape).to(X.device)
+
+    weight = spread(frac).to(X.dtype)
+    out = torch.gather(moved, -1, spread(low)) * (1 - weight) + torch.gather(moved, -1, spread(high)) * weight
+    return out.movedim(-1, axis)
+
+
+class FrequencyWarp:
+    """Stretch or compress the frequency axis by a random factor per example.
+
+    Output bin ``b`` reads the input at ``b * factor`` (linear interpolation,
+    the top bin repeated past the end), ``factor`` drawn uniformly in
+    ``[1 - max_warp, 1 + max_warp]``: on a Mel or linear spectrogram this
+    moves formants up or down, like a shorter or longer vocal tract
+    (vocal tract length perturbation), which helps nets recognise voices
+    they were not trained on.
+
+    Parameters
+    ----------
+    max_warp : float, default=0.15
+        Largest relative change of the frequency scale.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import FrequencyWarp
+    >>> X = torch.arange(8.0).reshape(1, 8, 1).expand(2, 8, 3)
+    >>> out = FrequencyWarp(0.2)(X, torch.Generator().manual_seed(0))
+    >>> out.shape, bool(torch.equal(out[0, :, 0], out[0, :, 2]))
+    (torch.Size([2, 8, 3]), True)
+    """
+
+    def __init__(self, max_warp: float = 0.15):
+        self.max_warp = max_warp
+
+    def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if X.dim() < 3:
+            raise ValueError("FrequencyWarp needs spectra (n, bins, frames) or images (n, C, H, W).")
+        factors = _uniform(1 - self.max_warp, 1 + self.max_warp, (X.shape[0],), generator)
+        return _resample_axis(X, X.dim() - 2, factors, center=0.0)
+
+    def __repr__(self):
+        return f"FrequencyWarp(max_warp={self.max_warp})"
+
+
+class TimeStretch:
+    """Speed each example up or down by a random factor, about its centre.
+
+    Output frame ``t`` reads the input at ``c + (t - c) * rate`` with ``c``
+    the middle frame (linear interpolation, edge frames repeated), ``rate``
+    drawn uniformly in ``[1 - max_stretch, 1 + max_stretch]``: faster or
+    slower speech or playing, with the pitch unchanged on a spectrogram.
+
+    Parameters
+    ----------
+    max_stretch : float, default=0.2
+        Largest relative change of speed.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import TimeStretch
+    >>> X = torch.arange(9.0).repeat(2, 1)
+    >>> out = TimeStretch(0.5)(X, torch.Generator().manual_seed(0))
+    >>> float(out[0, 4]), out.shape
+    (4.0, torch.Size([2, 9]))
+    """
+
+    def __init__(self, max_stretch: float = 0.2):
+        self.max_stretch = max_stretch
+
+    def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        rates = _uniform(1 - self.max_stretch, 1 + self.max_stretch, (X.shape[0],), generator)
+        return _resample_axis(X, X.dim() - 1, rates, center=(X.shape[-1] - 1) / 2)
+
+    def __repr__(self):
+        return f"TimeStretch(max_stretch={self.max_stretch})"
 
 
 class SpecAugment:
@@ -182,7 +277,8 @@ class Mixup:
         return f"Mixup(alpha={self.alpha})"
 
 
-_BY_NAME = {"specaugment": SpecAugment, "noise": AddNoise, "shift": TimeShift, "mixup": Mixup}
+_BY_NAME = {"specaugment": SpecAugment, "warp": FrequencyWarp, "stretch": TimeStretch, "noise": AddNoise,
+            "shift": TimeShift, "mixup": Mixup}
 
 
 def make_augmentations(spec) -> list:
@@ -191,7 +287,8 @@ def make_augmentations(spec) -> list:
     Parameters
     ----------
     spec : None, str, augmentation object, or a list of them
-        Names: "specaugment", "noise", "shift", "mixup".
+        Names: "specaugment", "warp" (:class:`FrequencyWarp`), "stretch"
+        (:class:`TimeStretch`), "noise", "shift", "mixup".
 
     Returns
     -------

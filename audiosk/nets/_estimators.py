@@ -421,7 +421,8 @@ _COMMON_DOC = """
         training ends (best checkpoint, kept in memory).
     augment : str, augmentation object, list of them, or None, default=None
         Training-time augmentation of each mini-batch (never at prediction):
-        "specaugment" (:class:`SpecAugment`), "noise" (:class:`AddNoise`),
+        "specaugment" (:class:`SpecAugment`), "warp" (:class:`FrequencyWarp`),
+        "stretch" (:class:`TimeStretch`), "noise" (:class:`AddNoise`),
         "shift" (:class:`TimeShift`), "mixup" (:class:`Mixup`), or
         configured objects such as ``SpecAugment(time_width=30)``; seeded by
         ``random_state``.
