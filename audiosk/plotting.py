@@ -80,8 +80,9 @@ def _history_of(net_or_pipeline):
     net = net_or_pipeline
     if hasattr(net, "steps"):
         net = net.steps[-1][1]
-    if hasattr(net, "best_estimator_"):
-        return _history_of(net.best_estimator_)
+    for inner in ("best_estimator_", "regressor_"):  # a search; TransformedTargetRegressor
+        if hasattr(net, inner):
+            return _history_of(getattr(net, inner))
     history = getattr(net, "history", None)
     if history is None or not len(history):
         raise ValueError(f"{type(net).__name__} has no training history; fit a neural estimator first.")
@@ -94,8 +95,8 @@ def plot_learning_curves(net_or_pipeline, *, metric: Optional[str] = None, axes=
     Parameters
     ----------
     net_or_pipeline : NeuralClassifier, NeuralRegressor, Pipeline or search
-        A fitted skorch net, a pipeline ending in one, or a fitted search
-        (its best estimator).
+        A fitted skorch net, a pipeline ending in one, a fitted search (its
+        best estimator), or a ``TransformedTargetRegressor`` around one.
     metric : str or None, default=None
         History name without the ``train_``/``valid_`` prefix; ``None``
         takes ``acc`` or ``r2`` when recorded.

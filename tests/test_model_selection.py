@@ -23,7 +23,7 @@ from audiosk.model_selection import (
     group_aware_cv,
     holdout_report,
 )
-from audiosk.nets import NeuralClassifier, TensorBoardLogger
+from audiosk.nets import NeuralClassifier, NeuralRegressor, TensorBoardLogger
 from audiosk.preprocessing import split_chunks
 from audiosk.utils import WaveformArray, Waveforms
 
@@ -159,6 +159,14 @@ def test_learning_curves_follow_the_history():
     np.testing.assert_allclose(lines["train_loss"], pipe[-1].history[:, "train_loss"])
     np.testing.assert_allclose(lines["valid_loss"], pipe[-1].history[:, "valid_loss"])
     assert [line.get_label() for line in metric_ax.lines] == ["train_acc", "valid_acc"]
+
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    scaled = TransformedTargetRegressor(make_pipeline(NeuralRegressor(max_epochs=3, random_state=0)),
+                                        transformer=StandardScaler()).fit(X, 100 + 10 * y)
+    loss_ax, _ = plot_learning_curves(scaled)
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), scaled.regressor_[-1].history[:, "train_loss"])
     with pytest.raises(ValueError, match="no training history"):
         plot_learning_curves(NeuralClassifier())
 
