@@ -14,8 +14,27 @@ from .utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_r
 __all__ = ["PadTrim", "split_chunks"]
 
 
+_STRETCH_FFT = 512
+
+
+def _stretch(x: np.ndarray, length: int) -> np.ndarray:
+    """Time-stretch the last axis of ``x`` to ``length`` samples, keeping the pitch (phase vocoder)."""
+    import librosa
+
+    if x.shape[-1] == length:
+        return x
+    if x.shape[-1] < _STRETCH_FFT:  # too short for one analysis window: pad with silence first
+        x = _pad_trim(x, _STRETCH_FFT, "constant", "both")
+    stretched = librosa.effects.time_stretch(
+        np.asarray(x, dtype=np.float32), rate=x.shape[-1] / length, n_fft=_STRETCH_FFT, hop_length=_STRETCH_FFT // 4
+    )
+    return _pad_trim(stretched, length, "constant", "right")  # the vocoder is off by a few samples
+
+
 def _pad_trim(x: np.ndarray, length: int, mode: str, side: str) -> np.ndarray:
-    """Pad or trim the last axis of ``x`` to ``length`` samples."""
+    """Pad or trim the last axis of ``x`` to ``length`` samples (``mode="stretch"``: time-stretch)."""
+    if mode == "stretch":
+        return _stretch(x, length)
     n = x.shape[-1]
     if n > length:
         start = {"right": 0, "left": n - length, "both": (n - length) // 2}[side]
@@ -49,11 +68,15 @@ class PadTrim(TransformerMixin, BaseEstimator):
         Learn the length at fit as this percentile of the clip lengths
         (the smallest observed length that at least this share of clips do
         not exceed).
-    mode : {"constant", "wrap", "reflect"}, default="constant"
+    mode : {"constant", "wrap", "reflect", "stretch"}, default="constant"
         How short clips are padded: silence, looping the clip, or mirroring.
+        "stretch" neither pads nor trims: every clip is slowed down or sped
+        up to the length with its pitch kept (phase vocoder, 512-sample
+        window, hop 128), which normalises speaking rate, e.g. for words
+        said by unseen speakers.
     side : {"right", "left", "both"}, default="right"
         Where samples are added or removed: at the end, at the start, or
-        equally at both ends (centring the clip).
+        equally at both ends (centring the clip). Unused by "stretch".
 
     Attributes
     ----------
@@ -80,7 +103,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
         "duration": [Interval(Real, 0, None, closed="neither"), None],
         "sr": [Interval(Integral, 1, None, closed="left"), None],
         "percentile": [Interval(Real, 0, 100, closed="right"), None],
-        "mode": [StrOptions({"constant", "wrap", "reflect"})],
+        "mode": [StrOptions({"constant", "wrap", "reflect", "stretch"})],
         "side": [StrOptions({"right", "left", "both"})],
     }
 
@@ -149,7 +172,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
         if self.sr is not None:
             resolve_sample_rate(sr, self.sr, owner="PadTrim")
         X = check_waveforms(X, owner="PadTrim")
-        if isinstance(X, np.ndarray):
+        if isinstance(X, np.ndarray) and self.mode != "stretch":
             out = _pad_trim(X, self.length_, self.mode, self.side)
         else:
             out = np.stack([_pad_trim(x, self.length_, self.mode, self.side) for x in X])

@@ -235,6 +235,25 @@ def test_padtrim_lengths_modes_and_sides():
     assert PadTrim(length=5).fit_transform(np.ones((2, 9))).shape == (2, 5)
 
 
+def test_padtrim_stretch_keeps_pitch_and_matches_librosa():
+    sr = 8000
+    clips = [tone(440.0, seconds=0.5, sr=sr), chirp(seconds=2.0, sr=sr), tone(300.0, seconds=0.04, sr=sr)]
+    out = PadTrim(duration=1.0, sr=sr, mode="stretch").fit_transform(Waveforms(clips, sr=sr))
+    assert out.shape == (3, sr) and out.sr == sr
+    expected = librosa.effects.time_stretch(clips[0], rate=0.5, n_fft=512, hop_length=128)
+    n = min(len(expected), sr)
+    np.testing.assert_allclose(out[0, :n], expected[:n], atol=1e-6)
+    spectrum = np.abs(np.fft.rfft(out[0]))
+    assert np.fft.rfftfreq(sr, 1 / sr)[np.argmax(spectrum)] == pytest.approx(440.0, abs=2)  # pitch kept
+    # the chirp (100 Hz -> 2 kHz over 2 s) now sweeps in 1 s: its centroid rises twice as fast
+    centroid = librosa.feature.spectral_centroid(y=out[1], sr=sr, n_fft=512, hop_length=128)[0]
+    original = librosa.feature.spectral_centroid(y=clips[1], sr=sr, n_fft=512, hop_length=128)[0]
+    np.testing.assert_allclose(centroid[10:50], original[20:100:2], rtol=0.1)
+    assert np.abs(out[2]).max() > 0.1  # a clip shorter than the vocoder window still comes out
+    same = tone(seconds=1.0, sr=sr)
+    np.testing.assert_array_equal(PadTrim(length=sr, mode="stretch").fit_transform(same[None]), same[None])
+
+
 def test_padtrim_percentile_and_duration():
     lengths = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]
     clips = [np.ones(n, dtype=np.float32) for n in lengths]
