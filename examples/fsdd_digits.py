@@ -3,7 +3,7 @@
 The upstream split holds out takes 0-4 of every speaker (the same speakers are
 on both sides); leave-one-speaker-out tests on a voice the net never heard,
 with two CNNs (clips padded, clips time-stretched to 1 s) voting.
-Goals: >= 0.99 and >= 0.90 accuracy. About 40 minutes on 2 cores.
+Goals: >= 0.99 and >= 0.90 accuracy. About an hour on 2 cores.
 
     python examples/fsdd_digits.py
 """
