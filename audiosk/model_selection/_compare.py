@@ -144,7 +144,7 @@ def compare(
         else:
             raise ValueError("Pass scoring= for estimators that are neither classifiers nor regressors.")
     splits = group_aware_cv(cv, X, y, groups, classifier=is_classifier(first))
-    rows, fitted = {}, {}
+    rows = {}
     for name, estimator in estimators.items():
         result = cross_validate(estimator, X, y, cv=splits, scoring=scoring, n_jobs=n_jobs, verbose=verbose)
         row = {}
