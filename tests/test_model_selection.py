@@ -14,14 +14,16 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 
 from audiosk.datasets import load_spoken_digits
-from audiosk.features import MFCC, TemporalStats
+from audiosk.features import MFCC, Flatten, SpectrogramScaler, TemporalStats
 from audiosk.model_selection import (
     ChunkedClassifier,
     ChunkedRegressor,
     GroupLeakageWarning,
+    VTLNClassifier,
     compare,
     group_aware_cv,
     holdout_report,
+    warp_frequency,
 )
 from audiosk.nets import NeuralClassifier, NeuralRegressor, TensorBoardLogger
 from audiosk.preprocessing import split_chunks
@@ -120,6 +122,91 @@ def test_chunked_regressor_means_chunk_predictions():
     model = ChunkedRegressor(DummyRegressor(), chunk_seconds=1.0).fit(X, [0.0, 6.0])
     assert model.n_chunks_ == 6
     np.testing.assert_allclose(model.predict(X), [2.0, 2.0])  # the dummy mean over chunks: (0*4 + 6*2) / 6
+
+
+def test_warp_frequency_reads_bins_at_scaled_positions():
+    ramp = np.arange(10.0).reshape(1, 10, 1).repeat(3, axis=2)
+    np.testing.assert_allclose(warp_frequency(ramp, 1.25)[0, :, 1], np.minimum(np.arange(10) * 1.25, 9), rtol=1e-6)
+    np.testing.assert_allclose(warp_frequency(ramp, 0.8)[0, :, 2], np.arange(10) * 0.8, rtol=1e-6)
+    np.testing.assert_array_equal(warp_frequency(ramp, 1.0), ramp)
+    images = np.arange(8.0).reshape(1, 1, 8, 1).repeat(2, axis=0)  # (n, channels, bins, frames)
+    np.testing.assert_allclose(warp_frequency(images, 2.0)[1, 0, :, 0], [0, 2, 4, 6, 7, 7, 7, 7])
+    with pytest.raises(ValueError, match=r"shape \(3, 10\)"):
+        warp_frequency(ramp[:, :, 0].repeat(3, axis=0), 1.1)
+    with pytest.raises(ValueError, match="positive"):
+        warp_frequency(ramp, 0.0)
+
+
+def _formant_clips(scale, n_per_class, rng, n_classes=4, bins=64):
+    """Class k: one spectral peak at 20 * 1.1**k bins, times the speaker's ``scale``, plus noise."""
+    peaks = 20 * 1.1 ** np.arange(n_classes) * scale
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    clean = np.exp(-0.5 * (np.arange(bins)[None, :] - peaks[y][:, None]) ** 2)
+    X = clean[:, :, None] + 0.05 * rng.normal(size=(len(y), bins, 5))
+    return X.astype(np.float32), y
+
+
+def test_vtln_classifier_finds_each_speakers_warp():
+    rng = np.random.default_rng(0)
+    X, y = _formant_clips(1.0, 20, rng)
+    model = VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(C=1.0, max_iter=2000))).fit(X, y)
+    # a speaker 10 % higher reads class k as class k + 1, one 10 % lower as class k - 1
+    speakers = {1.1: _formant_clips(1.1, 5, rng), 1.0: _formant_clips(1.0, 5, rng), 0.9: _formant_clips(0.9, 5, rng)}
+    X_test = np.concatenate([Xs for Xs, _ in speakers.values()])
+    y_test = np.concatenate([ys for _, ys in speakers.values()])
+    groups = np.repeat(list(speakers), 20)
+    plain = model.estimator_.predict(X_test)
+    assert np.mean(plain[groups != 1.0] == y_test[groups != 1.0]) < 0.5
+    np.testing.assert_allclose(model.select_factors(X_test, groups), [1.1] * 20 + [1.0] * 20 + [0.9] * 20)
+    assert np.mean(model.predict(X_test, groups) == y_test) == 1.0
+    # without groups one factor is chosen for all clips
+    assert len(set(model.select_factors(X_test).tolist())) == 1
+    # each group's probabilities are the estimator's on the warped spectra
+    proba = model.predict_proba(X_test, groups)
+    np.testing.assert_allclose(proba[:20], model.estimator_.predict_proba(warp_frequency(X_test[:20], 1.1)), rtol=1e-6)
+    assert model.score(X_test[20:40], y_test[20:40]) == 1.0
+
+
+def test_vtln_classifier_in_a_pipeline_and_search():
+    rng = np.random.default_rng(1)
+    X, y = _formant_clips(1.0, 10, rng)
+    X_test, y_test = _formant_clips(1.1, 5, rng)
+    pipe = make_pipeline(SpectrogramScaler(), VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(max_iter=2000))))
+    groups = np.zeros(len(X_test))
+    # Pipeline.predict hands groups to the last step
+    np.testing.assert_array_equal(pipe.fit(X, y).predict(X_test, groups=groups), pipe.predict(X_test))
+    search = GridSearchCV(pipe, {"vtlnclassifier__estimator__logisticregression__C": [0.1, 1.0]}, cv=KFold(2, shuffle=True, random_state=0))
+    assert search.fit(X, y).best_estimator_[-1].estimator_[-1].C in (0.1, 1.0)
+    single = VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(max_iter=2000)), factors=[1.0]).fit(X, y)
+    np.testing.assert_allclose(single.predict_proba(X_test), single.estimator_.predict_proba(X_test), rtol=1e-6)
+
+
+def test_vtln_classifier_rejects_bad_input():
+    rng = np.random.default_rng(2)
+    X, y = _formant_clips(1.0, 3, rng)
+    model = VTLNClassifier(make_pipeline(Flatten(), LogisticRegression()))
+    for factors in ([], [1.0, -0.9]):
+        with pytest.raises(ValueError, match="factors"):
+            clone(model).set_params(factors=factors).fit(X, y)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="spectrogram step"):
+        model.predict(X.reshape(len(X), -1))
+    with pytest.raises(ValueError, match="one speaker label per clip"):
+        model.predict(X, groups=np.zeros(len(X) - 1))
+
+
+def test_vtln_classifier_api():
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    model = VTLNClassifier(LogisticRegression())
+    for check in (check_no_attributes_set_in_init, check_parameters_default_constructible,
+                  check_get_params_invariance, check_set_params):
+        check("VTLNClassifier", model)
 
 
 def test_holdout_report_matches_sklearn_metrics():

@@ -1,13 +1,16 @@
-"""Model comparison: cross-validated tables, group-aware folds, chunk-level training."""
+"""Model comparison: cross-validated tables, group-aware folds, chunk-level training, speaker adaptation."""
 
 from ._chunked import ChunkedClassifier, ChunkedRegressor
 from ._compare import GroupLeakageWarning, compare, group_aware_cv, holdout_report
+from ._vtln import VTLNClassifier, warp_frequency
 
 __all__ = [
     "ChunkedClassifier",
     "ChunkedRegressor",
     "GroupLeakageWarning",
+    "VTLNClassifier",
     "compare",
     "group_aware_cv",
     "holdout_report",
+    "warp_frequency",
 ]

@@ -1,0 +1,205 @@
+"""Adapting a trained classifier to an unheard voice: vocal tract length normalisation."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["VTLNClassifier", "warp_frequency"]
+
+
+def warp_frequency(X, factor: float) -> np.ndarray:
+    """Read every spectrum's frequency axis at ``bin * factor``.
+
+    The deterministic form of :class:`audiosk.nets.FrequencyWarp`: linear
+    interpolation between bins, the top bin repeated past the end. A factor
+    above 1 moves spectral peaks down (``peak / factor``), below 1 up.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_clips, n_bins, n_frames) or (n_clips, channels, n_bins, n_frames)
+        Spectra; the frequency axis is the second to last.
+    factor : float
+        Positive warp factor.
+
+    Returns
+    -------
+    warped : ndarray of float32, same shape as X
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.model_selection import warp_frequency
+    >>> X = np.arange(6.0).reshape(1, 6, 1)
+    >>> warp_frequency(X, 1.5)[0, :, 0].tolist()
+    [0.0, 1.5, 3.0, 4.5, 5.0, 5.0]
+    """
+    import torch
+
+    from ..nets._augment import _resample_axis
+
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim < 3:
+        raise ValueError(f"warp_frequency needs spectra (n_clips, n_bins, n_frames); got an array of shape {X.shape}.")
+    if not factor > 0:
+        raise ValueError(f"factor must be positive; got {factor}.")
+    factors = torch.full((X.shape[0],), float(factor))
+    return _resample_axis(torch.from_numpy(X), X.ndim - 2, factors, center=0.0).numpy()
+
+
+class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Warp each speaker's spectra to the voice the classifier knows best.
+
+    Vocal tract length normalisation at prediction time: a shorter or longer
+    vocal tract scales every formant by about the same factor, so a voice
+    the classifier never heard often reads better after its frequency axis
+    is stretched or compressed. For every group of clips (one speaker), each
+    of ``factors`` warps the spectra (:func:`warp_frequency`) and the factor
+    whose predictions are the most confident (highest mean top-class
+    probability over the group's clips) gives the group's predictions. No
+    labels are used: only the group's own recordings.
+
+    Without ``groups`` the clips passed to ``predict`` are one group, which
+    is what leave-one-speaker-out cross-validation passes (each test fold is
+    one speaker). Train the estimator with :class:`audiosk.nets.FrequencyWarp`
+    so that it has seen warped voices.
+
+    Parameters
+    ----------
+    estimator : classifier with ``predict_proba``
+        Fitted on the spectra as they are; its parameters are searchable as
+        ``estimator__<name>``.
+    factors : sequence of float, default=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
+        Warp factors tried per group (each costs one ``predict_proba`` pass).
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted estimator.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from audiosk.features import Flatten
+    >>> from audiosk.model_selection import VTLNClassifier
+    >>> bins = np.arange(32)
+    >>> def voice(peak, scale):  # one spectral peak per class, at peak * scale
+    ...     return np.exp(-0.5 * (bins - peak * scale) ** 2)[:, None].repeat(4, axis=1)
+    >>> X = np.stack([voice(p, 1.0) for p in (8, 16, 24)])
+    >>> model = VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(C=100))).fit(X, [0, 1, 2])
+    >>> unheard = np.stack([voice(p, 1.1) for p in (8, 16, 24)])  # formants 10 % higher
+    >>> model.select_factors(unheard).tolist(), model.predict(unheard).tolist()
+    ([1.1, 1.1, 1.1], [0, 1, 2])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "factors": ["array-like"],
+    }
+
+    def __init__(self, estimator, *, factors=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)):
+        self.estimator = estimator
+        self.factors = factors
+
+    @property
+    def classes_(self):
+        return self.estimator_.classes_
+
+    def fit(self, X, y, **fit_params):
+        """Fit the estimator on the spectra as they are.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra.
+        y : array-like of shape (n_clips,)
+            Labels.
+        **fit_params
+            Passed to the estimator's ``fit``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        factors = np.asarray(self.factors, dtype=float)
+        if factors.ndim != 1 or len(factors) == 0 or not np.all(factors > 0):
+            raise ValueError(f"factors must be a non-empty list of positive warp factors; got {self.factors!r}.")
+        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        return self
+
+    def _adapt(self, X, groups):
+        check_is_fitted(self)
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim < 3:
+            raise ValueError(
+                f"{type(self).__name__} warps spectra (n_clips, n_bins, n_frames); got an array of shape {X.shape}. "
+                "Put it after the spectrogram step of the pipeline."
+            )
+        groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
+        if groups.shape != (len(X),):
+            raise ValueError(f"groups has shape {groups.shape}; it needs one speaker label per clip ({len(X)},).")
+        factors = np.asarray(self.factors, dtype=float)
+        proba = np.stack([self.estimator_.predict_proba(warp_frequency(X, f)) for f in factors])  # (factors, n, classes)
+        confidence = proba.max(axis=2)
+        best = np.empty(len(X), dtype=int)
+        for group in np.unique(groups):
+            rows = groups == group
+            best[rows] = confidence[:, rows].mean(axis=1).argmax()
+        return factors[best], proba[best, np.arange(len(X))]
+
+    def select_factors(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+        """The warp factor chosen for each clip's group.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra.
+        groups : array-like of shape (n_clips,), default=None
+            Speaker of each clip; ``None``: all clips are one speaker.
+
+        Returns
+        -------
+        factors : ndarray of shape (n_clips,)
+        """
+        return self._adapt(X, groups)[0]
+
+    def predict_proba(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+        """Class probabilities of each clip, warped by its group's factor.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra.
+        groups : array-like of shape (n_clips,), default=None
+            Speaker of each clip; ``None``: all clips are one speaker.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_clips, n_classes)
+        """
+        return self._adapt(X, groups)[1]
+
+    def predict(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+        """Class of each clip, warped by its group's factor.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra.
+        groups : array-like of shape (n_clips,), default=None
+            Speaker of each clip; ``None``: all clips are one speaker.
+
+        Returns
+        -------
+        y : ndarray of shape (n_clips,)
+        """
+        return self.classes_[self.predict_proba(X, groups).argmax(axis=1)]
