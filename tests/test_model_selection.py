@@ -170,14 +170,18 @@ def test_vtln_classifier_finds_each_speakers_warp():
 def test_vtln_classifier_in_a_pipeline_and_search():
     rng = np.random.default_rng(1)
     X, y = _formant_clips(1.0, 10, rng)
-    X_test, y_test = _formant_clips(1.1, 5, rng)
-    pipe = make_pipeline(SpectrogramScaler(), VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(max_iter=2000))))
-    groups = np.zeros(len(X_test))
-    # Pipeline.predict hands groups to the last step
-    np.testing.assert_array_equal(pipe.fit(X, y).predict(X_test, groups=groups), pipe.predict(X_test))
+    (higher, y_higher), (lower, y_lower) = _formant_clips(1.1, 5, rng), _formant_clips(0.9, 5, rng)
+    X_test, y_test, groups = np.concatenate([higher, lower]), np.concatenate([y_higher, y_lower]), np.repeat([0, 1], 20)
+    vtln = VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(max_iter=2000)))
+    pipe = make_pipeline(SpectrogramScaler(per_clip=True), vtln).fit(X, y)
+    # Pipeline.predict hands groups to the last step: one factor per speaker in a mixed batch
+    assert np.mean(pipe.predict(X_test, groups=groups) == y_test) == 1.0
+    assert np.mean(pipe.predict(X_test) == y_test) < 0.5  # one compromise factor for both speakers
+    np.testing.assert_allclose(pipe[-1].select_factors(pipe[:-1].transform(X_test), groups), [1.1] * 20 + [0.9] * 20)
     search = GridSearchCV(pipe, {"vtlnclassifier__estimator__logisticregression__C": [0.1, 1.0]}, cv=KFold(2, shuffle=True, random_state=0))
-    assert search.fit(X, y).best_estimator_[-1].estimator_[-1].C in (0.1, 1.0)
-    single = VTLNClassifier(make_pipeline(Flatten(), LogisticRegression(max_iter=2000)), factors=[1.0]).fit(X, y)
+    chosen = search.fit(X, y).best_params_["vtlnclassifier__estimator__logisticregression__C"]
+    assert search.best_estimator_[-1].estimator_[-1].C == chosen
+    single = clone(vtln).set_params(factors=[1.0]).fit(X, y)
     np.testing.assert_allclose(single.predict_proba(X_test), single.estimator_.predict_proba(X_test), rtol=1e-6)
 
 
