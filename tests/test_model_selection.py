@@ -185,6 +185,42 @@ def test_vtln_classifier_in_a_pipeline_and_search():
     np.testing.assert_allclose(single.predict_proba(X_test), single.estimator_.predict_proba(X_test), rtol=1e-6)
 
 
+def _channel_clips(channel, rng, n_per_class=10, bins=16, frames=6):
+    """dB spectra: class 0 a peak at bin 4, class 1 at bin 11; voiced frames 1-4, padding at -100 dB.
+
+    ``channel`` (n_bins,) is the speaker's microphone: a gain added to every voiced bin.
+    """
+    y = np.repeat([0, 1], n_per_class)
+    peak = np.where(np.arange(bins)[None, :] == np.where(y, 11, 4)[:, None], 20.0, 0.0)
+    voiced = -40 + peak[:, :, None] + channel[None, :, None] + rng.normal(0, 1, (len(y), bins, 4))
+    X = np.full((len(y), bins, frames), -100.0)
+    X[:, :, 1:5] = voiced
+    return X.astype(np.float32), y
+
+
+def test_vtln_classifier_normalize_mean_removes_each_speakers_channel():
+    rng = np.random.default_rng(3)
+    flat, tilt = np.zeros(16), np.where(np.arange(16) >= 8, 30.0, 0.0)  # a speaker with +30 dB above bin 8
+    (Xa, ya), (Xb, yb) = _channel_clips(flat, rng), _channel_clips(flat - 5, rng)
+    X, y, groups = np.concatenate([Xa, Xb]), np.concatenate([ya, yb]), np.repeat([0, 1], 20)
+    estimator = make_pipeline(SpectrogramScaler(per_clip=True), Flatten(), LogisticRegression(C=0.01, max_iter=2000))
+    model = VTLNClassifier(estimator, factors=[1.0], normalize_mean=True)
+    pipe = make_pipeline(model).fit(X, y, vtlnclassifier__groups=groups)
+    # the training speakers' mean spectra over their voiced frames (the padding frames 0 and 5 left out)
+    by_hand = np.mean([X[groups == g][:, :, 1:5].mean(axis=(0, 2)) for g in (0, 1)], axis=0)
+    np.testing.assert_allclose(pipe[-1].mean_spectrum_, by_hand, rtol=1e-5)
+    X_test, y_test = _channel_clips(tilt, rng)
+    plain = make_pipeline(VTLNClassifier(estimator, factors=[1.0])).fit(X, y)
+    assert plain.score(X_test, y_test) == 0.5  # every clip read as class 1, whose peak is in the louder half
+    assert pipe.score(X_test, y_test) == 1.0
+    np.testing.assert_array_equal(plain[-1].normalize(X_test), X_test)
+    # the speaker's tilt is gone from its voiced frames (its level, +15 dB on average, stays); the padding stays
+    shifted = pipe[-1].normalize(X_test)
+    np.testing.assert_array_equal(shifted[:, :, [0, 5]], -100.0)
+    np.testing.assert_allclose(shifted[:, :, 1:5].mean(axis=(0, 2)) - by_hand, 15.0 + 2.5, atol=0.5)
+    np.testing.assert_allclose(np.ptp(shifted[:, :, 1:5].mean(axis=(0, 2)) - by_hand), 0.0, atol=1e-3)
+
+
 def test_vtln_classifier_rejects_bad_input():
     rng = np.random.default_rng(2)
     X, y = _formant_clips(1.0, 3, rng)

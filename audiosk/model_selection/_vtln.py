@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["VTLNClassifier", "warp_frequency"]
@@ -63,6 +64,15 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     probability over the group's clips) gives the group's predictions. No
     labels are used: only the group's own recordings.
 
+    With ``normalize_mean=True`` each group's microphone and voice colour
+    are removed first (speaker mean normalisation): every group is given the
+    training speakers' average mean log spectrum (over voiced frames) in
+    place of its own, up to a constant (the level is left to per-clip
+    scaling), in training (pass ``groups`` to ``fit``) and before warping
+    at prediction. The spectra must then be in dB
+    (:class:`audiosk.features.MelSpectrogram` with ``db=True``), so put
+    per-clip scaling inside ``estimator``.
+
     Without ``groups`` the clips passed to ``predict`` are one group, which
     is what leave-one-speaker-out cross-validation passes (each test fold is
     one speaker). Train the estimator with :class:`audiosk.nets.FrequencyWarp`
@@ -75,11 +85,24 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``estimator__<name>``.
     factors : sequence of float, default=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
         Warp factors tried per group (each costs one ``predict_proba`` pass).
+    normalize_mean : bool, default=False
+        Replace each group's spectral colour (its mean log spectrum over
+        voiced frames, less that spectrum's average over the bins) by the
+        training speakers' before fitting and before warping; needs spectra
+        in dB.
+    top_db : float, default=30.0
+        With ``normalize_mean``, frames whose mean level is within ``top_db``
+        of the clip's loudest frame make the group's mean spectrum (the rest,
+        silence and padding, would only measure the noise floor). Bins at the
+        clip's minimum (the floor) are left as they are.
 
     Attributes
     ----------
     estimator_ : classifier
         The fitted estimator.
+    mean_spectrum_ : ndarray of shape (n_bins,) or None
+        With ``normalize_mean``, the training groups' average mean spectrum,
+        which every normalised group is given.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
@@ -103,18 +126,23 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "factors": ["array-like"],
+        "normalize_mean": ["boolean"],
+        "top_db": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, estimator, *, factors=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)):
+    def __init__(self, estimator, *, factors=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15), normalize_mean=False,
+                 top_db=30.0):
         self.estimator = estimator
         self.factors = factors
+        self.normalize_mean = normalize_mean
+        self.top_db = top_db
 
     @property
     def classes_(self):
         return self.estimator_.classes_
 
-    def fit(self, X, y, **fit_params):
-        """Fit the estimator on the spectra as they are.
+    def fit(self, X, y, groups: Optional[np.ndarray] = None, **fit_params):
+        """Fit the estimator on the spectra (speaker-normalised with ``normalize_mean``).
 
         Parameters
         ----------
@@ -122,6 +150,9 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             Spectra.
         y : array-like of shape (n_clips,)
             Labels.
+        groups : array-like of shape (n_clips,), default=None
+            Speaker of each clip, for ``normalize_mean``; ``None``: all clips
+            are one speaker. In a pipeline: ``fit(X, y, vtlnclassifier__groups=...)``.
         **fit_params
             Passed to the estimator's ``fit``.
 
@@ -133,11 +164,16 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         factors = np.asarray(self.factors, dtype=float)
         if factors.ndim != 1 or len(factors) == 0 or not np.all(factors > 0):
             raise ValueError(f"factors must be a non-empty list of positive warp factors; got {self.factors!r}.")
+        X, groups = self._check_spectra(X, groups)
+        self.mean_spectrum_ = None
+        if self.normalize_mean:
+            means = self._group_means(X, groups)
+            self.mean_spectrum_ = np.mean(list(means.values()), axis=0)
+            X = self._shift(X, groups, means)
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
         return self
 
-    def _adapt(self, X, groups):
-        check_is_fitted(self)
+    def _check_spectra(self, X, groups):
         X = np.asarray(X, dtype=np.float32)
         if X.ndim < 3:
             raise ValueError(
@@ -147,6 +183,52 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
         if groups.shape != (len(X),):
             raise ValueError(f"groups has shape {groups.shape}; it needs one speaker label per clip ({len(X)},).")
+        return X, groups
+
+    def _group_means(self, X, groups) -> dict:
+        """Each group's mean spectrum (per bin) over its voiced frames."""
+        frames = X.reshape(len(X), -1, *X.shape[-2:]).mean(axis=1)  # channels averaged: (n, bins, frames)
+        level = frames.mean(axis=1)  # (n, frames)
+        voiced = level >= level.max(axis=1, keepdims=True) - self.top_db
+        means = {}
+        for group in np.unique(groups):
+            rows = groups == group
+            means[group] = (frames[rows] * voiced[rows][:, None, :]).sum(axis=(0, 2)) / voiced[rows].sum()
+        return means
+
+    def _shift(self, X, groups, means) -> np.ndarray:
+        """Give every group the shape of the training speakers' mean spectrum; the floor stays."""
+        offset = np.stack([self.mean_spectrum_ - means[g] for g in groups]).astype(np.float32)
+        offset -= offset.mean(axis=1, keepdims=True)  # the colour only: levels are the per-clip scaling's
+        offset = offset.reshape(len(X), *([1] * (X.ndim - 3)), -1, 1)
+        floor = X.reshape(len(X), -1).min(axis=1).reshape(-1, *([1] * (X.ndim - 1)))
+        return np.where(X > floor, np.maximum(X + offset, floor), X)
+
+    def normalize(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+        """The spectra as the estimator reads them before warping.
+
+        With ``normalize_mean``, each group's mean spectrum over its voiced
+        frames is replaced by ``mean_spectrum_`` plus a constant (the shift
+        averages 0 dB over the bins); otherwise X is returned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_bins, n_frames)
+            Spectra in dB.
+        groups : array-like of shape (n_clips,), default=None
+            Speaker of each clip; ``None``: all clips are one speaker.
+
+        Returns
+        -------
+        X_normalized : ndarray of float32, same shape as X
+        """
+        check_is_fitted(self)
+        X, groups = self._check_spectra(X, groups)
+        return self._shift(X, groups, self._group_means(X, groups)) if self.normalize_mean else X
+
+    def _adapt(self, X, groups):
+        X = self.normalize(X, groups)
+        groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
         factors = np.asarray(self.factors, dtype=float)
         proba = np.stack([self.estimator_.predict_proba(warp_frequency(X, f)) for f in factors])  # (factors, n, classes)
         confidence = proba.max(axis=2)
