@@ -6,7 +6,7 @@ CNN trained on warped voices, each speaker's microphone and voice colour
 removed (speaker mean normalisation), whose predictions for the held-out
 speaker are read after warping that speaker's spectra to the factor the net
 is most confident about (vocal tract length normalisation). No test labels
-are used. Goals: >= 0.99 and >= 0.90 accuracy. About 30 minutes on 2 cores.
+are used. Goals: >= 0.99 and >= 0.90 accuracy. About 35 minutes on 2 cores.
 
     python examples/fsdd_digits.py
 """
@@ -74,8 +74,8 @@ save(plot_confusion_matrix(y[test], pred, title="FSDD, upstream split"), out / "
 save(plot_learning_curves(official), out / "learning_curves_upstream.png")
 
 start = time.perf_counter()
-# the training speakers are normalised each by their own mean spectrum (groups passed to fit); each test fold
-# is one speaker, so VTLNClassifier normalises it as one and picks one warp factor per fold.
+# each training speaker's spectral colour is measured over their own clips (groups passed to fit); each test
+# fold is one speaker, so VTLNClassifier normalises it as one and picks one warp factor per fold.
 # One fold per process (joblib gives each worker one thread).
 folds = cross_validate(model(True), waves, y, groups=speakers, cv=LeaveOneGroupOut(), n_jobs=2,
                        params={"vtlnclassifier__groups": speakers}, return_estimator=True, return_indices=True)
