@@ -223,12 +223,15 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X_normalized : ndarray of float32, same shape as X
         """
         check_is_fitted(self)
-        X, groups = self._check_spectra(X, groups)
+        return self._normalize(*self._check_spectra(X, groups))
+
+    def _normalize(self, X, groups):
         return self._shift(X, groups, self._group_means(X, groups)) if self.normalize_mean else X
 
     def _adapt(self, X, groups):
-        X = self.normalize(X, groups)
-        groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
+        check_is_fitted(self)
+        X, groups = self._check_spectra(X, groups)
+        X = self._normalize(X, groups)
         factors = np.asarray(self.factors, dtype=float)
         proba = np.stack([self.estimator_.predict_proba(warp_frequency(X, f)) for f in factors])  # (factors, n, classes)
         confidence = proba.max(axis=2)
