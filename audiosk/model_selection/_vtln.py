@@ -81,7 +81,8 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     estimator : classifier with ``predict_proba``
-        Fitted on the spectra as they are; its parameters are searchable as
+        Fitted on the spectra as they are (speaker-normalised with
+        ``normalize_mean``); its parameters are searchable as
         ``estimator__<name>``.
     factors : sequence of float, default=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
         Warp factors tried per group (each costs one ``predict_proba`` pass).
@@ -102,7 +103,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The fitted estimator.
     mean_spectrum_ : ndarray of shape (n_bins,) or None
         With ``normalize_mean``, the training groups' average mean spectrum,
-        which every normalised group is given.
+        whose shape every normalised group is given.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
