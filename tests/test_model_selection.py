@@ -201,8 +201,9 @@ def _channel_clips(channel, rng, n_per_class=10, bins=16, frames=6):
 def test_vtln_classifier_normalize_mean_removes_each_speakers_channel():
     rng = np.random.default_rng(3)
     flat, tilt = np.zeros(16), np.where(np.arange(16) >= 8, 30.0, 0.0)  # a speaker with +30 dB above bin 8
-    (Xa, ya), (Xb, yb) = _channel_clips(flat, rng), _channel_clips(flat - 5, rng)
-    X, y, groups = np.concatenate([Xa, Xb]), np.concatenate([ya, yb]), np.repeat([0, 1], 20)
+    # two training speakers of different colours and sizes: their means differ from the pooled mean
+    (Xa, ya), (Xb, yb) = _channel_clips(flat, rng), _channel_clips(np.where(np.arange(16) < 8, 10.0, 0.0), rng, 5)
+    X, y, groups = np.concatenate([Xa, Xb]), np.concatenate([ya, yb]), np.repeat([0, 1], [20, 10])
     estimator = make_pipeline(SpectrogramScaler(per_clip=True), Flatten(), LogisticRegression(C=0.01, max_iter=2000))
     model = VTLNClassifier(estimator, factors=[1.0], normalize_mean=True)
     pipe = make_pipeline(model).fit(X, y, vtlnclassifier__groups=groups)
@@ -214,10 +215,15 @@ def test_vtln_classifier_normalize_mean_removes_each_speakers_channel():
     assert plain.score(X_test, y_test) == 0.5  # every clip read as class 1, whose peak is in the louder half
     assert pipe.score(X_test, y_test) == 1.0
     np.testing.assert_array_equal(plain[-1].normalize(X_test), X_test)
-    # the speaker's tilt is gone from its voiced frames (its level, +15 dB on average, stays); the padding stays
+    # the speaker's tilt is gone from its voiced frames (its level, 15 dB over the training speakers' 2.5 dB
+    # average gain, stays); the padding stays
     shifted = pipe[-1].normalize(X_test)
     np.testing.assert_array_equal(shifted[:, :, [0, 5]], -100.0)
-    np.testing.assert_allclose(shifted[:, :, 1:5].mean(axis=(0, 2)) - by_hand, 15.0 + 2.5, atol=0.5)
+    np.testing.assert_allclose(shifted[:, :, 1:5].mean(axis=(0, 2)) - by_hand, 15.0 - 2.5, atol=0.5)
+    # in training each speaker was measured on its own clips: both read with the same colour
+    train = pipe[-1].normalize(X, groups)[:, :, 1:5]
+    np.testing.assert_allclose(np.ptp(train[groups == 0].mean(axis=(0, 2)) - train[groups == 1].mean(axis=(0, 2))),
+                               0.0, atol=1e-3)
     np.testing.assert_allclose(np.ptp(shifted[:, :, 1:5].mean(axis=(0, 2)) - by_hand), 0.0, atol=1e-3)
 
 
