@@ -199,7 +199,8 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _shift(self, X, groups, means) -> np.ndarray:
         """Give every group the shape of the training speakers' mean spectrum; the floor stays."""
-        offset = np.stack([self.mean_spectrum_ - means[g] for g in groups]).astype(np.float32)
+        names, index = np.unique(groups, return_inverse=True)
+        offset = np.stack([self.mean_spectrum_ - means[g] for g in names]).astype(np.float32)[index]
         offset -= offset.mean(axis=1, keepdims=True)  # the colour only: levels are the per-clip scaling's
         offset = offset.reshape(len(X), *([1] * (X.ndim - 3)), -1, 1)
         floor = X.reshape(len(X), -1).min(axis=1).reshape(-1, *([1] * (X.ndim - 1)))
