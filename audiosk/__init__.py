@@ -8,6 +8,6 @@ scikit-learn search and cross-validation tool accepts.
 
 __version__ = "0.1.0.dev0"
 
-from .io import AudioLoadError, AudioLoader, load_audio
+from .io import AudioLoader, AudioLoadError, load_audio
 
 __all__ = ["AudioLoadError", "AudioLoader", "load_audio", "__version__"]

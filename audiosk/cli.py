@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .datasets import AUDIO_EXTENSIONS
 
@@ -59,8 +59,12 @@ def demo_estimators(max_epochs: int = 20, random_state: int = 0) -> dict:
             StandardScaler(),
             PCA(n_components=100, random_state=random_state),
             NeuralClassifier(
-                "mlp", module__hidden_layer_sizes=(256, 128), module__dropout=0.3,
-                lr=1e-3, max_epochs=max_epochs, random_state=random_state,
+                "mlp",
+                module__hidden_layer_sizes=(256, 128),
+                module__dropout=0.3,
+                lr=1e-3,
+                max_epochs=max_epochs,
+                random_state=random_state,
             ),
         ),
         "log-Mel + CNN": make_pipeline(
@@ -68,14 +72,20 @@ def demo_estimators(max_epochs: int = 20, random_state: int = 0) -> dict:
             MelSpectrogram(**mel),
             SpectrogramScaler(),
             NeuralClassifier(
-                "cnn", module__channels=(16, 32, 64, 64), lr=2e-3, max_epochs=max_epochs,
-                batch_size=32, random_state=random_state,
+                "cnn",
+                module__channels=(16, 32, 64, 64),
+                lr=2e-3,
+                max_epochs=max_epochs,
+                batch_size=32,
+                random_state=random_state,
             ),
         ),
     }
 
 
-def demo(folds: int = 3, max_epochs: int = 20, n_jobs: Optional[int] = None, quick: bool = False) -> "object":
+def demo(
+    folds: int = 3, max_epochs: int = 20, n_jobs: int | None = None, quick: bool = False
+) -> object:
     """Compare the demo pipelines on the embedded spoken digits, speaker-grouped.
 
     Parameters
@@ -104,7 +114,11 @@ def demo(folds: int = 3, max_epochs: int = 20, n_jobs: Optional[int] = None, qui
     if quick:
         estimators = dict(list(estimators.items())[:1])
     return compare(
-        estimators, digits.filenames, digits.target, cv=GroupKFold(folds), groups=digits.groups,
+        estimators,
+        digits.filenames,
+        digits.target,
+        cv=GroupKFold(folds),
+        groups=digits.groups,
         n_jobs=n_jobs,
     )
 
@@ -133,7 +147,7 @@ def format_table(table) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``audiosk`` command.
 
     Parameters
@@ -157,8 +171,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "600 spoken digits embedded in audiosk, and print a table of accuracy, balanced "
         "accuracy and macro F1 (mean +- std over folds) with the fit time per fold.",
     )
-    demo_parser.add_argument("--folds", type=int, default=3, help="speaker-grouped folds (default 3)")
-    demo_parser.add_argument("--max-epochs", type=int, default=20, help="epochs of the neural nets (default 20)")
+    demo_parser.add_argument(
+        "--folds", type=int, default=3, help="speaker-grouped folds (default 3)"
+    )
+    demo_parser.add_argument(
+        "--max-epochs", type=int, default=20, help="epochs of the neural nets (default 20)"
+    )
     demo_parser.add_argument("--n-jobs", type=int, default=None, help="folds run in parallel")
     demo_parser.add_argument("--quick", action="store_true", help="only the classical pipeline")
     extract_parser = commands.add_parser(
@@ -169,13 +187,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "<TABLE stem>.failures.csv and does not stop the run; running the same command again "
         "after an interruption skips the files already done.",
     )
-    extract_parser.add_argument("directory", metavar="DIR", help="folder searched recursively for audio")
-    extract_parser.add_argument("-o", "--output", required=True, metavar="TABLE", help="output .csv or .parquet")
-    extract_parser.add_argument("--features", default="gtzan", choices=["gtzan", "mfcc"], help="feature set (default gtzan)")
-    extract_parser.add_argument("--sr", type=int, default=22050, help="sample rate the files are loaded at (default 22050)")
-    extract_parser.add_argument("--segment-seconds", type=float, default=None, help="one row per segment of this length")
-    extract_parser.add_argument("--n-jobs", type=int, default=None, help="worker processes (-1: all cores)")
-    extract_parser.add_argument("--all-files", action="store_true", help="try every file, not only audio extensions")
+    extract_parser.add_argument(
+        "directory", metavar="DIR", help="folder searched recursively for audio"
+    )
+    extract_parser.add_argument(
+        "-o", "--output", required=True, metavar="TABLE", help="output .csv or .parquet"
+    )
+    extract_parser.add_argument(
+        "--features", default="gtzan", choices=["gtzan", "mfcc"], help="feature set (default gtzan)"
+    )
+    extract_parser.add_argument(
+        "--sr", type=int, default=22050, help="sample rate the files are loaded at (default 22050)"
+    )
+    extract_parser.add_argument(
+        "--segment-seconds", type=float, default=None, help="one row per segment of this length"
+    )
+    extract_parser.add_argument(
+        "--n-jobs", type=int, default=None, help="worker processes (-1: all cores)"
+    )
+    extract_parser.add_argument(
+        "--all-files", action="store_true", help="try every file, not only audio extensions"
+    )
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -187,17 +219,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "grouped by speaker (no speaker in both training and test folds).",
             flush=True,
         )
-        table = demo(folds=args.folds, max_epochs=args.max_epochs, n_jobs=args.n_jobs, quick=args.quick)
+        table = demo(
+            folds=args.folds, max_epochs=args.max_epochs, n_jobs=args.n_jobs, quick=args.quick
+        )
         print(format_table(table))
         print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     elif args.command == "extract":
         from .datasets import load_audio_folder
         from .features import extract_features
 
-        files = load_audio_folder(args.directory, labels=None, extensions=None if args.all_files else AUDIO_EXTENSIONS)
+        files = load_audio_folder(
+            args.directory, labels=None, extensions=None if args.all_files else AUDIO_EXTENSIONS
+        )
         table = extract_features(
-            files.filenames, args.features, out=args.output, sr=args.sr,
-            segment_seconds=args.segment_seconds, n_jobs=args.n_jobs,
+            files.filenames,
+            args.features,
+            out=args.output,
+            sr=args.sr,
+            segment_seconds=args.segment_seconds,
+            n_jobs=args.n_jobs,
         )
         print(f"{len(table)} rows x {table.shape[1]} columns written to {args.output}")
     return 0

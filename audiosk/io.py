@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Union
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -78,7 +79,7 @@ class AudioLoadWarning(UserWarning):
         ``(path, reason)`` for every file that failed.
     """
 
-    def __init__(self, message: str, failures: Sequence[Tuple[str, str]] = ()):
+    def __init__(self, message: str, failures: Sequence[tuple[str, str]] = ()):
         super().__init__(message)
         self.failures = list(failures)
 
@@ -123,7 +124,9 @@ def _read_audioread(path, offset, duration):
     with audioread.audio_open(os.path.realpath(path)) as f:
         sr_native, n_channels = f.samplerate, f.channels
         start = int(np.round(sr_native * offset)) * n_channels
-        end = np.inf if duration is None else start + int(np.round(sr_native * duration)) * n_channels
+        end = (
+            np.inf if duration is None else start + int(np.round(sr_native * duration)) * n_channels
+        )
         n = 0
         for buf in f:
             frame = np.frombuffer(buf, "<i2").astype(np.float32) / 32768.0
@@ -146,11 +149,11 @@ def _read_audioread(path, offset, duration):
 def load_audio(
     path: PathLike,
     *,
-    sr: Optional[float] = 22050,
+    sr: float | None = 22050,
     mono: bool = True,
     offset: float = 0.0,
-    duration: Optional[float] = None,
-) -> Tuple[np.ndarray, int]:
+    duration: float | None = None,
+) -> tuple[np.ndarray, int]:
     """Load an audio file as a float32 waveform, like ``librosa.load``.
 
     Parameters
@@ -218,8 +221,9 @@ def load_audio(
             y, sr_native = _read_audioread(path, offset, duration)
         except ImportError:
             raise AudioLoadError(
-                path, f"{kind.upper()} needs a fallback decoder: pip install audioread "
-                "and install FFmpeg"
+                path,
+                f"{kind.upper()} needs a fallback decoder: pip install audioread "
+                "and install FFmpeg",
             ) from None
         except Exception as exc:  # audioread's NoBackendError and decode errors
             if type(exc).__name__ == "NoBackendError":
@@ -347,7 +351,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         return tags
 
     @staticmethod
-    def _check_paths(X) -> List:
+    def _check_paths(X) -> list:
         if isinstance(X, (str, os.PathLike)):
             raise TypeError(
                 "AudioLoader expects a sequence of paths, got a single path; wrap it in a list."
@@ -424,4 +428,3 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 stacklevel=2,
             )
         return Waveforms(waves, sr=sr)
-

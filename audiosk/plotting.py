@@ -7,7 +7,7 @@ what it drew on.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,12 +24,21 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise ImportError("audiosk.plotting needs matplotlib: pip install 'audiosk[plot]'.") from exc
+        raise ImportError(
+            "audiosk.plotting needs matplotlib: pip install 'audiosk[plot]'."
+        ) from exc
     return plt
 
 
 def plot_confusion_matrix(
-    y_true, y_pred, *, labels=None, normalize: Optional[str] = None, ax=None, cmap: str = "Blues", title=None
+    y_true,
+    y_pred,
+    *,
+    labels=None,
+    normalize: str | None = None,
+    ax=None,
+    cmap: str = "Blues",
+    title=None,
 ):
     """Draw the confusion matrix of predictions.
 
@@ -66,8 +75,15 @@ def plot_confusion_matrix(
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))
     ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=labels, normalize=normalize, ax=ax, cmap=cmap, colorbar=False,
-        values_format=".2f" if normalize else "d", xticks_rotation=45,
+        y_true,
+        y_pred,
+        labels=labels,
+        normalize=normalize,
+        ax=ax,
+        cmap=cmap,
+        colorbar=False,
+        values_format=".2f" if normalize else "d",
+        xticks_rotation=45,
     )
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
@@ -85,11 +101,13 @@ def _history_of(net_or_pipeline):
             return _history_of(getattr(net, inner))
     history = getattr(net, "history", None)
     if history is None or not len(history):
-        raise ValueError(f"{type(net).__name__} has no training history; fit a neural estimator first.")
+        raise ValueError(
+            f"{type(net).__name__} has no training history; fit a neural estimator first."
+        )
     return history
 
 
-def plot_learning_curves(net_or_pipeline, *, metric: Optional[str] = None, axes=None):
+def plot_learning_curves(net_or_pipeline, *, metric: str | None = None, axes=None):
     """Draw train and validation loss, and a metric, per epoch.
 
     Parameters
@@ -124,7 +142,9 @@ def plot_learning_curves(net_or_pipeline, *, metric: Optional[str] = None, axes=
         _, axes = plt.subplots(1, 2, figsize=(10, 4))
     keys = set(history[-1])
     if metric is None:
-        metric = next((m for m in ("acc", "r2") if f"train_{m}" in keys or f"valid_{m}" in keys), None)
+        metric = next(
+            (m for m in ("acc", "r2") if f"train_{m}" in keys or f"valid_{m}" in keys), None
+        )
     epochs = history[:, "epoch"]
     for ax, name in zip(axes, ["loss", metric]):
         if name is None:
@@ -192,7 +212,9 @@ def plot_correlation_heatmap(X, *, feature_names=None, ax=None, cmap: str = "coo
     return ax
 
 
-def plot_class_boxplots(X, y, *, features: Optional[Sequence[str]] = None, feature_names=None, ncols: int = 3):
+def plot_class_boxplots(
+    X, y, *, features: Sequence[str] | None = None, feature_names=None, ncols: int = 3
+):
     """Draw one box plot per feature, a box per class.
 
     Parameters
@@ -235,7 +257,7 @@ def plot_class_boxplots(X, y, *, features: Optional[Sequence[str]] = None, featu
         ax.boxplot([values[y == c] for c in classes], tick_labels=[str(c) for c in classes])
         ax.set_title(name)
         ax.tick_params(axis="x", rotation=45)
-    for ax in axes[len(features):]:
+    for ax in axes[len(features) :]:
         ax.set_visible(False)
     fig.tight_layout()
     return axes

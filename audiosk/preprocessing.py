@@ -26,7 +26,10 @@ def _stretch(x: np.ndarray, length: int) -> np.ndarray:
     if x.shape[-1] < _STRETCH_FFT:  # too short for one analysis window: pad with silence first
         x = _pad_trim(x, _STRETCH_FFT, "constant", "both")
     stretched = librosa.effects.time_stretch(
-        np.asarray(x, dtype=np.float32), rate=x.shape[-1] / length, n_fft=_STRETCH_FFT, hop_length=_STRETCH_FFT // 4
+        np.asarray(x, dtype=np.float32),
+        rate=x.shape[-1] / length,
+        n_fft=_STRETCH_FFT,
+        hop_length=_STRETCH_FFT // 4,
     )
     return _pad_trim(stretched, length, "constant", "right")  # the vocoder is off by a few samples
 

@@ -32,7 +32,10 @@ def search(memory):
             ("mel", MelSpectrogram(n_mels=40, n_fft=512, hop_length=128, db=True)),
             ("flat", Flatten()),
             ("scale", StandardScaler()),
-            ("net", NeuralClassifier("mlp", max_epochs=5, random_state=0, validation_fraction=None)),
+            (
+                "net",
+                NeuralClassifier("mlp", max_epochs=5, random_state=0, validation_fraction=None),
+            ),
         ],
         memory=memory,
     )

@@ -9,8 +9,6 @@ so it is left to users (skorch's ``compile=True``).
     python benchmarks/bench_deep.py
 """
 
-import time
-
 import numpy as np
 import torch
 
@@ -32,13 +30,20 @@ def main():
 
     torch.set_num_threads(2)
     X, y = log_mel_clips()
-    print(f"input {X.shape} (clips, mel bands, frames), batch 32, {torch.get_num_threads()} threads")
+    print(
+        f"input {X.shape} (clips, mel bands, frames), batch 32, {torch.get_num_threads()} threads"
+    )
     print(f"{'model':<10} {'layout':<15} {'s/epoch':>8}")
     for name in ("resnet18", "googlenet"):
         for channels_last in (False, True):
             clf = NeuralClassifier(
-                name, module__channels_last=channels_last, max_epochs=3, batch_size=32,
-                validation_fraction=None, random_state=0, device="cpu",
+                name,
+                module__channels_last=channels_last,
+                max_epochs=3,
+                batch_size=32,
+                validation_fraction=None,
+                random_state=0,
+                device="cpu",
             ).fit(X, y)
             layout = "channels-last" if channels_last else "contiguous"
             print(f"{name:<10} {layout:<15} {np.median(clf.history[1:, 'dur']):>8.2f}")

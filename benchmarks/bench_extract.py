@@ -35,8 +35,10 @@ def main(n_files=96):
             extract_features(paths, "gtzan", out=out, n_jobs=n_jobs, verbose=0, return_table=False)
             seconds = time.perf_counter() - start
             base = base or seconds
-            print(f"  n_jobs={n_jobs}  {seconds:6.1f} s  ({seconds / n_files * 1000:.0f} ms per file, "
-                  f"speed-up {base / seconds:.2f}x)")
+            print(
+                f"  n_jobs={n_jobs}  {seconds:6.1f} s  ({seconds / n_files * 1000:.0f} ms per file, "
+                f"speed-up {base / seconds:.2f}x)"
+            )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,10 @@ def main():
     tables = Parallel(n_jobs=2)(delayed(describe_generated)(bases, b) for b in batches)
     wall = time.perf_counter() - start
     assert sum(len(t) for t in tables) == args.clips
-    print(f"{args.clips} generated 30 s clips, 2 processes: {wall:.1f} s wall "
-          f"({wall / args.clips * 1000:.0f} ms per clip, worker start and clip synthesis included)")
+    print(
+        f"{args.clips} generated 30 s clips, 2 processes: {wall:.1f} s wall "
+        f"({wall / args.clips * 1000:.0f} ms per clip, worker start and clip synthesis included)"
+    )
 
 
 if __name__ == "__main__":

@@ -35,15 +35,23 @@ def main():
     ref = np.stack([librosa.feature.melspectrogram(y=x, sr=22050, **params) for x in X[:2]])
     err = np.abs(ours - ref).max() / np.abs(ref).max()
     print(f"max |audiosk - librosa| / max |librosa| = {err:.1e}")
-    print(f"32 clips x 10 s, 22,050 Hz, n_fft={params['n_fft']}, hop={params['hop_length']}, n_mels={params['n_mels']}")
+    print(
+        f"32 clips x 10 s, 22,050 Hz, n_fft={params['n_fft']}, hop={params['hop_length']}, n_mels={params['n_mels']}"
+    )
     with threadpool_limits(1):
-        t_librosa = best_of(lambda: [librosa.feature.melspectrogram(y=x, sr=22050, **params) for x in X])
+        t_librosa = best_of(
+            lambda: [librosa.feature.melspectrogram(y=x, sr=22050, **params) for x in X]
+        )
         t_ours = best_of(lambda: MelSpectrogram(sr=22050, **params).transform(X))
-    print(f"one core   librosa loop {t_librosa:6.3f} s   audiosk {t_ours:6.3f} s   ratio {t_librosa / t_ours:4.2f}")
+    print(
+        f"one core   librosa loop {t_librosa:6.3f} s   audiosk {t_ours:6.3f} s   ratio {t_librosa / t_ours:4.2f}"
+    )
     for n_jobs in [2, os.cpu_count() or 1]:
         with threadpool_limits(1):
             t = best_of(lambda: MelSpectrogram(sr=22050, n_jobs=n_jobs, **params).transform(X))
-        print(f"n_jobs={n_jobs:<3} audiosk {t:6.3f} s   speed-up over one core {t_ours / t:4.2f}   ratio to librosa {t_librosa / t:4.2f}")
+        print(
+            f"n_jobs={n_jobs:<3} audiosk {t:6.3f} s   speed-up over one core {t_ours / t:4.2f}   ratio to librosa {t_librosa / t:4.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,12 @@ def main():
         print(f"{'clips':>6} {'peak RSS (MiB)':>15} {'seconds':>8} {'table (MiB)':>12}")
         for n in counts:
             out = folder / f"mel_{n}.parquet"
-            result = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(n), str(out)],
-                                    capture_output=True, text=True, check=True)
+            result = subprocess.run(
+                [sys.executable, "-c", CHILD, str(folder), str(n), str(out)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             peak, seconds = map(float, result.stdout.split())
             print(f"{n:>6} {peak:>15.0f} {seconds:>8.1f} {out.stat().st_size / 2**20:>12.1f}")
 

@@ -35,8 +35,14 @@ def torch_epochs(module, X, y, *, epochs, batch_size, lr):
 
 def audiosk_epochs(name, module_kwargs, X, y, *, epochs, batch_size, lr):
     clf = NeuralClassifier(
-        name, max_epochs=epochs, batch_size=batch_size, lr=lr, validation_fraction=None,
-        random_state=0, device="cpu", **{f"module__{k}": v for k, v in module_kwargs.items()},
+        name,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        validation_fraction=None,
+        random_state=0,
+        device="cpu",
+        **{f"module__{k}": v for k, v in module_kwargs.items()},
     ).fit(X, y)
     return list(clf.history[:, "dur"])
 
@@ -46,11 +52,15 @@ def main():
     rng = np.random.default_rng(0)
     cases = {
         "mlp 256-128-64 on 2000 x 512": (
-            "mlp", MLP, dict(hidden_layer_sizes=(256, 128, 64), batch_norm=True, dropout=0.2),
+            "mlp",
+            MLP,
+            dict(hidden_layer_sizes=(256, 128, 64), batch_norm=True, dropout=0.2),
             rng.normal(size=(2000, 512)).astype(np.float32),
         ),
         "cnn 4 blocks on 400 x 64 x 63": (
-            "cnn", CNN, dict(channels=(16, 32, 64, 128)),
+            "cnn",
+            CNN,
+            dict(channels=(16, 32, 64, 128)),
             rng.normal(size=(400, 64, 63)).astype(np.float32),
         ),
     }
@@ -60,8 +70,14 @@ def main():
         epochs, batch_size, lr = 6, 32, 1e-3
         torch.manual_seed(0)
         module = cls(input_shape=X.shape[1:], n_outputs=10, **kwargs)
-        t_torch = float(np.median(torch_epochs(module, X, y, epochs=epochs, batch_size=batch_size, lr=lr)[1:]))
-        t_ours = float(np.median(audiosk_epochs(name, kwargs, X, y, epochs=epochs, batch_size=batch_size, lr=lr)[1:]))
+        t_torch = float(
+            np.median(torch_epochs(module, X, y, epochs=epochs, batch_size=batch_size, lr=lr)[1:])
+        )
+        t_ours = float(
+            np.median(
+                audiosk_epochs(name, kwargs, X, y, epochs=epochs, batch_size=batch_size, lr=lr)[1:]
+            )
+        )
         print(f"{label:<32} {t_torch:>14.3f} {t_ours:>16.3f} {t_ours / t_torch:>6.2f}")
 
 

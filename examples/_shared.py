@@ -12,8 +12,10 @@ def require(relative: str) -> Path:
     """The data folder or file, or exit with a message when it is absent."""
     path = DATA / relative
     if not path.exists():
-        print(f"Skipping: {path} not found. Set AUDIOSK_EXAMPLE_DATA to the folder that holds "
-              f"'{relative}' (the repository's ../shared/data has it).")
+        print(
+            f"Skipping: {path} not found. Set AUDIOSK_EXAMPLE_DATA to the folder that holds "
+            f"'{relative}' (the repository's ../shared/data has it)."
+        )
         sys.exit(0)
     return path
 

@@ -11,6 +11,7 @@ reports: chunks of the same utterances in training and test.
 
 import numpy as np
 import pandas as pd
+from _shared import output_dir, require
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, cross_val_score
@@ -18,7 +19,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from _shared import output_dir, require
 from audiosk.datasets import encode_target
 from audiosk.features import MFCC, Deltas, TemporalStats
 from audiosk.io import AudioLoader
@@ -37,26 +37,54 @@ speakers = meta["speaker"].to_numpy()
 
 def features(classifier):
     return make_pipeline(
-        MFCC(sr=SR, n_mfcc=30, n_fft=512, hop_length=160), Deltas(order=1, stack=True, width=5),
-        TemporalStats(stats=("mean", "std", "min", "max")), StandardScaler(), classifier,
+        MFCC(sr=SR, n_mfcc=30, n_fft=512, hop_length=160),
+        Deltas(order=1, stack=True, width=5),
+        TemporalStats(stats=("mean", "std", "min", "max")),
+        StandardScaler(),
+        classifier,
     )
 
 
 models = {
     "whole clip, SVM": features(SVC(C=3.0)),
     "0.5 s chunks, SVM, mean probability": ChunkedClassifier(
-        features(CalibratedClassifierCV(SVC(C=3.0), ensemble=False)), chunk_seconds=0.5, hop_seconds=0.25, sr=SR),
+        features(CalibratedClassifierCV(SVC(C=3.0), ensemble=False)),
+        chunk_seconds=0.5,
+        hop_seconds=0.25,
+        sr=SR,
+    ),
     "0.5 s chunks, SVM, majority vote": ChunkedClassifier(
-        features(SVC(C=3.0, random_state=0)), chunk_seconds=0.5, hop_seconds=0.25, sr=SR, aggregate="vote"),
+        features(SVC(C=3.0, random_state=0)),
+        chunk_seconds=0.5,
+        hop_seconds=0.25,
+        sr=SR,
+        aggregate="vote",
+    ),
     "whole clip, logistic regression": features(LogisticRegression(C=0.1, max_iter=3000)),
     "0.5 s chunks, logistic regression, mean probability": ChunkedClassifier(
-        features(LogisticRegression(C=0.1, max_iter=3000)), chunk_seconds=0.5, hop_seconds=0.25, sr=SR),
+        features(LogisticRegression(C=0.1, max_iter=3000)),
+        chunk_seconds=0.5,
+        hop_seconds=0.25,
+        sr=SR,
+    ),
 }
 table = compare(models, X, y, cv=GroupKFold(5), groups=speakers, n_jobs=2)
 
 chunks, clip = split_chunks(X, chunk_length=SR // 2, hop_length=SR // 4)
-leaky = cross_val_score(features(SVC(C=3.0)), WaveformArray(chunks, sr=SR), y[clip], cv=KFold(5, shuffle=True, random_state=0))
-table.loc["chunks split at random (leaky, for contrast)", ["accuracy_mean", "accuracy_std"]] = [leaky.mean(), leaky.std()]
+leaky = cross_val_score(
+    features(SVC(C=3.0)),
+    WaveformArray(chunks, sr=SR),
+    y[clip],
+    cv=KFold(5, shuffle=True, random_state=0),
+)
+table.loc["chunks split at random (leaky, for contrast)", ["accuracy_mean", "accuracy_std"]] = [
+    leaky.mean(),
+    leaky.std(),
+]
 print("EmoDB, 7 emotions, 5 speaker-grouped folds (chance 0.19)")
-print(table[["accuracy_mean", "accuracy_std", "balanced_accuracy_mean", "f1_macro_mean", "fit_time"]].round(3).to_string())
+print(
+    table[["accuracy_mean", "accuracy_std", "balanced_accuracy_mean", "f1_macro_mean", "fit_time"]]
+    .round(3)
+    .to_string()
+)
 table.to_csv(out / "results.csv")

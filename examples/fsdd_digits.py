@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 import pandas as pd
+from _shared import output_dir, require, save
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import LeaveOneGroupOut, cross_validate
 from sklearn.pipeline import make_pipeline
 
-from _shared import output_dir, require, save
 from audiosk.features import MelSpectrogram, SpectrogramScaler
 from audiosk.io import AudioLoader
 from audiosk.model_selection import VTLNClassifier
@@ -48,13 +48,27 @@ def model(speaker_independent=False):
     spectrum, then warps the unheard speaker's clips by the factor the net is
     most confident about.
     """
-    net = NeuralClassifier("cnn", module__channels=(16, 32, 64, 64), module__dropout=0.2, lr=2e-3, max_epochs=40,
-                           batch_size=64, early_stopping=True, patience=8, random_state=0)
+    net = NeuralClassifier(
+        "cnn",
+        module__channels=(16, 32, 64, 64),
+        module__dropout=0.2,
+        lr=2e-3,
+        max_epochs=40,
+        batch_size=64,
+        early_stopping=True,
+        patience=8,
+        random_state=0,
+    )
     if not speaker_independent:
-        return make_pipeline(PadTrim(duration=1.0, sr=8000, side="both"),
-                             MelSpectrogram(sr=8000, n_mels=40, n_fft=512, hop_length=128, db=True),
-                             SpectrogramScaler(per_clip=True), net)
-    net.set_params(module__channels=(32, 64, 128, 128), augment=["warp", "stretch", "specaugment", "mixup"])
+        return make_pipeline(
+            PadTrim(duration=1.0, sr=8000, side="both"),
+            MelSpectrogram(sr=8000, n_mels=40, n_fft=512, hop_length=128, db=True),
+            SpectrogramScaler(per_clip=True),
+            net,
+        )
+    net.set_params(
+        module__channels=(32, 64, 128, 128), augment=["warp", "stretch", "specaugment", "mixup"]
+    )
     return make_pipeline(
         PadTrim(duration=1.0, sr=8000, side="both"),
         # 32 ms windows every 10 ms: sharper plosives and onsets
@@ -69,22 +83,45 @@ start = time.perf_counter()
 test = takes < 5
 official = model().fit([waves[i] for i in np.flatnonzero(~test)], y[~test])
 pred = official.predict([waves[i] for i in np.flatnonzero(test)])
-rows.append(("upstream split (takes 0-4 test)", accuracy_score(y[test], pred), 0.0, time.perf_counter() - start))
-save(plot_confusion_matrix(y[test], pred, title="FSDD, upstream split"), out / "confusion_upstream.png")
+rows.append(
+    (
+        "upstream split (takes 0-4 test)",
+        accuracy_score(y[test], pred),
+        0.0,
+        time.perf_counter() - start,
+    )
+)
+save(
+    plot_confusion_matrix(y[test], pred, title="FSDD, upstream split"),
+    out / "confusion_upstream.png",
+)
 save(plot_learning_curves(official), out / "learning_curves_upstream.png")
 
 start = time.perf_counter()
 # each training speaker's spectral colour is measured over their own clips (groups passed to fit); each test
 # fold is one speaker, so VTLNClassifier normalises it as one and picks one warp factor per fold.
 # One fold per process (joblib gives each worker one thread).
-folds = cross_validate(model(True), waves, y, groups=speakers, cv=LeaveOneGroupOut(), n_jobs=2,
-                       params={"vtlnclassifier__groups": speakers}, return_estimator=True, return_indices=True)
+folds = cross_validate(
+    model(True),
+    waves,
+    y,
+    groups=speakers,
+    cv=LeaveOneGroupOut(),
+    n_jobs=2,
+    params={"vtlnclassifier__groups": speakers},
+    return_estimator=True,
+    return_indices=True,
+)
 per_speaker = {}
-for fitted, held_out, score in zip(folds["estimator"], folds["indices"]["test"], folds["test_score"]):
+for fitted, held_out, score in zip(
+    folds["estimator"], folds["indices"]["test"], folds["test_score"]
+):
     spectra, adapted = fitted[:-1].transform([waves[i] for i in held_out]), fitted[-1]
     per_speaker[speakers[held_out][0]] = {
         "as recorded": accuracy_score(y[held_out], adapted.estimator_.predict(spectra)),
-        "normalised": accuracy_score(y[held_out], adapted.estimator_.predict(adapted.normalize(spectra))),
+        "normalised": accuracy_score(
+            y[held_out], adapted.estimator_.predict(adapted.normalize(spectra))
+        ),
         "normalised + VTLN": score,  # the pipeline's accuracy on the fold
         "warp factor": adapted.select_factors(spectra)[0],
     }
@@ -94,7 +131,14 @@ print(per_speaker.round(3).to_string())
 per_speaker.to_csv(out / "leave_one_speaker_out.csv")
 seconds = time.perf_counter() - start
 for name in ("as recorded", "normalised", "normalised + VTLN"):
-    rows.append((f"leave-one-speaker-out, {name}", per_speaker[name].mean(), per_speaker[name].std(ddof=0), seconds))
+    rows.append(
+        (
+            f"leave-one-speaker-out, {name}",
+            per_speaker[name].mean(),
+            per_speaker[name].std(ddof=0),
+            seconds,
+        )
+    )
 
 table = pd.DataFrame(rows, columns=["evaluation", "accuracy", "std", "seconds"])
 print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

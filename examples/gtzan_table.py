@@ -15,6 +15,7 @@ mixup augmentation), alone and as a five-seed ensemble.
 import argparse
 
 import numpy as np
+from _shared import output_dir, require, save
 from sklearn.ensemble import BaggingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -23,7 +24,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from _shared import output_dir, require, save
 from audiosk.datasets import gtzan_table
 from audiosk.model_selection import compare
 from audiosk.nets import AddNoise, Mixup, NeuralClassifier
@@ -39,16 +39,34 @@ X, y, genres = data.data.to_numpy(np.float32), data.target, data.target_names
 print(f"{X.shape[0]} tracks x {X.shape[1]} features, genres: {', '.join(genres)}")
 
 save(plot_correlation_heatmap(data.data), out / "correlation_heatmap.png")
-save(plot_class_boxplots(data.data, genres[y], features=["tempo", "spectral_centroid_mean", "rms_mean",
-                                                          "chroma_stft_mean", "zero_crossing_rate_mean", "mfcc1_mean"]),
-     out / "boxplots.png")
+save(
+    plot_class_boxplots(
+        data.data,
+        genres[y],
+        features=[
+            "tempo",
+            "spectral_centroid_mean",
+            "rms_mean",
+            "chroma_stft_mean",
+            "zero_crossing_rate_mean",
+            "mfcc1_mean",
+        ],
+    ),
+    out / "boxplots.png",
+)
 save(plot_pca(X, genres[y]), out / "pca_2d.png")
 save(plot_pca(X, genres[y], n_components=3), out / "pca_3d.png")
 
 
 def mlp(**params):
-    base = dict(module__hidden_layer_sizes=(256, 128, 64), max_epochs=60, lr=1e-3, batch_size=32,
-                validation_fraction=None, random_state=0)
+    base = dict(
+        module__hidden_layer_sizes=(256, 128, 64),
+        max_epochs=60,
+        lr=1e-3,
+        batch_size=32,
+        validation_fraction=None,
+        random_state=0,
+    )
     base.update(params)
     return make_pipeline(StandardScaler(), NeuralClassifier("mlp", **base))
 
@@ -74,21 +92,35 @@ try:
 
     bayes = BayesSearchCV(
         mlp(max_epochs=100, module__hidden_layer_sizes=(512, 256, 128)),
-        {"neuralclassifier__lr": Real(1e-4, 5e-3, prior="log-uniform"),
-         "neuralclassifier__batch_size": Integer(16, 128),
-         "neuralclassifier__module__dropout": Real(0.0, 0.6)},
-        n_iter=6 if args.quick else 12, cv=inner, n_jobs=2, random_state=0,
+        {
+            "neuralclassifier__lr": Real(1e-4, 5e-3, prior="log-uniform"),
+            "neuralclassifier__batch_size": Integer(16, 128),
+            "neuralclassifier__module__dropout": Real(0.0, 0.6),
+        },
+        n_iter=6 if args.quick else 12,
+        cv=inner,
+        n_jobs=2,
+        random_state=0,
     ).fit(X, y)
     print(f"Bayesian search: best {bayes.best_score_:.3f} with {dict(bayes.best_params_)}")
     bayes_model = bayes.best_estimator_
 except ImportError:
-    print("scikit-optimize is not installed (pip install 'audiosk[search]'): skipping the Bayesian search")
+    print(
+        "scikit-optimize is not installed (pip install 'audiosk[search]'): skipping the Bayesian search"
+    )
     bayes_model = None
 
-improved = mlp(module__hidden_layer_sizes=(512, 256), module__dropout=0.5, max_epochs=200, lr=5e-4,
-               augment=[AddNoise((10, 30)), Mixup(0.4)])
+improved = mlp(
+    module__hidden_layer_sizes=(512, 256),
+    module__dropout=0.5,
+    max_epochs=200,
+    lr=5e-4,
+    augment=[AddNoise((10, 30)), Mixup(0.4)],
+)
 models = {
-    "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000)),
+    "logistic regression": make_pipeline(
+        StandardScaler(), LogisticRegression(C=1.0, max_iter=5000)
+    ),
     "random forest": RandomForestClassifier(n_estimators=500, random_state=0),
     "SVM (RBF)": make_pipeline(StandardScaler(), SVC(C=10.0)),
     "k-NN": make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)),
@@ -96,8 +128,9 @@ models = {
     "MLP 512-256, noise + mixup": improved,
     # five of those nets, each with its own seed (BaggingClassifier sets every member's random_state), all
     # trained on the whole fold; their probabilities are averaged
-    "5 x MLP 512-256, noise + mixup": BaggingClassifier(improved, n_estimators=5, max_samples=1.0, bootstrap=False,
-                                                       random_state=0),
+    "5 x MLP 512-256, noise + mixup": BaggingClassifier(
+        improved, n_estimators=5, max_samples=1.0, bootstrap=False, random_state=0
+    ),
 }
 if bayes_model is not None:
     models["MLP, Bayes-selected"] = bayes_model

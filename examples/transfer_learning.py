@@ -20,9 +20,9 @@ import time
 
 import numpy as np
 import pandas as pd
+from _shared import output_dir, require, save
 from sklearn.pipeline import make_pipeline
 
-from _shared import output_dir, require, save
 from audiosk.features import MelSpectrogram, SpectrogramImage, SpectrogramScaler
 from audiosk.io import AudioLoader
 from audiosk.model_selection import holdout_report
@@ -45,25 +45,55 @@ train_idx, test_idx = np.flatnonzero(~test), np.flatnonzero(test)
 X_train, X_test = [waves[i] for i in train_idx], [waves[i] for i in test_idx]
 print(f"{len(train_idx)} training clips (george, jackson), {len(test_idx)} test clips (lucas)")
 
-front = [PadTrim(duration=1.0, sr=8000, mode="wrap"),
-         MelSpectrogram(sr=8000, n_mels=64, n_fft=512, hop_length=64, db=True)]
+front = [
+    PadTrim(duration=1.0, sr=8000, mode="wrap"),
+    MelSpectrogram(sr=8000, n_mels=64, n_fft=512, hop_length=64, db=True),
+]
 if args.weights is None:
-    print("No --weights given: ResNet-18 trains from scratch (pass a torchvision state dict to transfer).")
+    print(
+        "No --weights given: ResNet-18 trains from scratch (pass a torchvision state dict to transfer)."
+    )
 resnet = make_pipeline(
-    *front, SpectrogramImage(height=128, width=128, channels=3, cmap="magma"),
-    NeuralClassifier("resnet18", module__weights=args.weights, module__trainable_layers=2 if args.weights else None,
-                     optimizer="adam", lr=1e-3, weight_decay=1e-4, max_epochs=15, batch_size=32,
-                     restore_best=True, random_state=0),
+    *front,
+    SpectrogramImage(height=128, width=128, channels=3, cmap="magma"),
+    NeuralClassifier(
+        "resnet18",
+        module__weights=args.weights,
+        module__trainable_layers=2 if args.weights else None,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=1e-4,
+        max_epochs=15,
+        batch_size=32,
+        restore_best=True,
+        random_state=0,
+    ),
 )
 googlenet = make_pipeline(
-    *front, SpectrogramScaler(per_clip=True), SpectrogramImage(height=96, width=96),
-    NeuralClassifier("googlenet", optimizer="adam", lr=1e-3, weight_decay=1e-4, max_epochs=15, batch_size=32,
-                     lr_schedule=("step", {"step_size": 10, "gamma": 0.1}), augment="specaugment",
-                     restore_best=True, random_state=0),
+    *front,
+    SpectrogramScaler(per_clip=True),
+    SpectrogramImage(height=96, width=96),
+    NeuralClassifier(
+        "googlenet",
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=1e-4,
+        max_epochs=15,
+        batch_size=32,
+        lr_schedule=("step", {"step_size": 10, "gamma": 0.1}),
+        augment="specaugment",
+        restore_best=True,
+        random_state=0,
+    ),
 )
 start = time.perf_counter()
-models = {"ResNet-18 on colour spectrogram images": resnet, "GoogLeNet, looped 1 s clips": googlenet}
-report, fitted = holdout_report(models, X_train, y[train_idx], X_test, y[test_idx], return_estimator=True)
+models = {
+    "ResNet-18 on colour spectrogram images": resnet,
+    "GoogLeNet, looped 1 s clips": googlenet,
+}
+report, fitted = holdout_report(
+    models, X_train, y[train_idx], X_test, y[test_idx], return_estimator=True
+)
 print(report.round(3).to_string())
 report.to_csv(out / "results.csv")
 for name, (model, predictions) in fitted.items():

@@ -64,7 +64,9 @@ def audio_pipeline(**net_params):
     from audiosk.nets import NeuralClassifier
     from audiosk.preprocessing import PadTrim
 
-    params = dict(module__hidden_layer_sizes=(32,), lr=0.01, max_epochs=8, random_state=0, batch_size=16)
+    params = dict(
+        module__hidden_layer_sizes=(32,), lr=0.01, max_epochs=8, random_state=0, batch_size=16
+    )
     params.update(net_params)
     return make_pipeline(
         AudioLoader(sr=8000),
@@ -75,5 +77,3 @@ def audio_pipeline(**net_params):
         PCA(n_components=10, random_state=0),
         NeuralClassifier("mlp", **params),
     )
-
-

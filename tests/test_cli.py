@@ -14,12 +14,20 @@ from audiosk.model_selection import compare
 def test_compare_classifiers_matches_cross_val_score():
     X, y = make_classification(n_samples=120, random_state=0)
     groups = np.arange(120) % 4
-    table = compare({"dummy": DummyClassifier(), "logreg": LogisticRegression()}, X, y, cv=GroupKFold(4), groups=groups)
+    table = compare(
+        {"dummy": DummyClassifier(), "logreg": LogisticRegression()},
+        X,
+        y,
+        cv=GroupKFold(4),
+        groups=groups,
+    )
     assert list(table.index) == ["logreg", "dummy"]
     expected = cross_val_score(LogisticRegression(), X, y, cv=GroupKFold(4), groups=groups)
     assert table.loc["logreg", "accuracy_mean"] == pytest.approx(expected.mean())
     assert table.loc["logreg", "accuracy_std"] == pytest.approx(expected.std())
-    assert {"balanced_accuracy_mean", "f1_macro_std", "fit_time", "score_time"} <= set(table.columns)
+    assert {"balanced_accuracy_mean", "f1_macro_std", "fit_time", "score_time"} <= set(
+        table.columns
+    )
 
 
 def test_compare_regressors_reports_positive_errors_best_first():

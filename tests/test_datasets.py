@@ -57,7 +57,9 @@ def test_pickle_folder_dicts_tuples_and_resampling(tmp_path):
     rng = np.random.default_rng(0)
     clips = [rng.normal(size=800 + 10 * i).astype(np.float32) for i in range(3)]
     for i, clip in enumerate(clips[:2]):
-        (tmp_path / f"s{i}_u.pkl").write_bytes(pickle.dumps({"audio": clip, "sr": 8000, "valence": 0.1 * i}))
+        (tmp_path / f"s{i}_u.pkl").write_bytes(
+            pickle.dumps({"audio": clip, "sr": 8000, "valence": 0.1 * i})
+        )
     (tmp_path / "s2_u.pkl").write_bytes(pickle.dumps((clips[2], 8000, 0.2)))
     data = load_pickle_folder(tmp_path, target_key="valence", groups=r"^(s\d)_")
     assert data.sr == 8000 and data.data.sr == 8000
@@ -73,7 +75,9 @@ def test_pickle_folder_dicts_tuples_and_resampling(tmp_path):
 
 def test_pickle_folder_string_labels(tmp_path):
     for i, label in enumerate(["happy", "sad", "happy"]):
-        (tmp_path / f"{i}.pkl").write_bytes(pickle.dumps({"audio": np.zeros(10), "sr": 8000, "label": label}))
+        (tmp_path / f"{i}.pkl").write_bytes(
+            pickle.dumps({"audio": np.zeros(10), "sr": 8000, "label": label})
+        )
     data = load_pickle_folder(tmp_path)
     assert data.target.tolist() == [0, 1, 0] and list(data.target_names) == ["happy", "sad"]
 
@@ -81,7 +85,14 @@ def test_pickle_folder_string_labels(tmp_path):
 def test_spoken_digits_embedded():
     digits = load_spoken_digits(as_frame=True)
     assert digits.filenames.shape == (600,)
-    assert sorted(set(digits.groups)) == ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]
+    assert sorted(set(digits.groups)) == [
+        "george",
+        "jackson",
+        "lucas",
+        "nicolas",
+        "theo",
+        "yweweler",
+    ]
     assert np.bincount(digits.target).tolist() == [60] * 10
     assert "CC BY-SA 4.0" in digits.DESCR
     waves = AudioLoader(sr=None).fit_transform(digits.filenames[:20])

@@ -20,9 +20,15 @@ from audiosk.nets import (
 
 # torchvision's resnet18 state dict: 122 entries; spot-checked names of each kind
 TORCHVISION_RESNET18_KEYS = [
-    "conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight", "layer1.1.bn2.num_batches_tracked",
-    "layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var", "layer4.1.conv2.weight",
-    "fc.weight", "fc.bias",
+    "conv1.weight",
+    "bn1.running_mean",
+    "layer1.0.conv1.weight",
+    "layer1.1.bn2.num_batches_tracked",
+    "layer2.0.downsample.0.weight",
+    "layer2.0.downsample.1.running_var",
+    "layer4.1.conv2.weight",
+    "fc.weight",
+    "fc.bias",
 ]
 
 
@@ -34,21 +40,30 @@ def spectra(n=24, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("name,depth_keys", [("resnet18", 122), ("resnet34", 218), ("resnet50", 320), ("googlenet", 344)])
+@pytest.mark.parametrize(
+    "name,depth_keys", [("resnet18", 122), ("resnet34", 218), ("resnet50", 320), ("googlenet", 344)]
+)
 def test_architectures_by_name_any_size_and_channels(name, depth_keys):
     X, y = spectra()
     clf = NeuralClassifier(name, max_epochs=1, batch_size=8, random_state=0).fit(X, y)
     assert len(clf.module_.state_dict()) == depth_keys
     assert clf.predict_proba(X).shape == (24, 2)
     images = np.repeat(X[:, None], 3, axis=1)[:, :, :, :20]
-    assert NeuralClassifier(name, max_epochs=1, batch_size=8).fit(images, y).predict(images).shape == (24,)
+    assert NeuralClassifier(name, max_epochs=1, batch_size=8).fit(images, y).predict(
+        images
+    ).shape == (24,)
 
 
 def test_resnet_state_dict_uses_torchvision_names():
     keys = ResNet((3, 32, 32), 1000).state_dict().keys()
     assert len(keys) == 122 and set(TORCHVISION_RESNET18_KEYS) <= set(keys)
     googlenet = GoogLeNet((3, 32, 32), 1000).state_dict().keys()
-    assert {"conv1.conv.weight", "conv1.bn.running_mean", "inception4e.branch3.1.conv.weight", "fc.weight"} <= set(googlenet)
+    assert {
+        "conv1.conv.weight",
+        "conv1.bn.running_mean",
+        "inception4e.branch3.1.conv.weight",
+        "fc.weight",
+    } <= set(googlenet)
 
 
 @pytest.mark.parametrize("cls", [ResNet, GoogLeNet])
@@ -73,7 +88,9 @@ def test_pretrained_weights_adapt_to_one_channel_and_a_new_head(cls, tmp_path):
     net.eval(), rgb.eval()
     x = torch.randn(2, 64, 80)
     with torch.no_grad():
-        torch.testing.assert_close(net(x), rgb(x[:, None].expand(-1, 3, -1, -1)), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(
+            net(x), rgb(x[:, None].expand(-1, 3, -1, -1)), rtol=1e-4, atol=1e-5
+        )
 
 
 def test_wrong_weights_are_reported(tmp_path):
@@ -86,7 +103,13 @@ def test_wrong_weights_are_reported(tmp_path):
 def test_trainable_layers_freeze_the_first_stages():
     X, y = spectra()
     clf = NeuralClassifier(
-        "resnet18", module__trainable_layers=2, max_epochs=2, batch_size=8, random_state=0, optimizer="sgd", lr=0.1
+        "resnet18",
+        module__trainable_layers=2,
+        max_epochs=2,
+        batch_size=8,
+        random_state=0,
+        optimizer="sgd",
+        lr=0.1,
     )
     before = ResNet((16, 24), 2, depth=18, trainable_layers=2)
     torch.manual_seed(0)
@@ -95,8 +118,14 @@ def test_trainable_layers_freeze_the_first_stages():
     assert all(n.startswith(("layer3.", "layer4.", "fc.")) for n in trainable)
     assert any(n.startswith("layer3.") for n in trainable)
     # frozen stages neither learn nor update their batch-norm statistics
-    clf2 = NeuralClassifier("resnet18", module__trainable_layers=2, max_epochs=0, batch_size=8, random_state=0).fit(X, y)
-    frozen_before = {k: v.clone() for k, v in clf2.module_.state_dict().items() if k.startswith(("conv1", "bn1", "layer1", "layer2"))}
+    clf2 = NeuralClassifier(
+        "resnet18", module__trainable_layers=2, max_epochs=0, batch_size=8, random_state=0
+    ).fit(X, y)
+    frozen_before = {
+        k: v.clone()
+        for k, v in clf2.module_.state_dict().items()
+        if k.startswith(("conv1", "bn1", "layer1", "layer2"))
+    }
     clf2.set_params(max_epochs=2).partial_fit(X, y)
     for key, value in frozen_before.items():
         torch.testing.assert_close(clf2.module_.state_dict()[key], value, msg=key)
@@ -119,16 +148,30 @@ def test_augmentations_change_training_not_prediction():
     mixed, perm, lam = Mixup(0.4).mix(Xt, gen)
     torch.testing.assert_close(mixed, lam * Xt + (1 - lam) * Xt[perm])
 
-    plain = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0).fit(X, y)
+    plain = NeuralClassifier(
+        "cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0
+    ).fit(X, y)
     proba = plain.predict_proba(X)
     plain.set_params(augment=["specaugment", "noise", "shift", "mixup"])
     np.testing.assert_array_equal(plain.predict_proba(X), proba)  # prediction ignores augment
 
-    augmented = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0,
-                                 augment=["specaugment", "noise", "shift", "mixup"])
+    augmented = NeuralClassifier(
+        "cnn",
+        module__channels=4,
+        module__n_blocks=2,
+        max_epochs=3,
+        random_state=0,
+        augment=["specaugment", "noise", "shift", "mixup"],
+    )
     augmented.fit(X, y)
-    again = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=3, random_state=0,
-                             augment=["specaugment", "noise", "shift", "mixup"]).fit(X, y)
+    again = NeuralClassifier(
+        "cnn",
+        module__channels=4,
+        module__n_blocks=2,
+        max_epochs=3,
+        random_state=0,
+        augment=["specaugment", "noise", "shift", "mixup"],
+    ).fit(X, y)
     np.testing.assert_array_equal(augmented.predict_proba(X), again.predict_proba(X))  # seeded
     assert augmented.history[:, "train_loss"] != plain.history[:, "train_loss"]
 
@@ -147,10 +190,16 @@ def test_warps_read_the_spectrum_at_scaled_positions():
     time_ramp = torch.arange(float(frames)).repeat(16, 2, 1)  # (16, 2, frames), value = frame index
     stretched = TimeStretch(0.3)(time_ramp, gen)
     centre = (frames - 1) / 2
-    torch.testing.assert_close(stretched[:, :, frames // 2], torch.full((16, 2), centre))  # the centre stays
-    slopes = stretched[:, 0, frames // 2 + 1] - centre  # one frame right of the centre reads at centre + rate
+    torch.testing.assert_close(
+        stretched[:, :, frames // 2], torch.full((16, 2), centre)
+    )  # the centre stays
+    slopes = (
+        stretched[:, 0, frames // 2 + 1] - centre
+    )  # one frame right of the centre reads at centre + rate
     assert ((slopes >= 0.7 - 1e-6) & (slopes <= 1.3 + 1e-6)).all() and slopes.std() > 0.05
-    expected = (centre + (torch.arange(float(frames))[None, :] - centre) * slopes[:, None]).clamp(0, frames - 1)
+    expected = (centre + (torch.arange(float(frames))[None, :] - centre) * slopes[:, None]).clamp(
+        0, frames - 1
+    )
     torch.testing.assert_close(stretched[:, 0], expected)
     images = torch.rand(3, 2, 8, 10)
     assert FrequencyWarp()(images, gen).shape == images.shape
@@ -159,13 +208,21 @@ def test_warps_read_the_spectrum_at_scaled_positions():
 
 
 def test_augment_parameter_forms():
-    assert [type(a).__name__ for a in make_augmentations(["mixup", "noise"])] == ["AddNoise", "Mixup"]
-    assert [type(a).__name__ for a in make_augmentations(["warp", "stretch"])] == ["FrequencyWarp", "TimeStretch"]
+    assert [type(a).__name__ for a in make_augmentations(["mixup", "noise"])] == [
+        "AddNoise",
+        "Mixup",
+    ]
+    assert [type(a).__name__ for a in make_augmentations(["warp", "stretch"])] == [
+        "FrequencyWarp",
+        "TimeStretch",
+    ]
     assert make_augmentations(None) == []
     assert make_augmentations(SpecAugment(time_width=3))[0].time_width == 3
     with pytest.raises(ValueError, match="Unknown augmentation"):
         make_augmentations("pitch")
-    reg = NeuralRegressor(max_epochs=2, augment="noise", random_state=0).fit(np.random.default_rng(0).normal(size=(30, 4)), np.arange(30.0))
+    reg = NeuralRegressor(max_epochs=2, augment="noise", random_state=0).fit(
+        np.random.default_rng(0).normal(size=(30, 4)), np.arange(30.0)
+    )
     assert reg.predict(np.zeros((2, 4))).shape == (2,)
     with pytest.raises(ValueError, match="SpecAugment needs spectra"):
         NeuralRegressor(max_epochs=1, augment="specaugment").fit(np.zeros((10, 4)), np.arange(10.0))
@@ -173,8 +230,17 @@ def test_augment_parameter_forms():
 
 def test_step_schedule_and_best_checkpoint_are_one_parameter_each():
     X, y = spectra()
-    clf = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, optimizer="sgd", lr=0.1, max_epochs=6,
-                           lr_schedule=("step", {"step_size": 4}), restore_best=True, random_state=0).fit(X, y)
+    clf = NeuralClassifier(
+        "cnn",
+        module__channels=4,
+        module__n_blocks=2,
+        optimizer="sgd",
+        lr=0.1,
+        max_epochs=6,
+        lr_schedule=("step", {"step_size": 4}),
+        restore_best=True,
+        random_state=0,
+    ).fit(X, y)
     lrs = [group["lr"] for group in clf.optimizer_.param_groups]
     assert lrs == [pytest.approx(0.01)]
     assert "restore_best" in dict(clf.callbacks_)

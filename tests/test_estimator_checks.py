@@ -81,8 +81,12 @@ def test_audio_loader_api():
     from audiosk.io import AudioLoader
 
     loader = AudioLoader(sr=8000, n_jobs=2)
-    for check in (check_no_attributes_set_in_init, check_parameters_default_constructible,
-                  check_get_params_invariance, check_set_params):
+    for check in (
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_get_params_invariance,
+        check_set_params,
+    ):
         check("AudioLoader", loader)
     assert clone(loader).get_params() == loader.get_params()
 
@@ -151,7 +155,10 @@ CHUNKED_EXPECTED_FAILURES = {
 
 
 @parametrize_with_checks(
-    [ChunkedClassifier(LogisticRegression(), chunk_seconds=2, sr=1), ChunkedRegressor(Ridge(), chunk_seconds=2, sr=1)],
+    [
+        ChunkedClassifier(LogisticRegression(), chunk_seconds=2, sr=1),
+        ChunkedRegressor(Ridge(), chunk_seconds=2, sr=1),
+    ],
     expected_failed_checks=lambda est: CHUNKED_EXPECTED_FAILURES[type(est).__name__],
 )
 def test_chunked_sklearn_compatible(estimator, check):

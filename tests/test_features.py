@@ -112,7 +112,8 @@ def test_mel_db_is_per_clip_power_to_db(batch, ref_value, top_db):
 
 
 @pytest.mark.parametrize(
-    "kwargs", [dict(), dict(n_mfcc=13, lifter=22), dict(n_mfcc=30, n_mels=64, n_fft=1024), dict(dct_type=3)]
+    "kwargs",
+    [dict(), dict(n_mfcc=13, lifter=22), dict(n_mfcc=30, n_mels=64, n_fft=1024), dict(dct_type=3)],
 )
 def test_mfcc_equals_librosa(batch, kwargs):
     ours = MFCC(sr=SR, **kwargs).fit_transform(batch)
@@ -141,7 +142,9 @@ def test_deltas_stack_and_short_input():
     stacked = Deltas(order=2, stack=True).fit_transform(S)
     assert stacked.shape == (2, 9, 20)
     np.testing.assert_array_equal(stacked[:, :3], S)
-    np.testing.assert_allclose(stacked[:, 6:], librosa.feature.delta(S, order=2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        stacked[:, 6:], librosa.feature.delta(S, order=2), rtol=1e-5, atol=1e-6
+    )
     with pytest.raises(ValueError, match="at least width=9 frames"):
         Deltas().fit_transform(S[:, :, :5])
 
@@ -154,7 +157,16 @@ def test_temporal_stats_values_and_names(rng):
     from scipy.stats import kurtosis, skew
 
     expected = np.stack(
-        [S.mean(-1), S.std(-1), S.var(-1), S.min(-1), S.max(-1), np.median(S, -1), skew(S, axis=-1), kurtosis(S, axis=-1)],
+        [
+            S.mean(-1),
+            S.std(-1),
+            S.var(-1),
+            S.min(-1),
+            S.max(-1),
+            np.median(S, -1),
+            skew(S, axis=-1),
+            kurtosis(S, axis=-1),
+        ],
         axis=-1,
     ).reshape(4, -1)
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
@@ -191,7 +203,10 @@ def test_spectrogram_scaler_per_bin_and_per_clip(rng):
     np.testing.assert_allclose(per_clip.std(axis=(1, 2)), 1, rtol=1e-5)
     table = rng.normal(size=(20, 5)) * 3 + 1
     np.testing.assert_allclose(
-        SpectrogramScaler().fit_transform(table), StandardScaler().fit_transform(table), rtol=1e-5, atol=1e-6
+        SpectrogramScaler().fit_transform(table),
+        StandardScaler().fit_transform(table),
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
@@ -217,9 +232,11 @@ def test_spectrogram_image_colormap(rng):
 
     S = rng.normal(size=(2, 8, 8)).astype(np.float32)
     img = SpectrogramImage(height=8, width=8, channels=3, cmap="viridis").fit_transform(S)
-    assert img.shape == (2, 3, 8, 8) and 0 <= img.min() and img.max() <= 1
+    assert img.shape == (2, 3, 8, 8) and img.min() >= 0 and img.max() <= 1
     lo, hi = S[0].min(), S[0].max()
-    np.testing.assert_allclose(img[0, :, 0, 0], colormaps["viridis"]((S[0, 0, 0] - lo) / (hi - lo))[:3], atol=1e-6)
+    np.testing.assert_allclose(
+        img[0, :, 0, 0], colormaps["viridis"]((S[0, 0, 0] - lo) / (hi - lo))[:3], atol=1e-6
+    )
     with pytest.raises(ValueError, match="channels=3"):
         SpectrogramImage(cmap="viridis").fit_transform(S)
 
@@ -228,30 +245,47 @@ def test_padtrim_lengths_modes_and_sides():
     clips = [np.arange(1, 4, dtype=np.float32), np.arange(1, 9, dtype=np.float32)]
     out = PadTrim(length=5).fit_transform(clips)
     np.testing.assert_array_equal(out, [[1, 2, 3, 0, 0], [1, 2, 3, 4, 5]])
-    np.testing.assert_array_equal(PadTrim(length=5, side="left").fit_transform(clips), [[0, 0, 1, 2, 3], [4, 5, 6, 7, 8]])
-    np.testing.assert_array_equal(PadTrim(length=6, side="both").fit_transform(clips), [[0, 1, 2, 3, 0, 0], [2, 3, 4, 5, 6, 7]])
-    np.testing.assert_array_equal(PadTrim(length=7, mode="wrap").fit_transform(clips[:1]), [[1, 2, 3, 1, 2, 3, 1]])
-    np.testing.assert_array_equal(PadTrim(length=5, mode="reflect").fit_transform(clips[:1]), [[1, 2, 3, 2, 1]])
+    np.testing.assert_array_equal(
+        PadTrim(length=5, side="left").fit_transform(clips), [[0, 0, 1, 2, 3], [4, 5, 6, 7, 8]]
+    )
+    np.testing.assert_array_equal(
+        PadTrim(length=6, side="both").fit_transform(clips),
+        [[0, 1, 2, 3, 0, 0], [2, 3, 4, 5, 6, 7]],
+    )
+    np.testing.assert_array_equal(
+        PadTrim(length=7, mode="wrap").fit_transform(clips[:1]), [[1, 2, 3, 1, 2, 3, 1]]
+    )
+    np.testing.assert_array_equal(
+        PadTrim(length=5, mode="reflect").fit_transform(clips[:1]), [[1, 2, 3, 2, 1]]
+    )
     assert PadTrim(length=5).fit_transform(np.ones((2, 9))).shape == (2, 5)
 
 
 def test_padtrim_stretch_keeps_pitch_and_matches_librosa():
     sr = 8000
-    clips = [tone(440.0, seconds=0.5, sr=sr), chirp(seconds=2.0, sr=sr), tone(300.0, seconds=0.04, sr=sr)]
+    clips = [
+        tone(440.0, seconds=0.5, sr=sr),
+        chirp(seconds=2.0, sr=sr),
+        tone(300.0, seconds=0.04, sr=sr),
+    ]
     out = PadTrim(duration=1.0, sr=sr, mode="stretch").fit_transform(Waveforms(clips, sr=sr))
     assert out.shape == (3, sr) and out.sr == sr
     expected = librosa.effects.time_stretch(clips[0], rate=0.5, n_fft=512, hop_length=128)
     n = min(len(expected), sr)
     np.testing.assert_allclose(out[0, :n], expected[:n], atol=1e-6)
     spectrum = np.abs(np.fft.rfft(out[0]))
-    assert np.fft.rfftfreq(sr, 1 / sr)[np.argmax(spectrum)] == pytest.approx(440.0, abs=2)  # pitch kept
+    assert np.fft.rfftfreq(sr, 1 / sr)[np.argmax(spectrum)] == pytest.approx(
+        440.0, abs=2
+    )  # pitch kept
     # the chirp (100 Hz -> 2 kHz over 2 s) now sweeps in 1 s: its centroid rises twice as fast
     centroid = librosa.feature.spectral_centroid(y=out[1], sr=sr, n_fft=512, hop_length=128)[0]
     original = librosa.feature.spectral_centroid(y=clips[1], sr=sr, n_fft=512, hop_length=128)[0]
     np.testing.assert_allclose(centroid[10:50], original[20:100:2], rtol=0.1)
     assert np.abs(out[2]).max() > 0.1  # a clip shorter than the vocoder window still comes out
     same = tone(seconds=1.0, sr=sr)
-    np.testing.assert_array_equal(PadTrim(length=sr, mode="stretch").fit_transform(same[None]), same[None])
+    np.testing.assert_array_equal(
+        PadTrim(length=sr, mode="stretch").fit_transform(same[None]), same[None]
+    )
 
 
 def test_padtrim_percentile_and_duration():
@@ -276,7 +310,9 @@ def test_sample_rate_mismatch_is_detected():
     with pytest.raises(ValueError, match="loaded at 8000 Hz"):
         MelSpectrogram(sr=22050).fit_transform(waves)
     with pytest.raises(ValueError, match="loaded at 8000 Hz"):
-        make_pipeline(PadTrim(length=4000), MFCC(sr=16000)).fit_transform(Waveforms(list(waves), sr=8000))
+        make_pipeline(PadTrim(length=4000), MFCC(sr=16000)).fit_transform(
+            Waveforms(list(waves), sr=8000)
+        )
     adopted = MelSpectrogram(n_mels=20).fit_transform(waves[:1] + tone(1000, 1.0, 8000))
     explicit = MelSpectrogram(sr=8000, n_mels=20).fit_transform(tone(1000, 1.0, 8000)[None])
     np.testing.assert_array_equal(adopted, explicit)
@@ -303,7 +339,11 @@ def test_pipeline_memory_does_not_recompute_spectrogram(tmp_path, monkeypatch, r
     X = rng.normal(size=(20, 4000)).astype(np.float32)
     y = np.arange(20) % 2
     pipe = Pipeline(
-        [("mel", MelSpectrogram(sr=8000, n_mels=16, n_fft=256)), ("flat", Flatten()), ("clf", LogisticRegression(C=1.0))],
+        [
+            ("mel", MelSpectrogram(sr=8000, n_mels=16, n_fft=256)),
+            ("flat", Flatten()),
+            ("clf", LogisticRegression(C=1.0)),
+        ],
         memory=str(tmp_path),
     )
     pipe.fit(X, y)
@@ -316,6 +356,8 @@ def test_pipeline_memory_does_not_recompute_spectrogram(tmp_path, monkeypatch, r
 
 def test_pipeline_set_output_pandas_passes_through_3d_steps(rng):
     X = rng.normal(size=(5, 4000)).astype(np.float32)
-    pipe = make_pipeline(MFCC(sr=8000, n_mfcc=4), TemporalStats(prefix="mfcc")).set_output(transform="pandas")
+    pipe = make_pipeline(MFCC(sr=8000, n_mfcc=4), TemporalStats(prefix="mfcc")).set_output(
+        transform="pandas"
+    )
     df = pipe.fit_transform(X)
     assert list(df.columns) == [f"mfcc{i}_{s}" for i in range(4) for s in ("mean", "std")]

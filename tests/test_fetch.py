@@ -27,7 +27,9 @@ def server(tmp_path):
         def log_message(self, *args):
             requests.append(self.path)
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(served)))
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(Handler, directory=str(served))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield served, f"http://127.0.0.1:{httpd.server_address[1]}", requests
@@ -50,7 +52,9 @@ def make_zip(path, members):
 def fsdd_members():
     return {
         f"free-spoken-digit-dataset-26eb9aaf/recordings/{d}_{s}_{t}.wav": wav_bytes()
-        for d in (0, 1) for s in ("jackson", "theo") for t in (0, 5)
+        for d in (0, 1)
+        for s in ("jackson", "theo")
+        for t in (0, 5)
     }
 
 
@@ -97,7 +101,9 @@ def test_a_killed_download_does_not_count(server, tmp_path):
     home.mkdir(parents=True)
     (home / "free-spoken-digit-dataset-26eb9aaf.zip.part").write_bytes(b"half a file")
     (home / "extracted.partial").mkdir()  # an interrupted extraction
-    digits = fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    digits = fetch_fsdd(
+        data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False
+    )
     assert len(requests) == 1 and len(digits.filenames) == 8
     assert not (home / "extracted.partial").exists()
 
@@ -114,8 +120,12 @@ def test_archives_escaping_the_folder_are_refused(server, tmp_path, evil):
     members[evil] = b"x"
     digest = make_zip(served / "fsdd.zip", members)
     with pytest.raises(OSError, match="outside"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
-    assert not (tmp_path / "escape.wav").exists() and not (tmp_path / "cache" / "escape.wav").exists()
+        fetch_fsdd(
+            data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False
+        )
+    assert (
+        not (tmp_path / "escape.wav").exists() and not (tmp_path / "cache" / "escape.wav").exists()
+    )
     assert not (tmp_path / "cache" / "fsdd" / "extracted").exists()
 
 
@@ -128,16 +138,22 @@ def test_tar_links_are_refused(server, tmp_path):
         tf.addfile(link)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(OSError, match="is a link"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+        fetch_fsdd(
+            data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False
+        )
 
 
 def test_fetch_esc50_and_gtzan_features(server, tmp_path):
     served, base, _ = server
     meta = "filename,fold,target,category,esc10,src_file,take\n" + "".join(
-        f"{i}-100-A-{t}.wav,{i},{t},{['dog', 'rain'][t]},True,100,A\n" for i in (1, 2) for t in (0, 1)
+        f"{i}-100-A-{t}.wav,{i},{t},{['dog', 'rain'][t]},True,100,A\n"
+        for i in (1, 2)
+        for t in (0, 1)
     )
     members = {"ESC-50-master/meta/esc50.csv": meta}
-    members.update({f"ESC-50-master/audio/{i}-100-A-{t}.wav": wav_bytes() for i in (1, 2) for t in (0, 1)})
+    members.update(
+        {f"ESC-50-master/audio/{i}-100-A-{t}.wav": wav_bytes() for i in (1, 2) for t in (0, 1)}
+    )
     digest = make_zip(served / "esc50.zip", members)
     sounds = fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", sha256=digest, verbose=False)
     assert list(sounds.target_names) == ["dog", "rain"] and sounds.groups.tolist() == [1, 1, 2, 2]
@@ -145,8 +161,12 @@ def test_fetch_esc50_and_gtzan_features(server, tmp_path):
 
     table = "filename,length,tempo,label\nblues.00000.wav,661794,123.0,blues\nrock.00001.wav,661794,99.0,rock\n"
     digest = make_zip(served / "gtzan.zip", {"Data/features_30_sec.csv": table})
-    gtzan = fetch_gtzan_features(data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, verbose=False)
+    gtzan = fetch_gtzan_features(
+        data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, verbose=False
+    )
     assert list(gtzan.data.columns) == ["tempo"] and gtzan.target.tolist() == [0, 1]
     assert gtzan.groups.tolist() == ["blues.00000", "rock.00001"]
     with pytest.raises(OSError, match="features_3_sec.csv not found"):
-        fetch_gtzan_features(data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, seconds=3, verbose=False)
+        fetch_gtzan_features(
+            data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, seconds=3, verbose=False
+        )

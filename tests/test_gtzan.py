@@ -16,7 +16,12 @@ import soundfile as sf
 from audiosk.cli import main
 from audiosk.features import GTZAN_COLUMNS, GTZANFeatures, extract_features
 from audiosk.features._extract import _read_table
-from audiosk.features._kernels import harmonic_part, median_filter_axis0, peak_pitches, spectral_shape
+from audiosk.features._kernels import (
+    harmonic_part,
+    median_filter_axis0,
+    peak_pitches,
+    spectral_shape,
+)
 from audiosk.io import load_audio
 from audiosk.utils import Waveforms
 
@@ -26,7 +31,9 @@ NEAR_ZERO = {"harmony_mean", "perceptr_mean"}
 
 
 def reference():
-    spec = importlib.util.spec_from_file_location("gtzan_reference", ROOT / "benchmarks" / "gtzan_reference.py")
+    spec = importlib.util.spec_from_file_location(
+        "gtzan_reference", ROOT / "benchmarks" / "gtzan_reference.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.gtzan_reference
@@ -48,16 +55,24 @@ def test_kernels_equal_scipy_and_librosa(rng):
     y = music()
     S = np.abs(librosa.stft(y, pad_mode="reflect"))
     for X in (S, np.ascontiguousarray(S.T), rng.random((40, 7)).astype(np.float32)):
-        np.testing.assert_array_equal(median_filter_axis0(X, 31), ndi.median_filter(X, size=(31, 1), mode="reflect"))
+        np.testing.assert_array_equal(
+            median_filter_axis0(X, 31), ndi.median_filter(X, size=(31, 1), mode="reflect")
+        )
     harm = ndi.median_filter(S, size=(1, 31), mode="reflect")
     perc = ndi.median_filter(S, size=(31, 1), mode="reflect")
     spec = librosa.stft(y, pad_mode="reflect")
     np.testing.assert_array_equal(
         harmonic_part(spec.T, harm.T, perc.T), (spec * librosa.util.softmask(harm, perc, power=2)).T
     )
-    centroid, bandwidth, rolloff = spectral_shape(np.ascontiguousarray(S.T), librosa.fft_frequencies(sr=SR))
-    np.testing.assert_allclose(centroid, librosa.feature.spectral_centroid(S=S, sr=SR)[0], rtol=1e-6)
-    np.testing.assert_allclose(bandwidth, librosa.feature.spectral_bandwidth(S=S, sr=SR)[0], rtol=1e-5)
+    centroid, bandwidth, rolloff = spectral_shape(
+        np.ascontiguousarray(S.T), librosa.fft_frequencies(sr=SR)
+    )
+    np.testing.assert_allclose(
+        centroid, librosa.feature.spectral_centroid(S=S, sr=SR)[0], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        bandwidth, librosa.feature.spectral_bandwidth(S=S, sr=SR)[0], rtol=1e-5
+    )
     np.testing.assert_array_equal(rolloff, librosa.feature.spectral_rolloff(S=S, sr=SR)[0])
     P = S**2
     pitch, mag = librosa.piptrack(S=P, sr=SR)
@@ -95,7 +110,9 @@ def test_reproduces_the_published_table(shared_data):
     table = pd.read_csv(shared_data / "gtzan" / "features_30_sec.csv").set_index("filename")
     est = GTZANFeatures()
     for genre in ["blues", "classical", "metal", "pop"]:
-        y, _ = load_audio(shared_data / "gtzan" / "genres_original_sample" / f"{genre}.00000.wav", sr=SR)
+        y, _ = load_audio(
+            shared_data / "gtzan" / "genres_original_sample" / f"{genre}.00000.wav", sr=SR
+        )
         ours = dict(zip(GTZAN_COLUMNS, est.fit_transform(y[None])[0]))
         published = table.loc[f"{genre}.00000.au"]
         for name, value in ours.items():
@@ -123,12 +140,16 @@ def test_extract_features_failures_and_order(tmp_path):
     bad = tmp_path / "audio" / "broken.wav"
     bad.write_text("not audio")
     out = tmp_path / "table.csv"
-    table = extract_features([paths[0], str(bad)] + paths[1:], "gtzan", out=out, n_jobs=2, batch_size=2, verbose=0)
+    table = extract_features(
+        [paths[0], str(bad)] + paths[1:], "gtzan", out=out, n_jobs=2, batch_size=2, verbose=0
+    )
     assert table["path"].tolist() == paths
     assert list(table.columns) == ["path"] + GTZAN_COLUMNS
     failures = pd.read_csv(tmp_path / "table.failures.csv")
     assert failures["path"].tolist() == [str(bad)] and "AudioLoadError" in failures["error"][0]
-    expected = GTZANFeatures().fit_transform(Waveforms([load_audio(p, sr=SR)[0] for p in paths], sr=SR))
+    expected = GTZANFeatures().fit_transform(
+        Waveforms([load_audio(p, sr=SR)[0] for p in paths], sr=SR)
+    )
     # workers run BLAS on one thread: float32 sums in another order (1e-7)
     np.testing.assert_allclose(table[GTZAN_COLUMNS].to_numpy(), expected, rtol=1e-6)
     saved = _read_table(out)
@@ -138,14 +159,18 @@ def test_extract_features_failures_and_order(tmp_path):
 
 def test_segment_mode_keeps_the_source_as_group(tmp_path):
     paths = write_files(tmp_path / "audio", n=2, seconds=3.2)
-    table = extract_features(paths, "mfcc", out=tmp_path / "seg.parquet", segment_seconds=1.0, verbose=0)
+    table = extract_features(
+        paths, "mfcc", out=tmp_path / "seg.parquet", segment_seconds=1.0, verbose=0
+    )
     assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2], [0, 1, 2]]
     y = load_audio(paths[1], sr=SR)[0][SR : 2 * SR]
     from audiosk.features._extract import _named_extractor
 
     expected = _named_extractor("mfcc", SR).fit_transform(Waveforms([y], sr=SR))[0]
     np.testing.assert_allclose(table.iloc[4, 2:].to_numpy(dtype=float), expected, rtol=1e-6)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "seg.parquet"), table, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "seg.parquet"), table, check_dtype=False
+    )
 
 
 def test_killed_extraction_resumes_without_recomputing(tmp_path):

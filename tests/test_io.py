@@ -51,8 +51,13 @@ def test_formats_decode_by_content_and_equal_librosa(tmp_path, fmt, subtype, nam
     path = write(tmp_path / name.format(ext=fmt.lower()), stereo_signal(), fmt, subtype)
     # librosa needs a truthful extension only for audioread; give it a copy.
     ref_path = shutil.copy(path, tmp_path / f"ref.{fmt.lower()}")
-    for kwargs in [dict(sr=None), dict(sr=SR), dict(sr=22050), dict(sr=None, mono=False),
-                   dict(sr=16000, offset=0.1, duration=0.2)]:
+    for kwargs in [
+        dict(sr=None),
+        dict(sr=SR),
+        dict(sr=22050),
+        dict(sr=None, mono=False),
+        dict(sr=16000, offset=0.1, duration=0.2),
+    ]:
         y, sr = load_audio(path, **kwargs)
         y_ref, sr_ref = librosa.load(ref_path, **kwargs)
         assert sr == sr_ref
@@ -163,7 +168,10 @@ def test_truncated_data_warns_and_keeps_what_is_there(tmp_path):
 
 
 def test_loader_returns_waveforms_with_rate_and_progress(tmp_path, capsys):
-    paths = [write(tmp_path / f"{i}.wav", chirp(seconds=0.1 * (i + 1), sr=SR), "WAV", "PCM_16") for i in range(4)]
+    paths = [
+        write(tmp_path / f"{i}.wav", chirp(seconds=0.1 * (i + 1), sr=SR), "WAV", "PCM_16")
+        for i in range(4)
+    ]
     loader = AudioLoader(sr=SR, n_jobs=2, verbose=1)
     waves = loader.fit_transform([str(p) for p in paths])
     assert waves.sr == SR
@@ -193,7 +201,10 @@ def test_loader_on_error_raise_and_silence(tmp_path):
     assert len(load_warnings) == 1
     message = str(load_warnings[0].message)
     assert str(files["text"]) in message and str(files["missing"]) in message
-    assert [p for p, _ in load_warnings[0].message.failures] == [str(files["text"]), str(files["missing"])]
+    assert [p for p, _ in load_warnings[0].message.failures] == [
+        str(files["text"]),
+        str(files["missing"]),
+    ]
     assert len(waves) == 4
     assert len(waves[1]) == len(waves[0]) and not waves[1].any() and not waves[3].any()
     np.testing.assert_array_equal(waves[2], waves[0])

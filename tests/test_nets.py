@@ -6,13 +6,10 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, GroupKFold, RandomizedSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from audiosk.features import Flatten, MelSpectrogram, SpectrogramScaler
-from audiosk.io import AudioLoader
 from audiosk.nets import CNN, MLP, NeuralClassifier, NeuralRegressor
 from audiosk.preprocessing import PadTrim
 
@@ -30,9 +27,28 @@ def blobs(n=90, d=6, seed=0):
 
 
 def test_mlp_options_build_the_layers():
-    net = MLP((10,), 3, hidden_layer_sizes=(8, 4), activation="leaky_relu", batch_norm=True, dropout=[0.1, 0.2], init="glorot_uniform")
+    net = MLP(
+        (10,),
+        3,
+        hidden_layer_sizes=(8, 4),
+        activation="leaky_relu",
+        batch_norm=True,
+        dropout=[0.1, 0.2],
+        init="glorot_uniform",
+    )
     kinds = [type(m).__name__ for m in net.layers]
-    assert kinds == ["Flatten", "Linear", "BatchNorm1d", "LeakyReLU", "Dropout", "Linear", "BatchNorm1d", "LeakyReLU", "Dropout", "Linear"]
+    assert kinds == [
+        "Flatten",
+        "Linear",
+        "BatchNorm1d",
+        "LeakyReLU",
+        "Dropout",
+        "Linear",
+        "BatchNorm1d",
+        "LeakyReLU",
+        "Dropout",
+        "Linear",
+    ]
     assert [m.p for m in net.layers if isinstance(m, torch.nn.Dropout)] == [0.1, 0.2]
     assert torch.all(net.layers[1].bias == 0)  # glorot init zeroes the biases
     with pytest.raises(ValueError, match="2 values for 1 layers"):
@@ -42,10 +58,26 @@ def test_mlp_options_build_the_layers():
 @pytest.mark.parametrize("shape", [(16, 20), (3, 32, 32)])
 @pytest.mark.parametrize("head", ["global", "flatten"])
 def test_cnn_shapes_and_options(shape, head):
-    net = CNN(shape, 4, n_blocks=3, channels=4, kernel_size=[3, 5, 3], stride=1, pooling="avg", activation="sigmoid", head=head, dense=8, dropout=0.1)
+    net = CNN(
+        shape,
+        4,
+        n_blocks=3,
+        channels=4,
+        kernel_size=[3, 5, 3],
+        stride=1,
+        pooling="avg",
+        activation="sigmoid",
+        head=head,
+        dense=8,
+        dropout=0.1,
+    )
     assert net(torch.zeros(2, *shape)).shape == (2, 4)
     convs = [m for m in net.features if isinstance(m, torch.nn.Conv2d)]
-    assert [c.out_channels for c in convs] == [4, 8, 16] and [c.kernel_size for c in convs] == [(3, 3), (5, 5), (3, 3)]
+    assert [c.out_channels for c in convs] == [4, 8, 16] and [c.kernel_size for c in convs] == [
+        (3, 3),
+        (5, 5),
+        (3, 3),
+    ]
     strided = CNN(shape, 2, n_blocks=2, channels=(4, 4), stride=2, pooling="none")
     assert strided(torch.zeros(1, *shape)).shape == (1, 2)
 
@@ -85,9 +117,16 @@ def test_random_state_gives_identical_models():
 @pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", "rmsprop", torch.optim.Adagrad])
 def test_optimizers_by_name(optimizer):
     X, y = blobs()
-    clf = NeuralClassifier(optimizer=optimizer, weight_decay=1e-4, lr=0.01, max_epochs=2, random_state=0).fit(X, y)
+    clf = NeuralClassifier(
+        optimizer=optimizer, weight_decay=1e-4, lr=0.01, max_epochs=2, random_state=0
+    ).fit(X, y)
     opt = clf.optimizer_
-    expected = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}.get(optimizer, optimizer)
+    expected = {
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "sgd": torch.optim.SGD,
+        "rmsprop": torch.optim.RMSprop,
+    }.get(optimizer, optimizer)
     assert type(opt) is expected
     assert opt.param_groups[0]["weight_decay"] == 1e-4
     if optimizer == "sgd":
@@ -98,7 +137,14 @@ def test_early_stopping_stops_and_restores_best():
     X, y = blobs(n=60)
     rng = np.random.default_rng(1)
     y_noise = rng.permutation(y)  # unlearnable: validation loss rises quickly
-    clf = NeuralClassifier(module__hidden_layer_sizes=(64, 64), lr=0.05, max_epochs=200, early_stopping=True, patience=3, random_state=0)
+    clf = NeuralClassifier(
+        module__hidden_layer_sizes=(64, 64),
+        lr=0.05,
+        max_epochs=200,
+        early_stopping=True,
+        patience=3,
+        random_state=0,
+    )
     clf.fit(X, y_noise)
     losses = clf.history[:, "valid_loss"]
     assert len(losses) < 200
@@ -115,16 +161,22 @@ def test_early_stopping_stops_and_restores_best():
 def test_restore_best_without_stopping():
     X, y = blobs(n=60)
     y_noise = np.random.default_rng(1).permutation(y)
-    clf = NeuralClassifier(module__hidden_layer_sizes=(64,), lr=0.05, max_epochs=25, restore_best=True, random_state=0).fit(X, y_noise)
+    clf = NeuralClassifier(
+        module__hidden_layer_sizes=(64,), lr=0.05, max_epochs=25, restore_best=True, random_state=0
+    ).fit(X, y_noise)
     assert len(clf.history) == 25
-    assert clf.callbacks_[[n for n, _ in clf.callbacks_].index("restore_best")][1].best_score_ == min(clf.history[:, "valid_loss"])
+    assert clf.callbacks_[[n for n, _ in clf.callbacks_].index("restore_best")][
+        1
+    ].best_score_ == min(clf.history[:, "valid_loss"])
 
 
 def test_lr_schedules():
     X, y = blobs()
 
     def lrs(schedule):
-        clf = NeuralClassifier(optimizer="sgd", lr=0.1, max_epochs=5, lr_schedule=schedule, random_state=0).fit(X, y)
+        clf = NeuralClassifier(
+            optimizer="sgd", lr=0.1, max_epochs=5, lr_schedule=schedule, random_state=0
+        ).fit(X, y)
         return clf, clf.history[:, "event_lr"]
 
     _, step = lrs(("step", {"step_size": 2}))
@@ -133,14 +185,19 @@ def test_lr_schedules():
     assert cosine[0] == pytest.approx(0.1) and np.all(np.diff(cosine) < 0) and cosine[-1] < 0.02
     plateau, _ = lrs("plateau")
     scheduler = dict(plateau.callbacks_)["lr_scheduler"]
-    assert type(scheduler.lr_scheduler_).__name__ == "ReduceLROnPlateau" and scheduler.monitor == "valid_loss"
+    assert (
+        type(scheduler.lr_scheduler_).__name__ == "ReduceLROnPlateau"
+        and scheduler.monitor == "valid_loss"
+    )
 
 
 def test_regressor_one_and_two_targets():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
     y = X @ np.array([1.0, -1.0, 0.5, 0.0])
-    reg = NeuralRegressor(module__hidden_layer_sizes=(32,), lr=0.01, max_epochs=80, random_state=0).fit(X, y)
+    reg = NeuralRegressor(
+        module__hidden_layer_sizes=(32,), lr=0.01, max_epochs=80, random_state=0
+    ).fit(X, y)
     assert reg.predict(X).shape == (120,) and reg.score(X, y) > 0.9
     assert not hasattr(reg, "predict_proba")
     assert {"train_r2", "valid_r2"} <= set(reg.history[-1])
@@ -154,7 +211,9 @@ def test_cnn_classifier_on_spectra_and_images():
     y = np.repeat([0, 1], 20)
     S = rng.normal(size=(40, 16, 12)).astype(np.float32)
     S[y == 1, :4] += 2.0
-    clf = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, lr=0.01, max_epochs=10, random_state=0).fit(S, y)
+    clf = NeuralClassifier(
+        "cnn", module__channels=4, module__n_blocks=2, lr=0.01, max_epochs=10, random_state=0
+    ).fit(S, y)
     assert clf.input_shape_ == (16, 12) and clf.score(S, y) > 0.8
     images = np.repeat(S[:, None], 3, axis=1)
     NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=1).fit(images, y)
@@ -182,7 +241,9 @@ def test_device_auto_resolves_and_is_kept_as_a_parameter():
 
 def test_cross_val_score_with_groups_on_the_full_audio_pipeline(tone_files):
     paths, labels, groups = tone_files
-    scores = cross_val_score(audio_pipeline(), paths, labels, groups=groups, cv=GroupKFold(3), n_jobs=2)
+    scores = cross_val_score(
+        audio_pipeline(), paths, labels, groups=groups, cv=GroupKFold(3), n_jobs=2
+    )
     assert scores.shape == (3,) and scores.mean() > 0.8
 
 
@@ -212,7 +273,12 @@ def test_randomized_and_bayes_search(tone_files):
 
     paths, labels, groups = tone_files
     rand = RandomizedSearchCV(
-        audio_pipeline(max_epochs=3), {"neuralclassifier__lr": loguniform(1e-4, 5e-3)}, n_iter=2, cv=2, random_state=0, n_jobs=2
+        audio_pipeline(max_epochs=3),
+        {"neuralclassifier__lr": loguniform(1e-4, 5e-3)},
+        n_iter=2,
+        cv=2,
+        random_state=0,
+        n_jobs=2,
     ).fit(paths, labels)
     assert 1e-4 <= rand.best_params_["neuralclassifier__lr"] <= 5e-3
     bayes = skopt.BayesSearchCV(
@@ -242,7 +308,9 @@ def test_pickle_and_joblib_round_trips_predict_identically(tone_files, tmp_path)
     for restored in (pickle.loads(pickle.dumps(pipe)), joblib.load(tmp_path / "model.joblib")):
         np.testing.assert_array_equal(restored.predict(paths), expected_labels)
         # the net itself is bit-identical on the same features ...
-        np.testing.assert_array_equal(restored[-1].predict_proba(features), pipe[-1].predict_proba(features))
+        np.testing.assert_array_equal(
+            restored[-1].predict_proba(features), pipe[-1].predict_proba(features)
+        )
         # ... while PCA's components_ come back C-contiguous from a pickle, which
         # changes BLAS summation order in the last float32 bit
         np.testing.assert_allclose(restored.predict_proba(paths), expected, rtol=1e-5, atol=1e-7)
@@ -272,22 +340,41 @@ def test_workflow1_mel_mlp_regressor_under_bayes_search():
     n = 48
     valence = rng.uniform(-1, 1, n)
     t = np.arange(SR // 2) / SR
-    X = np.stack([np.sin(2 * np.pi * (400 + 300 * v) * t) + 0.05 * rng.normal(size=t.size) for v in valence]).astype(np.float32)
+    X = np.stack(
+        [np.sin(2 * np.pi * (400 + 300 * v) * t) + 0.05 * rng.normal(size=t.size) for v in valence]
+    ).astype(np.float32)
     pipe = make_pipeline(
         MelSpectrogram(sr=SR, n_mels=32, n_fft=512, hop_length=256, db=True),
         SpectrogramScaler(),
         Flatten(),
-        NeuralRegressor("mlp", module__hidden_layer_sizes=(256, 128, 64), module__batch_norm=True, module__dropout=0.2, max_epochs=15, random_state=0),
+        NeuralRegressor(
+            "mlp",
+            module__hidden_layer_sizes=(256, 128, 64),
+            module__batch_norm=True,
+            module__dropout=0.2,
+            max_epochs=15,
+            random_state=0,
+        ),
     )
     search = skopt.BayesSearchCV(
         pipe,
-        {"neuralregressor__lr": Real(1e-4, 5e-3, prior="log-uniform"), "neuralregressor__batch_size": Integer(16, 128)},
-        n_iter=3, cv=3, random_state=0, scoring="neg_mean_squared_error",
+        {
+            "neuralregressor__lr": Real(1e-4, 5e-3, prior="log-uniform"),
+            "neuralregressor__batch_size": Integer(16, 128),
+        },
+        n_iter=3,
+        cv=3,
+        random_state=0,
+        scoring="neg_mean_squared_error",
     )
     search.fit(X, valence)
     net = search.best_estimator_[-1]
     kinds = [type(m).__name__ for m in net.module_.layers]
-    assert kinds.count("BatchNorm1d") == 3 and kinds.count("Dropout") == 3 and net.module_.layers[-1].out_features == 1
+    assert (
+        kinds.count("BatchNorm1d") == 3
+        and kinds.count("Dropout") == 3
+        and net.module_.layers[-1].out_features == 1
+    )
     assert len(net.history[:, "train_loss"]) == 15
 
 
@@ -303,7 +390,9 @@ def test_workflow2_padtrim_mel_cnn_regressor_grid():
         PadTrim(percentile=90, sr=SR),
         MelSpectrogram(sr=SR, n_mels=64, hop_length=512, n_fft=1024, db=True),
         SpectrogramScaler(),
-        NeuralRegressor("cnn", module__n_blocks=4, module__channels=4, max_epochs=2, random_state=0),
+        NeuralRegressor(
+            "cnn", module__n_blocks=4, module__channels=4, max_epochs=2, random_state=0
+        ),
     )
     grid = GridSearchCV(
         pipe,

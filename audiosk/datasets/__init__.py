@@ -1,8 +1,21 @@
 """Datasets: folder and pickle loaders, the embedded spoken digits, and fetchers of public datasets."""
 
 from ._embedded import load_spoken_digits
-from ._fetch import REMOTES, fetch_esc50, fetch_fsdd, fetch_gtzan_features, get_data_home, gtzan_table
-from ._folder import AUDIO_EXTENSIONS, ClipPaths, encode_target, load_audio_folder, load_pickle_folder
+from ._fetch import (
+    REMOTES,
+    fetch_esc50,
+    fetch_fsdd,
+    fetch_gtzan_features,
+    get_data_home,
+    gtzan_table,
+)
+from ._folder import (
+    AUDIO_EXTENSIONS,
+    ClipPaths,
+    encode_target,
+    load_audio_folder,
+    load_pickle_folder,
+)
 
 __all__ = [
     "AUDIO_EXTENSIONS",

@@ -45,7 +45,9 @@ def load_spoken_digits(*, return_X_y: bool = False, as_frame: bool = False):
 
     meta = pd.read_csv(DATA_DIR / "metadata.csv")
     speakers = meta["speaker"].to_numpy().astype(str)
-    filenames = ClipPaths([str(DATA_DIR / f) for f in meta["filename"]], groups=speakers, group_name="speaker")
+    filenames = ClipPaths(
+        [str(DATA_DIR / f) for f in meta["filename"]], groups=speakers, group_name="speaker"
+    )
     target = meta["digit"].to_numpy()
     if return_X_y:
         return filenames, target

@@ -25,7 +25,6 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -39,7 +38,7 @@ class Remote:
 
     url: str
     filename: str
-    sha256: Optional[str] = None  # None: recorded on first download (trust on first use)
+    sha256: str | None = None  # None: recorded on first download (trust on first use)
 
 
 #: The archives the fetchers download. Their SHA-256 digests could not be pinned
@@ -57,7 +56,7 @@ REMOTES = {
 }
 
 
-def get_data_home(data_home: Optional[Union[str, os.PathLike]] = None) -> Path:
+def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     """The cache folder of the fetchers, created if missing.
 
     Parameters
@@ -76,7 +75,9 @@ def get_data_home(data_home: Optional[Union[str, os.PathLike]] = None) -> Path:
     >>> get_data_home(tempfile.mkdtemp()).is_dir()
     True
     """
-    home = Path(data_home or os.environ.get("AUDIOSK_DATA") or Path.home() / "audiosk_data").expanduser()
+    home = Path(
+        data_home or os.environ.get("AUDIOSK_DATA") or Path.home() / "audiosk_data"
+    ).expanduser()
     home.mkdir(parents=True, exist_ok=True)
     return home
 
@@ -89,11 +90,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(remote: Remote, folder: Path, *, sha256: Optional[str], url: Optional[str], verbose: bool) -> Path:
+def _download(
+    remote: Remote, folder: Path, *, sha256: str | None, url: str | None, verbose: bool
+) -> Path:
     """The verified archive in ``folder``, downloaded if missing."""
     target = folder / remote.filename
     recorded = target.with_name(target.name + ".sha256")
-    expected = sha256 or remote.sha256 or (recorded.read_text().strip() if recorded.exists() else None)
+    expected = (
+        sha256 or remote.sha256 or (recorded.read_text().strip() if recorded.exists() else None)
+    )
     if not target.exists():
         tmp = target.with_name(target.name + ".part")
         source = url or remote.url
@@ -110,7 +115,9 @@ def _download(remote: Remote, folder: Path, *, sha256: Optional[str], url: Optio
         actual = _sha256(tmp)
         if expected is not None and actual != expected:
             tmp.unlink()
-            raise OSError(f"Checksum mismatch for {source}: got sha256 {actual}, expected {expected}.")
+            raise OSError(
+                f"Checksum mismatch for {source}: got sha256 {actual}, expected {expected}."
+            )
         os.replace(tmp, target)
         if expected is None:
             recorded.write_text(actual + "\n")
@@ -129,8 +136,14 @@ def _download(remote: Remote, folder: Path, *, sha256: Optional[str], url: Optio
 
 def _safe_destination(root: Path, name: str) -> Path:
     destination = (root / name).resolve()
-    if name.startswith(("/", "\\")) or ".." in Path(name).parts or not destination.is_relative_to(root.resolve()):
-        raise OSError(f"Archive member '{name}' would be extracted outside '{root}'; refusing the archive.")
+    if (
+        name.startswith(("/", "\\"))
+        or ".." in Path(name).parts
+        or not destination.is_relative_to(root.resolve())
+    ):
+        raise OSError(
+            f"Archive member '{name}' would be extracted outside '{root}'; refusing the archive."
+        )
     return destination
 
 
@@ -157,7 +170,9 @@ def _extract(archive: Path, folder: Path) -> Path:
                 for member in tf.getmembers():
                     destination = _safe_destination(tmp, member.name)
                     if member.issym() or member.islnk():
-                        raise OSError(f"Archive member '{member.name}' is a link; refusing the archive.")
+                        raise OSError(
+                            f"Archive member '{member.name}' is a link; refusing the archive."
+                        )
                     if member.isdir():
                         destination.mkdir(parents=True, exist_ok=True)
                     elif member.isfile():
@@ -185,7 +200,9 @@ def _single_top_folder(root: Path) -> Path:
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else root
 
 
-def fetch_fsdd(*, data_home=None, sha256: Optional[str] = None, url: Optional[str] = None, verbose: bool = True):
+def fetch_fsdd(
+    *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: bool = True
+):
     """The Free Spoken Digit Dataset (3,000 recordings, 6 speakers), downloaded once.
 
     Parameters
@@ -229,7 +246,9 @@ def fetch_fsdd(*, data_home=None, sha256: Optional[str] = None, url: Optional[st
     )
 
 
-def fetch_esc50(*, data_home=None, sha256: Optional[str] = None, url: Optional[str] = None, verbose: bool = True):
+def fetch_esc50(
+    *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: bool = True
+):
     """ESC-50: 2,000 five-second environmental sound clips in 50 classes and 5 folds.
 
     Parameters
@@ -270,7 +289,12 @@ def fetch_esc50(*, data_home=None, sha256: Optional[str] = None, url: Optional[s
 
 
 def fetch_gtzan_features(
-    *, data_home=None, sha256: Optional[str] = None, url: Optional[str] = None, seconds: int = 30, verbose: bool = True
+    *,
+    data_home=None,
+    sha256: str | None = None,
+    url: str | None = None,
+    seconds: int = 30,
+    verbose: bool = True,
 ):
     """The GTZAN feature table (Kaggle "GTZAN Dataset - Music Genre Classification").
 
@@ -294,8 +318,6 @@ def fetch_gtzan_features(
     >>> from audiosk.datasets import fetch_gtzan_features
     >>> table = fetch_gtzan_features()  # doctest: +SKIP
     """
-    import pandas as pd
-
     if seconds not in (3, 30):
         raise ValueError(f"seconds must be 3 or 30, got {seconds}.")
     root = _fetch("gtzan_features", data_home, sha256, url, verbose)
@@ -305,7 +327,7 @@ def fetch_gtzan_features(
     return gtzan_table(matches[0])
 
 
-def gtzan_table(path: Union[str, os.PathLike]):
+def gtzan_table(path: str | os.PathLike):
     """Read a GTZAN feature CSV into a Bunch (see :func:`fetch_gtzan_features`).
 
     Parameters

@@ -5,15 +5,29 @@ from __future__ import annotations
 import os
 import pickle
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Optional, Sequence, Union
+from typing import Union
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ..utils import Waveforms
 
-AUDIO_EXTENSIONS = ("wav", "wave", "flac", "ogg", "oga", "aif", "aiff", "aifc", "au", "snd", "mp3", "m4a")
+AUDIO_EXTENSIONS = (
+    "wav",
+    "wave",
+    "flac",
+    "ogg",
+    "oga",
+    "aif",
+    "aiff",
+    "aifc",
+    "au",
+    "snd",
+    "mp3",
+    "m4a",
+)
 
 LabelSpec = Union[None, str, Callable[[str], object]]
 
@@ -54,13 +68,14 @@ class ClipPaths(np.ndarray):
         self.group_name = getattr(obj, "group_name", "group")
 
 
-def _label_function(spec: LabelSpec, root: Path, what: str) -> Optional[Callable[[str], object]]:
+def _label_function(spec: LabelSpec, root: Path, what: str) -> Callable[[str], object] | None:
     """Turn ``"folder"``, a regex or a callable into a function of the path."""
     if spec is None:
         return None
     if callable(spec):
         return spec
     if spec == "folder":
+
         def from_folder(path):
             rel = Path(path).relative_to(root)
             if len(rel.parts) < 2:
@@ -69,6 +84,7 @@ def _label_function(spec: LabelSpec, root: Path, what: str) -> Optional[Callable
                     f"'{path}' lies directly in it."
                 )
             return rel.parts[0]
+
         return from_folder
     if isinstance(spec, str):
         pattern = re.compile(spec)
@@ -80,6 +96,7 @@ def _label_function(spec: LabelSpec, root: Path, what: str) -> Optional[Callable
                     f"{what} pattern {spec!r} does not match the file name of '{path}'."
                 )
             return match.group(1) if pattern.groups else match.group(0)
+
         return from_regex
     raise TypeError(f"{what} must be None, 'folder', a regex string or a callable; got {spec!r}.")
 
@@ -113,11 +130,11 @@ def encode_target(values: Sequence) -> tuple:
 
 
 def load_audio_folder(
-    root: Union[str, os.PathLike],
+    root: str | os.PathLike,
     *,
     labels: LabelSpec = "folder",
     groups: LabelSpec = None,
-    extensions: Optional[Sequence[str]] = AUDIO_EXTENSIONS,
+    extensions: Sequence[str] | None = AUDIO_EXTENSIONS,
     return_X_y: bool = False,
 ):
     """List the audio files under a folder, with labels and groups.
@@ -199,13 +216,13 @@ def load_audio_folder(
 
 
 def load_pickle_folder(
-    root: Union[str, os.PathLike],
+    root: str | os.PathLike,
     *,
     audio_key: str = "audio",
     sr_key: str = "sr",
     target_key: str = "label",
     groups: LabelSpec = None,
-    sr: Optional[int] = None,
+    sr: int | None = None,
     pattern: str = "*.pkl",
 ):
     """Load a folder of pickled utterances.

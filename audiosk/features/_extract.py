@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,12 @@ def _named_extractor(name: str, sr: int):
     if name == "gtzan":
         return GTZANFeatures(sr=sr)
     if name == "mfcc":
-        return make_pipeline(MFCC(sr=sr, n_mfcc=20), TemporalStats(stats=("mean", "var"), prefix="mfcc", start=1))
-    raise ValueError(f"Unknown extractor {name!r}; choose among {_EXTRACTORS} or pass a transformer.")
+        return make_pipeline(
+            MFCC(sr=sr, n_mfcc=20), TemporalStats(stats=("mean", "var"), prefix="mfcc", start=1)
+        )
+    raise ValueError(
+        f"Unknown extractor {name!r}; choose among {_EXTRACTORS} or pass a transformer."
+    )
 
 
 def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
@@ -43,7 +47,9 @@ def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
             if segment_seconds:
                 chunk = int(round(segment_seconds * sr))
                 hop = int(round((hop_seconds or segment_seconds) * sr))
-                clips = WaveformArray(split_chunks([y], chunk_length=chunk, hop_length=hop)[0], sr=sr)
+                clips = WaveformArray(
+                    split_chunks([y], chunk_length=chunk, hop_length=hop)[0], sr=sr
+                )
             else:
                 clips = Waveforms([y], sr=sr)
             est = clone(extractor)
@@ -114,7 +120,9 @@ class _TableWriter:
                 self.writer = pq.ParquetWriter(self.tmp, self.schema)
             self.writer.write_table(table)
         else:
-            frame.to_csv(self.tmp, mode="w" if self.rows == 0 else "a", header=self.rows == 0, index=False)
+            frame.to_csv(
+                self.tmp, mode="w" if self.rows == 0 else "a", header=self.rows == 0, index=False
+            )
         self.rows += len(frame)
 
     def close(self) -> None:
@@ -130,14 +138,14 @@ class _TableWriter:
 
 
 def extract_features(
-    paths: Sequence[Union[str, os.PathLike]],
+    paths: Sequence[str | os.PathLike],
     extractor="gtzan",
     *,
-    out: Union[str, os.PathLike],
+    out: str | os.PathLike,
     sr: int = 22050,
-    segment_seconds: Optional[float] = None,
-    hop_seconds: Optional[float] = None,
-    n_jobs: Optional[int] = None,
+    segment_seconds: float | None = None,
+    hop_seconds: float | None = None,
+    n_jobs: int | None = None,
     batch_size: int = 8,
     verbose: int = 1,
     return_table: bool = True,
@@ -239,13 +247,16 @@ def extract_features(
     first = len(part_files)
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_extract_batch)(batch, extractor, sr, segment_seconds, hop_seconds) for batch in batches
+        delayed(_extract_batch)(batch, extractor, sr, segment_seconds, hop_seconds)
+        for batch in batches
     )
     progress = None
     if verbose:
         from tqdm.auto import tqdm
 
-        progress = tqdm(total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file")
+        progress = tqdm(
+            total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file"
+        )
     for i, frame in enumerate(results):
         part = _part_path(parts_dir, first + i)
         _write_part(frame, part)

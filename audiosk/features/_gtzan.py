@@ -20,8 +20,14 @@ from ._stft import fft_window, to_db
 __all__ = ["GTZANFeatures", "GTZAN_COLUMNS"]
 
 _FRAME_FEATURES = [
-    "chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
-    "zero_crossing_rate", "harmony", "perceptr",
+    "chroma_stft",
+    "rms",
+    "spectral_centroid",
+    "spectral_bandwidth",
+    "rolloff",
+    "zero_crossing_rate",
+    "harmony",
+    "perceptr",
 ]
 #: The columns of the GTZAN feature table, in its order (without filename and label).
 GTZAN_COLUMNS = (
@@ -45,7 +51,11 @@ def _window_sumsquare(n_frames, n_fft, hop_length):
     import librosa
 
     wss = librosa.filters.window_sumsquare(
-        window="hann", n_frames=n_frames, win_length=n_fft, n_fft=n_fft, hop_length=hop_length,
+        window="hann",
+        n_frames=n_frames,
+        win_length=n_fft,
+        n_fft=n_fft,
+        hop_length=hop_length,
         dtype=np.float32,
     )
     tiny = np.finfo(np.float32).tiny
@@ -84,7 +94,9 @@ def _tempo(onset, sr, hop_length, ac_size=8.0):
     win = int(librosa.time_to_frames(ac_size, sr=sr, hop_length=hop_length))
     n = len(onset)
     padded = np.pad(onset, win // 2, mode="linear_ramp", end_values=(0, 0))
-    frames = sliding_window_view(padded, win)[:n] * librosa.filters.get_window("hann", win, fftbins=True)
+    frames = sliding_window_view(padded, win)[:n] * librosa.filters.get_window(
+        "hann", win, fftbins=True
+    )
     size = scipy.fft.next_fast_len(2 * win - 1, real=True)
     spectrum = scipy.fft.rfft(frames, n=size, axis=1)
     tg = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=size, axis=1)[:, :win]
@@ -135,7 +147,9 @@ def gtzan_features(y, sr=22050, *, n_fft=2048, hop_length=512, pad_mode="reflect
         tuning = float(librosa.pitch_tuning(pitches[mags >= np.median(mags)], bins_per_octave=12))
     else:
         tuning = 0.0
-    chroma = librosa.util.normalize(power @ _chroma_basis(sr, n_fft, round(tuning, 2)), norm=np.inf, axis=1)
+    chroma = librosa.util.normalize(
+        power @ _chroma_basis(sr, n_fft, round(tuning, 2)), norm=np.inf, axis=1
+    )
     out += _mean_var(chroma)
 
     # rms (reflect-padded frames) and zero-crossing rate (edge-padded frames), one pass
@@ -155,7 +169,12 @@ def gtzan_features(y, sr=22050, *, n_fft=2048, hop_length=512, pad_mode="reflect
     out += _mean_var(harmonic) + _mean_var(y - harmonic)
 
     # tempo from the median onset strength of the log-Mel spectrum (shared with the MFCC)
-    log_mel = to_db((power @ mel_basis(sr, n_fft, 128, 0.0, None, False, "slaney"))[None], power=2.0, ref=1.0, top_db=80.0)[0]
+    log_mel = to_db(
+        (power @ mel_basis(sr, n_fft, 128, 0.0, None, False, "slaney"))[None],
+        power=2.0,
+        ref=1.0,
+        top_db=80.0,
+    )[0]
     onset = np.median(np.maximum(0.0, log_mel[1:] - log_mel[:-1]), axis=1)
     onset = np.pad(onset, (1 + n_fft // (2 * hop_length), 0))[: len(log_mel)]
     tempo = _tempo(onset, sr, hop_length) if onset.any() else 0.0
@@ -264,7 +283,10 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         X = check_waveforms(X, owner="GTZANFeatures")
         rows = parallel_map(
             lambda clip: gtzan_features(clip, sr, pad_mode=self.pad_mode),
-            list(X), n_jobs=self.n_jobs, verbose=self.verbose, desc="GTZAN features",
+            list(X),
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            desc="GTZAN features",
         )
         return np.stack(rows)
 

@@ -160,8 +160,14 @@ def spectral_shape(S: np.ndarray, freqs: np.ndarray, roll_percent: float = 0.85)
     """
     n = len(S)
     centroid, bandwidth, rolloff = np.empty(n), np.empty(n), np.empty(n)
-    _spectral_shape(np.ascontiguousarray(S, dtype=np.float32), np.asarray(freqs, dtype=np.float64),
-                    roll_percent, centroid, bandwidth, rolloff)
+    _spectral_shape(
+        np.ascontiguousarray(S, dtype=np.float32),
+        np.asarray(freqs, dtype=np.float64),
+        roll_percent,
+        centroid,
+        bandwidth,
+        rolloff,
+    )
     return centroid, bandwidth, rolloff
 
 
@@ -280,8 +286,12 @@ def harmonic_part(spec: np.ndarray, harm: np.ndarray, perc: np.ndarray) -> np.nd
     array([[0.+0.72j]], dtype=complex64)
     """
     out = np.empty(spec.shape, dtype=np.complex64)
-    _masked(np.ascontiguousarray(spec, dtype=np.complex64), np.ascontiguousarray(harm, dtype=np.float32),
-            np.ascontiguousarray(perc, dtype=np.float32), out)
+    _masked(
+        np.ascontiguousarray(spec, dtype=np.complex64),
+        np.ascontiguousarray(harm, dtype=np.float32),
+        np.ascontiguousarray(perc, dtype=np.float32),
+        out,
+    )
     return out
 
 

@@ -43,7 +43,7 @@ _MEL_CONSTRAINTS = {
 
 @lru_cache(maxsize=32)
 def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
-    """librosa's Mel filterbank, transposed to ``(n_freq, n_mels)`` float32."""
+    """Librosa's Mel filterbank, transposed to ``(n_freq, n_mels)`` float32."""
     import warnings
 
     import librosa
@@ -63,11 +63,17 @@ def log_frequency_basis(sr, n_fft, n_bins, fmin, fmax) -> np.ndarray:
     """Linear interpolation of an STFT's bins at log-spaced frequencies, ``(n_freq, n_bins)``."""
     fmax = sr / 2 if fmax is None else fmax
     if not 0 < fmin < fmax:
-        raise ValueError(f"A log frequency axis needs 0 < fmin < fmax; got fmin={fmin}, fmax={fmax}.")
+        raise ValueError(
+            f"A log frequency axis needs 0 < fmin < fmax; got fmin={fmin}, fmax={fmax}."
+        )
     n_freq = 1 + n_fft // 2
     position = np.geomspace(fmin, fmax, n_bins) * n_fft / sr  # fractional bin index
     position = np.clip(position, 0, n_freq - 1)
-    lower = np.minimum(np.floor(position).astype(int), n_freq - 2) if n_freq > 1 else np.zeros(n_bins, int)
+    lower = (
+        np.minimum(np.floor(position).astype(int), n_freq - 2)
+        if n_freq > 1
+        else np.zeros(n_bins, int)
+    )
     frac = position - lower
     basis = np.zeros((n_freq, n_bins), dtype=np.float32)
     cols = np.arange(n_bins)
@@ -102,7 +108,9 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         resolve_sample_rate(sample_rate_of(X), self.sr, owner=type(self).__name__)
-        check_waveforms(X, owner=type(self).__name__, allow_ragged=False, estimator=self, reset=True)
+        check_waveforms(
+            X, owner=type(self).__name__, allow_ragged=False, estimator=self, reset=True
+        )
         return self
 
     def transform(self, X):
@@ -362,7 +370,9 @@ class MelSpectrogram(_SpectralBase):
         self.n_jobs = n_jobs
 
     def _basis(self, sr):
-        return mel_basis(sr, self.n_fft, self.n_mels, float(self.fmin), self.fmax, self.htk, self.norm)
+        return mel_basis(
+            sr, self.n_fft, self.n_mels, float(self.fmin), self.fmax, self.htk, self.norm
+        )
 
     def _from_power(self, S, sr):
         return self._maybe_db(S).transpose(0, 2, 1)
@@ -460,8 +470,12 @@ class MFCC(MelSpectrogram):
     def _from_power(self, S, sr):
         log_mel = to_db(S, power=2.0, ref=1.0, top_db=self.top_db)
         return mfcc_from_log_mel(
-            log_mel, n_mfcc=self.n_mfcc, dct_type=int(self.dct_type), norm=self.dct_norm,
-            lifter=self.lifter, axis=-1,
+            log_mel,
+            n_mfcc=self.n_mfcc,
+            dct_type=int(self.dct_type),
+            norm=self.dct_norm,
+            lifter=self.lifter,
+            axis=-1,
         ).transpose(0, 2, 1)
 
 

@@ -23,7 +23,7 @@ BLOCK_SAMPLES = 2**16
 
 @lru_cache(maxsize=32)
 def fft_window(window: str, win_length: int, n_fft: int) -> np.ndarray:
-    """librosa's periodic window, zero-padded to ``n_fft`` and centred (float64)."""
+    """Librosa's periodic window, zero-padded to ``n_fft`` and centred (float64)."""
     import librosa
 
     win = librosa.filters.get_window(window, win_length, fftbins=True)
@@ -113,8 +113,10 @@ def stft_power(
     n_bins = 1 + n_fft // 2 if basis is None else basis.shape[1]
     out = np.empty((n, F, n_bins), dtype=np.float32)
     per_block = max(1, BLOCK_SAMPLES // n_fft)
-    if F >= per_block:
-        blocks = [(np.s_[i], np.s_[f : f + per_block]) for i in range(n) for f in range(0, F, per_block)]
+    if per_block <= F:
+        blocks = [
+            (np.s_[i], np.s_[f : f + per_block]) for i in range(n) for f in range(0, F, per_block)
+        ]
     else:
         step = max(1, per_block // F)
         blocks = [(np.s_[i : i + step], np.s_[:]) for i in range(0, n, step)]

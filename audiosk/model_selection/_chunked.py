@@ -18,7 +18,9 @@ __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 def _mean_by_clip(values, clip_index, n_clips):
     sums = np.zeros((n_clips,) + values.shape[1:])
     np.add.at(sums, clip_index, values)
-    return sums / np.bincount(clip_index, minlength=n_clips).reshape((-1,) + (1,) * (values.ndim - 1))
+    return sums / np.bincount(clip_index, minlength=n_clips).reshape(
+        (-1,) + (1,) * (values.ndim - 1)
+    )
 
 
 class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
@@ -61,7 +63,9 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         """
         self._validate_params()
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         y = column_or_1d(y, warn=True)
         chunks, clip_index, n_clips = self._chunks(X, reset=True)
         if len(y) != n_clips:
@@ -127,7 +131,9 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         "aggregate": [StrOptions({"mean_proba", "vote"})],
     }
 
-    def __init__(self, estimator, *, chunk_seconds=3.0, hop_seconds=None, sr=None, aggregate="mean_proba"):
+    def __init__(
+        self, estimator, *, chunk_seconds=3.0, hop_seconds=None, sr=None, aggregate="mean_proba"
+    ):
         self.estimator = estimator
         self.chunk_seconds = chunk_seconds
         self.hop_seconds = hop_seconds
@@ -176,7 +182,9 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         votes = np.zeros((n_clips, len(self.classes_)))
         np.add.at(votes, (clip_index, labels), 1.0)
         if has_proba:  # break ties by mean probability
-            votes += 1e-6 * _mean_by_clip(self.estimator_.predict_proba(chunks), clip_index, n_clips)
+            votes += 1e-6 * _mean_by_clip(
+                self.estimator_.predict_proba(chunks), clip_index, n_clips
+            )
         return self.classes_[votes.argmax(axis=1)]
 
 
@@ -231,4 +239,6 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         """
         check_is_fitted(self)
         chunks, clip_index, n_clips = self._chunks(X)
-        return _mean_by_clip(np.asarray(self.estimator_.predict(chunks), dtype=float), clip_index, n_clips)
+        return _mean_by_clip(
+            np.asarray(self.estimator_.predict(chunks), dtype=float), clip_index, n_clips
+        )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Dict, Optional
 
 import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.model_selection import check_cv, cross_validate
+
 
 class GroupLeakageWarning(UserWarning):
     """Clips that share a source (speaker, track) may be split across folds."""
@@ -74,19 +74,23 @@ def group_aware_cv(cv, X, y, groups, *, classifier: bool):
     return list(check_cv(cv, y, classifier=classifier).split(X, y, groups))
 
 
-CLASSIFIER_SCORING = {"accuracy": "accuracy", "balanced_accuracy": "balanced_accuracy", "f1_macro": "f1_macro"}
+CLASSIFIER_SCORING = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced_accuracy",
+    "f1_macro": "f1_macro",
+}
 REGRESSOR_SCORING = {"mse": "neg_mean_squared_error", "mae": "neg_mean_absolute_error", "r2": "r2"}
 
 
 def compare(
-    estimators: Dict[str, object],
+    estimators: dict[str, object],
     X,
     y,
     *,
     cv=5,
     groups=None,
     scoring=None,
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
     verbose: int = 0,
 ) -> pd.DataFrame:
     """Cross-validate several estimators on the same folds and tabulate them.
@@ -142,11 +146,15 @@ def compare(
         elif is_regressor(first):
             scoring = REGRESSOR_SCORING
         else:
-            raise ValueError("Pass scoring= for estimators that are neither classifiers nor regressors.")
+            raise ValueError(
+                "Pass scoring= for estimators that are neither classifiers nor regressors."
+            )
     splits = group_aware_cv(cv, X, y, groups, classifier=is_classifier(first))
     rows = {}
     for name, estimator in estimators.items():
-        result = cross_validate(estimator, X, y, cv=splits, scoring=scoring, n_jobs=n_jobs, verbose=verbose)
+        result = cross_validate(
+            estimator, X, y, cv=splits, scoring=scoring, n_jobs=n_jobs, verbose=verbose
+        )
         row = {}
         for metric, scorer in scoring.items():
             values = result[f"test_{metric}"]
@@ -159,11 +167,21 @@ def compare(
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     key = f"{next(iter(scoring))}_mean"
-    lower_is_better = isinstance(next(iter(scoring.values())), str) and next(iter(scoring.values())).startswith("neg_")
+    lower_is_better = isinstance(next(iter(scoring.values())), str) and next(
+        iter(scoring.values())
+    ).startswith("neg_")
     return table.sort_values(key, ascending=lower_is_better)
 
 
-def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_test, *, return_estimator: bool = False):
+def holdout_report(
+    estimators: dict[str, object],
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    return_estimator: bool = False,
+):
     """Fit each estimator on a training set and report its test-set classification metrics.
 
     Parameters
@@ -216,13 +234,26 @@ def holdout_report(estimators: Dict[str, object], X_train, y_train, X_test, y_te
         y_pred = model.predict(X_test)
         row = {"accuracy": accuracy_score(y_test, y_pred)}
         for average in ("macro", "weighted"):
-            p, r, f, _ = precision_recall_fscore_support(y_test, y_pred, average=average, zero_division=0)
+            p, r, f, _ = precision_recall_fscore_support(
+                y_test, y_pred, average=average, zero_division=0
+            )
             row.update({f"precision_{average}": p, f"recall_{average}": r, f"f1_{average}": f})
         row["fit_time"] = fit_time
         row["predict_time"] = time.perf_counter() - start
         rows[name] = row
         fitted[name] = (model, y_pred)
-    columns = ["accuracy", "precision_macro", "recall_macro", "f1_macro",
-               "precision_weighted", "recall_weighted", "f1_weighted", "fit_time", "predict_time"]
-    table = pd.DataFrame.from_dict(rows, orient="index")[columns].sort_values("accuracy", ascending=False)
+    columns = [
+        "accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "precision_weighted",
+        "recall_weighted",
+        "f1_weighted",
+        "fit_time",
+        "predict_time",
+    ]
+    table = pd.DataFrame.from_dict(rows, orient="index")[columns].sort_values(
+        "accuracy", ascending=False
+    )
     return (table, fitted) if return_estimator else table

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from numbers import Real
-from typing import Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
@@ -45,7 +44,9 @@ def warp_frequency(X, factor: float) -> np.ndarray:
 
     X = np.asarray(X, dtype=np.float32)
     if X.ndim < 3:
-        raise ValueError(f"warp_frequency needs spectra (n_clips, n_bins, n_frames); got an array of shape {X.shape}.")
+        raise ValueError(
+            f"warp_frequency needs spectra (n_clips, n_bins, n_frames); got an array of shape {X.shape}."
+        )
     if not factor > 0:
         raise ValueError(f"factor must be positive; got {factor}.")
     factors = torch.full((X.shape[0],), float(factor))
@@ -131,8 +132,14 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         "top_db": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, estimator, *, factors=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15), normalize_mean=False,
-                 top_db=30.0):
+    def __init__(
+        self,
+        estimator,
+        *,
+        factors=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15),
+        normalize_mean=False,
+        top_db=30.0,
+    ):
         self.estimator = estimator
         self.factors = factors
         self.normalize_mean = normalize_mean
@@ -142,7 +149,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def classes_(self):
         return self.estimator_.classes_
 
-    def fit(self, X, y, groups: Optional[np.ndarray] = None, **fit_params):
+    def fit(self, X, y, groups: np.ndarray | None = None, **fit_params):
         """Fit the estimator on the spectra (speaker-normalised with ``normalize_mean``).
 
         Parameters
@@ -164,7 +171,9 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._validate_params()
         factors = np.asarray(self.factors, dtype=float)
         if factors.ndim != 1 or len(factors) == 0 or not np.all(factors > 0):
-            raise ValueError(f"factors must be a non-empty list of positive warp factors; got {self.factors!r}.")
+            raise ValueError(
+                f"factors must be a non-empty list of positive warp factors; got {self.factors!r}."
+            )
         X, groups = self._check_spectra(X, groups)
         self.mean_spectrum_ = None
         if self.normalize_mean:
@@ -183,30 +192,38 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
         if groups.shape != (len(X),):
-            raise ValueError(f"groups has shape {groups.shape}; it needs one speaker label per clip ({len(X)},).")
+            raise ValueError(
+                f"groups has shape {groups.shape}; it needs one speaker label per clip ({len(X)},)."
+            )
         return X, groups
 
     def _group_means(self, X, groups) -> dict:
         """Each group's mean spectrum (per bin) over its voiced frames."""
-        frames = X.reshape(len(X), -1, *X.shape[-2:]).mean(axis=1)  # channels averaged: (n, bins, frames)
+        frames = X.reshape(len(X), -1, *X.shape[-2:]).mean(
+            axis=1
+        )  # channels averaged: (n, bins, frames)
         level = frames.mean(axis=1)  # (n, frames)
         voiced = level >= level.max(axis=1, keepdims=True) - self.top_db
         means = {}
         for group in np.unique(groups):
             rows = groups == group
-            means[group] = (frames[rows] * voiced[rows][:, None, :]).sum(axis=(0, 2)) / voiced[rows].sum()
+            means[group] = (frames[rows] * voiced[rows][:, None, :]).sum(axis=(0, 2)) / voiced[
+                rows
+            ].sum()
         return means
 
     def _shift(self, X, groups, means) -> np.ndarray:
         """Give every group the shape of the training speakers' mean spectrum; the floor stays."""
         names, index = np.unique(groups, return_inverse=True)
         offset = np.stack([self.mean_spectrum_ - means[g] for g in names]).astype(np.float32)[index]
-        offset -= offset.mean(axis=1, keepdims=True)  # the colour only: levels are the per-clip scaling's
+        offset -= offset.mean(
+            axis=1, keepdims=True
+        )  # the colour only: levels are the per-clip scaling's
         offset = offset.reshape(len(X), *([1] * (X.ndim - 3)), -1, 1)
         floor = X.reshape(len(X), -1).min(axis=1).reshape(-1, *([1] * (X.ndim - 1)))
-        return np.where(X > floor, np.maximum(X + offset, floor), X)
+        return np.where(floor < X, np.maximum(X + offset, floor), X)
 
-    def normalize(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+    def normalize(self, X, groups: np.ndarray | None = None) -> np.ndarray:
         """The spectra as the estimator reads them before warping.
 
         With ``normalize_mean``, each group's mean spectrum over its voiced
@@ -235,7 +252,9 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X, groups = self._check_spectra(X, groups)
         X = self._normalize(X, groups)
         factors = np.asarray(self.factors, dtype=float)
-        proba = np.stack([self.estimator_.predict_proba(warp_frequency(X, f)) for f in factors])  # (factors, n, classes)
+        proba = np.stack(
+            [self.estimator_.predict_proba(warp_frequency(X, f)) for f in factors]
+        )  # (factors, n, classes)
         confidence = proba.max(axis=2)
         best = np.empty(len(X), dtype=int)
         for group in np.unique(groups):
@@ -243,7 +262,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             best[rows] = confidence[:, rows].mean(axis=1).argmax()
         return factors[best], proba[best, np.arange(len(X))]
 
-    def select_factors(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+    def select_factors(self, X, groups: np.ndarray | None = None) -> np.ndarray:
         """The warp factor chosen for each clip's group.
 
         Parameters
@@ -259,7 +278,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         return self._adapt(X, groups)[0]
 
-    def predict_proba(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+    def predict_proba(self, X, groups: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities of each clip, warped by its group's factor.
 
         Parameters
@@ -275,7 +294,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         return self._adapt(X, groups)[1]
 
-    def predict(self, X, groups: Optional[np.ndarray] = None) -> np.ndarray:
+    def predict(self, X, groups: np.ndarray | None = None) -> np.ndarray:
         """Class of each clip, warped by its group's factor.
 
         Parameters

@@ -1,6 +1,14 @@
 """Neural networks: torch modules, augmentations and the skorch estimators that wrap them."""
 
-from ._augment import AddNoise, FrequencyWarp, Mixup, SpecAugment, TimeShift, TimeStretch, make_augmentations
+from ._augment import (
+    AddNoise,
+    FrequencyWarp,
+    Mixup,
+    SpecAugment,
+    TimeShift,
+    TimeStretch,
+    make_augmentations,
+)
 from ._estimators import NeuralClassifier, NeuralRegressor, RestoreBestWeights
 from ._modules import CNN, MLP
 from ._tensorboard import TensorBoardLogger

@@ -8,18 +8,28 @@ with ``random_state``. Spectral batches are ``(n, bins, frames)`` or
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import torch
 
-__all__ = ["AddNoise", "FrequencyWarp", "Mixup", "SpecAugment", "TimeShift", "TimeStretch", "make_augmentations"]
+__all__ = [
+    "AddNoise",
+    "FrequencyWarp",
+    "Mixup",
+    "SpecAugment",
+    "TimeShift",
+    "TimeStretch",
+    "make_augmentations",
+]
 
 
 def _uniform(low, high, size, generator):
     return low + (high - low) * torch.rand(size, generator=generator)
 
 
-def _resample_axis(X: torch.Tensor, axis: int, factors: torch.Tensor, center: float) -> torch.Tensor:
+def _resample_axis(
+    X: torch.Tensor, axis: int, factors: torch.Tensor, center: float
+) -> torch.Tensor:
     """Read each example along ``axis`` at positions ``center + (i - center) * factor``.
 
     Linear interpolation; positions past either end take the edge value.
@@ -27,7 +37,9 @@ def _resample_axis(X: torch.Tensor, axis: int, factors: torch.Tensor, center: fl
     """
     n, size = X.shape[0], X.shape[axis]
     positions = torch.arange(size, dtype=torch.float32)
-    source = (center + (positions[None, :] - center) * factors[:, None]).clamp(0, size - 1)  # (n, size)
+    source = (center + (positions[None, :] - center) * factors[:, None]).clamp(
+        0, size - 1
+    )  # (n, size)
     low = source.floor().long()
     high = (low + 1).clamp(max=size - 1)
     frac = source - low
@@ -38,7 +50,10 @@ def _resample_axis(X: torch.Tensor, axis: int, factors: torch.Tensor, center: fl
         return t.reshape(shape).expand(moved.shape).to(X.device)
 
     weight = spread(frac).to(X.dtype)
-    out = torch.gather(moved, -1, spread(low)) * (1 - weight) + torch.gather(moved, -1, spread(high)) * weight
+    out = (
+        torch.gather(moved, -1, spread(low)) * (1 - weight)
+        + torch.gather(moved, -1, spread(high)) * weight
+    )
     return out.movedim(-1, axis)
 
 
@@ -72,7 +87,9 @@ class FrequencyWarp:
 
     def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         if X.dim() < 3:
-            raise ValueError("FrequencyWarp needs spectra (n, bins, frames) or images (n, C, H, W).")
+            raise ValueError(
+                "FrequencyWarp needs spectra (n, bins, frames) or images (n, C, H, W)."
+            )
         factors = _uniform(1 - self.max_warp, 1 + self.max_warp, (X.shape[0],), generator)
         return _resample_axis(X, X.dim() - 2, factors, center=0.0)
 
@@ -140,7 +157,14 @@ class SpecAugment:
     (torch.Size([2, 16, 20]), True)
     """
 
-    def __init__(self, freq_masks: int = 2, freq_width: int = 8, time_masks: int = 2, time_width: int = 16, value: float = 0.0):
+    def __init__(
+        self,
+        freq_masks: int = 2,
+        freq_width: int = 8,
+        time_masks: int = 2,
+        time_width: int = 16,
+        value: float = 0.0,
+    ):
         self.freq_masks = freq_masks
         self.freq_width = freq_width
         self.time_masks = time_masks
@@ -169,8 +193,10 @@ class SpecAugment:
         return X.masked_fill(mask, self.value)
 
     def __repr__(self):
-        return (f"SpecAugment(freq_masks={self.freq_masks}, freq_width={self.freq_width}, "
-                f"time_masks={self.time_masks}, time_width={self.time_width})")
+        return (
+            f"SpecAugment(freq_masks={self.freq_masks}, freq_width={self.freq_width}, "
+            f"time_masks={self.time_masks}, time_width={self.time_width})"
+        )
 
 
 class AddNoise:
@@ -192,11 +218,13 @@ class AddNoise:
     0.01
     """
 
-    def __init__(self, snr_db: Union[float, Tuple[float, float]] = (10.0, 30.0)):
+    def __init__(self, snr_db: float | tuple[float, float] = (10.0, 30.0)):
         self.snr_db = snr_db
 
     def __call__(self, X, generator):
-        low, high = (self.snr_db, self.snr_db) if isinstance(self.snr_db, (int, float)) else self.snr_db
+        low, high = (
+            (self.snr_db, self.snr_db) if isinstance(self.snr_db, (int, float)) else self.snr_db
+        )
         n = X.shape[0]
         snr = _uniform(low, high, (n,), generator)
         power = X.detach().pow(2).reshape(n, -1).mean(dim=1).cpu()
@@ -277,8 +305,14 @@ class Mixup:
         return f"Mixup(alpha={self.alpha})"
 
 
-_BY_NAME = {"specaugment": SpecAugment, "warp": FrequencyWarp, "stretch": TimeStretch, "noise": AddNoise,
-            "shift": TimeShift, "mixup": Mixup}
+_BY_NAME = {
+    "specaugment": SpecAugment,
+    "warp": FrequencyWarp,
+    "stretch": TimeStretch,
+    "noise": AddNoise,
+    "shift": TimeShift,
+    "mixup": Mixup,
+}
 
 
 def make_augmentations(spec) -> list:

@@ -8,16 +8,14 @@ import inspect
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
-from skorch import NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import Callback, EarlyStopping, EpochScoring, LRScheduler
-from skorch.dataset import ValidSplit
-from skorch.dataset import unpack_data
-from skorch.utils import is_dataset
+from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
-from sklearn.utils._available_if import available_if
-from skorch.utils import to_numpy
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import Callback, EarlyStopping, EpochScoring, LRScheduler
+from skorch.dataset import ValidSplit, unpack_data
+from skorch.utils import is_dataset, to_numpy
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
 from ..utils import DiskArray
 from ._augment import Mixup, make_augmentations
@@ -33,8 +31,14 @@ OPTIMIZERS = {
 }
 
 LR_SCHEDULES = {
-    "step": (torch.optim.lr_scheduler.StepLR, lambda net: {"step_size": max(1, net.max_epochs // 3), "gamma": 0.1}),
-    "plateau": (torch.optim.lr_scheduler.ReduceLROnPlateau, lambda net: {"patience": max(1, net.patience // 2), "factor": 0.1}),
+    "step": (
+        torch.optim.lr_scheduler.StepLR,
+        lambda net: {"step_size": max(1, net.max_epochs // 3), "gamma": 0.1},
+    ),
+    "plateau": (
+        torch.optim.lr_scheduler.ReduceLROnPlateau,
+        lambda net: {"patience": max(1, net.patience // 2), "factor": 0.1},
+    ),
     "cosine": (torch.optim.lr_scheduler.CosineAnnealingLR, lambda net: {"T_max": net.max_epochs}),
 }
 
@@ -92,8 +96,18 @@ def _encoded_accuracy(net, X, y):
 class _AudioNetMixin:
     """What both estimators share: names, inferred sizes, seeding, callbacks."""
 
-    def _init_common(self, validation_fraction, early_stopping, patience, lr_schedule,
-                     restore_best, weight_decay, momentum, random_state, augment):
+    def _init_common(
+        self,
+        validation_fraction,
+        early_stopping,
+        patience,
+        lr_schedule,
+        restore_best,
+        weight_decay,
+        momentum,
+        random_state,
+        augment,
+    ):
         self.augment = augment
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
@@ -146,8 +160,10 @@ class _AudioNetMixin:
             self.module_ = self.initialized_instance(module, kwargs)
             return self
         accepted = inspect.signature(module).parameters
-        for name, value in (("input_shape", getattr(self, "input_shape_", None)),
-                            ("n_outputs", getattr(self, "n_outputs_", None))):
+        for name, value in (
+            ("input_shape", getattr(self, "input_shape_", None)),
+            ("n_outputs", getattr(self, "n_outputs_", None)),
+        ):
             if value is not None and name in accepted and name not in kwargs:
                 kwargs[name] = value
         self.module_ = module(**kwargs)
@@ -193,7 +209,12 @@ class _AudioNetMixin:
         monitor = "valid_loss" if self._validates() else "train_loss"
         extra = list(self._metric_callbacks())
         if self.early_stopping:
-            extra.append(("early_stopping", EarlyStopping(monitor=monitor, patience=self.patience, load_best=True)))
+            extra.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor=monitor, patience=self.patience, load_best=True),
+                )
+            )
         elif self.restore_best:
             extra.append(("restore_best", RestoreBestWeights(monitor=monitor)))
         if self.lr_schedule is not None:
@@ -202,10 +223,12 @@ class _AudioNetMixin:
 
     def _scheduler(self, monitor):
         spec = self.lr_schedule
-        policy, kwargs = (spec if isinstance(spec, tuple) else (spec, {}))
+        policy, kwargs = spec if isinstance(spec, tuple) else (spec, {})
         if isinstance(policy, str):
             if policy not in LR_SCHEDULES:
-                raise ValueError(f"Unknown lr_schedule {policy!r}; choose among {sorted(LR_SCHEDULES)}.")
+                raise ValueError(
+                    f"Unknown lr_schedule {policy!r}; choose among {sorted(LR_SCHEDULES)}."
+                )
             policy, default_kwargs = LR_SCHEDULES[policy][0], LR_SCHEDULES[policy][1](self)
             kwargs = {**default_kwargs, **kwargs}
         if policy is torch.optim.lr_scheduler.ReduceLROnPlateau:
@@ -251,7 +274,9 @@ class _AudioNetMixin:
             if reset:
                 self.n_features_in_ = X.shape[1]
             elif X.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input.")
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input."
+                )
             if y is None:
                 return X
             y = np.asarray(y)
@@ -261,8 +286,13 @@ class _AudioNetMixin:
         if is_dataset(X) or torch.is_tensor(X):
             return X if y is None else (X, y)
         return validate_data(
-            self, X, y="no_validation" if y is None else y, reset=reset, allow_nd=True,
-            dtype=np.float32, **kwargs,
+            self,
+            X,
+            y="no_validation" if y is None else y,
+            reset=reset,
+            allow_nd=True,
+            dtype=np.float32,
+            **kwargs,
         )
 
     def infer(self, x, **fit_params):
@@ -297,7 +327,11 @@ class _AudioNetMixin:
 
     def _fit_with(self, X, y, *, partial=False, **fit_params):
         self.augmentations_ = make_augmentations(self.augment)
-        seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**63)
+        seed = (
+            self.random_state
+            if self.random_state is not None
+            else int(np.random.SeedSequence().entropy % 2**63)
+        )
         self.augment_generator_ = torch.Generator().manual_seed(seed)
         initialized = getattr(self, "initialized_", False)
         with self._seeded():
@@ -504,17 +538,40 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         **kwargs,
     ):
         super().__init__(
-            module, criterion=criterion, optimizer=optimizer, lr=lr, max_epochs=max_epochs,
-            batch_size=batch_size, device=device, verbose=verbose, callbacks=callbacks,
-            train_split=train_split, **kwargs,
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            train_split=train_split,
+            **kwargs,
         )
-        self._init_common(validation_fraction, early_stopping, patience, lr_schedule,
-                          restore_best, weight_decay, momentum, random_state, augment)
+        self._init_common(
+            validation_fraction,
+            early_stopping,
+            patience,
+            lr_schedule,
+            restore_best,
+            weight_decay,
+            momentum,
+            random_state,
+            augment,
+        )
 
     def _metric_callbacks(self):
-        yield "train_acc", EpochScoring(_encoded_accuracy, name="train_acc", lower_is_better=False, on_train=True)
+        yield (
+            "train_acc",
+            EpochScoring(_encoded_accuracy, name="train_acc", lower_is_better=False, on_train=True),
+        )
         if self._validates():
-            yield "valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False)
+            yield (
+                "valid_acc",
+                EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False),
+            )
 
     def check_data(self, X, y):
         """Labels are encoded in :meth:`fit`; nothing to infer here."""
@@ -577,7 +634,10 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
     1-D predictions for a 1-D target, and adds early stopping,
     learning-rate schedules and best weights as parameters.
 """
-        + _COMMON_DOC.replace("torch loss class\n        The loss.", "torch loss class, default=MSELoss\n        The loss.")
+        + _COMMON_DOC.replace(
+            "torch loss class\n        The loss.",
+            "torch loss class, default=MSELoss\n        The loss.",
+        )
         + """
     Attributes
     ----------
@@ -628,12 +688,29 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         **kwargs,
     ):
         super().__init__(
-            module, criterion=criterion, optimizer=optimizer, lr=lr, max_epochs=max_epochs,
-            batch_size=batch_size, device=device, verbose=verbose, callbacks=callbacks,
-            train_split=train_split, **kwargs,
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            train_split=train_split,
+            **kwargs,
         )
-        self._init_common(validation_fraction, early_stopping, patience, lr_schedule,
-                          restore_best, weight_decay, momentum, random_state, augment)
+        self._init_common(
+            validation_fraction,
+            early_stopping,
+            patience,
+            lr_schedule,
+            restore_best,
+            weight_decay,
+            momentum,
+            random_state,
+            augment,
+        )
 
     def _metric_callbacks(self):
         yield "train_r2", EpochScoring("r2", name="train_r2", lower_is_better=False, on_train=True)

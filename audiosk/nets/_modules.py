@@ -8,7 +8,7 @@ fit, so the size of whatever comes before the net can be searched.
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple, Union
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -42,7 +42,9 @@ def _activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()
     except KeyError:
-        raise ValueError(f"Unknown activation {name!r}; choose among {sorted(ACTIVATIONS)}.") from None
+        raise ValueError(
+            f"Unknown activation {name!r}; choose among {sorted(ACTIVATIONS)}."
+        ) from None
 
 
 def _initialise(module: nn.Module, init: str) -> None:
@@ -66,7 +68,7 @@ def _per_layer(value, n: int, name: str) -> list:
     return [value] * n
 
 
-def parse_layer_sizes(sizes) -> Tuple[int, ...]:
+def parse_layer_sizes(sizes) -> tuple[int, ...]:
     """Layer sizes from a sequence, an int or a string like ``"256-128-64"``.
 
     Examples
@@ -117,12 +119,12 @@ class MLP(nn.Module):
 
     def __init__(
         self,
-        input_shape: Tuple[int, ...],
+        input_shape: tuple[int, ...],
         n_outputs: int,
         hidden_layer_sizes: Sequence[int] = (256, 128, 64),
         activation: str = "relu",
         batch_norm: bool = False,
-        dropout: Union[float, Sequence[float]] = 0.0,
+        dropout: float | Sequence[float] = 0.0,
         init: str = "default",
     ):
         super().__init__()
@@ -195,13 +197,13 @@ class CNN(nn.Module):
 
     def __init__(
         self,
-        input_shape: Tuple[int, ...],
+        input_shape: tuple[int, ...],
         n_outputs: int,
         n_blocks: int = 4,
-        channels: Union[int, Sequence[int]] = (16, 32, 64, 128),
-        kernel_size: Union[int, Sequence[int]] = 3,
+        channels: int | Sequence[int] = (16, 32, 64, 128),
+        kernel_size: int | Sequence[int] = 3,
         stride: int = 1,
-        padding: Union[str, int] = "same",
+        padding: str | int = "same",
         pooling: str = "max",
         activation: str = "relu",
         batch_norm: bool = True,

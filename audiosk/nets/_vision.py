@@ -13,7 +13,7 @@ single-channel input, and the 1000-class head is replaced to fit the data.
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Sequence, Union
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -46,7 +46,7 @@ class _Frozen(nn.Module):
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
-    def stages(self) -> List[nn.Module]:
+    def stages(self) -> list[nn.Module]:
         """The stages that ``trainable_layers`` counts, first to last (the head excluded)."""
         raise NotImplementedError
 
@@ -56,7 +56,7 @@ class _Frozen(nn.Module):
             stage.eval()  # frozen stages keep their batch-norm statistics
         return self
 
-    def load_pretrained(self, path: Union[str, os.PathLike]) -> None:
+    def load_pretrained(self, path: str | os.PathLike) -> None:
         """Load a state dict saved in torchvision's layout (the head is not loaded).
 
         Parameters
@@ -71,7 +71,9 @@ class _Frozen(nn.Module):
         first = self.first_conv_name() + ".weight"
         own = self.state_dict()
         if first in state and state[first].shape[1] != own[first].shape[1]:
-            if own[first].shape[1] == 1:  # RGB filters to one channel: their sum sees grey input alike
+            if (
+                own[first].shape[1] == 1
+            ):  # RGB filters to one channel: their sum sees grey input alike
                 state[first] = state[first].sum(dim=1, keepdim=True)
             else:
                 raise ValueError(
@@ -141,7 +143,11 @@ class Bottleneck(nn.Module):
         return self.relu(self.bn3(self.conv3(out)) + identity)
 
 
-_RESNETS = {18: (BasicBlock, [2, 2, 2, 2]), 34: (BasicBlock, [3, 4, 6, 3]), 50: (Bottleneck, [3, 4, 6, 3])}
+_RESNETS = {
+    18: (BasicBlock, [2, 2, 2, 2]),
+    34: (BasicBlock, [3, 4, 6, 3]),
+    50: (Bottleneck, [3, 4, 6, 3]),
+}
 
 
 class ResNet(_Frozen):
@@ -178,7 +184,12 @@ class ResNet(_Frozen):
     """
 
     def __init__(
-        self, input_shape, n_outputs, depth: int = 18, weights=None, trainable_layers: Optional[int] = None,
+        self,
+        input_shape,
+        n_outputs,
+        depth: int = 18,
+        weights=None,
+        trainable_layers: int | None = None,
         channels_last: bool = True,
     ):
         super().__init__()
@@ -214,7 +225,13 @@ class ResNet(_Frozen):
         return nn.Sequential(*layers)
 
     def stages(self):
-        return [nn.ModuleList([self.conv1, self.bn1]), self.layer1, self.layer2, self.layer3, self.layer4]
+        return [
+            nn.ModuleList([self.conv1, self.bn1]),
+            self.layer1,
+            self.layer2,
+            self.layer3,
+            self.layer4,
+        ]
 
     def first_conv_name(self):
         return "conv1"
@@ -240,14 +257,17 @@ class Inception(nn.Module):
         super().__init__()
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(
-            BasicConv2d(in_channels, ch3x3red, kernel_size=1), BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1)
+            BasicConv2d(in_channels, ch3x3red, kernel_size=1),
+            BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1),
         )
         # torchvision (like the released weights) uses a 3x3 convolution in the "5x5" branch
         self.branch3 = nn.Sequential(
-            BasicConv2d(in_channels, ch5x5red, kernel_size=1), BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1)
+            BasicConv2d(in_channels, ch5x5red, kernel_size=1),
+            BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1),
         )
         self.branch4 = nn.Sequential(
-            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True), BasicConv2d(in_channels, pool_proj, kernel_size=1)
+            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
+            BasicConv2d(in_channels, pool_proj, kernel_size=1),
         )
 
     def forward(self, x):
@@ -287,7 +307,12 @@ class GoogLeNet(_Frozen):
     """
 
     def __init__(
-        self, input_shape, n_outputs, weights=None, trainable_layers: Optional[int] = None, dropout: float = 0.2,
+        self,
+        input_shape,
+        n_outputs,
+        weights=None,
+        trainable_layers: int | None = None,
+        dropout: float = 0.2,
         channels_last: bool = True,
     ):
         super().__init__()
@@ -316,8 +341,20 @@ class GoogLeNet(_Frozen):
         self._finish(input_shape, n_outputs, weights, trainable_layers, channels_last)
 
     def stages(self):
-        names = ["conv1", "conv2", "conv3", "inception3a", "inception3b", "inception4a", "inception4b",
-                 "inception4c", "inception4d", "inception4e", "inception5a", "inception5b"]
+        names = [
+            "conv1",
+            "conv2",
+            "conv3",
+            "inception3a",
+            "inception3b",
+            "inception4a",
+            "inception4b",
+            "inception4c",
+            "inception4d",
+            "inception4e",
+            "inception5a",
+            "inception5b",
+        ]
         return [getattr(self, n) for n in names]
 
     def first_conv_name(self):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
 
 import numpy as np
 
@@ -49,7 +48,7 @@ class DiskArray:
     array([18., 19., 20.], dtype=float32)
     """
 
-    def __init__(self, path: Union[str, os.PathLike], rows: Optional[np.ndarray] = None):
+    def __init__(self, path: str | os.PathLike, rows: np.ndarray | None = None):
         self.path = os.fspath(path)
         self._memmap = None
         head = self._file()
@@ -105,7 +104,13 @@ class DiskArray:
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def __getstate__(self):
-        return {"path": self.path, "rows": self.rows, "_row_shape": self._row_shape, "dtype": self.dtype, "_memmap": None}
+        return {
+            "path": self.path,
+            "rows": self.rows,
+            "_row_shape": self._row_shape,
+            "dtype": self.dtype,
+            "_memmap": None,
+        }
 
     def __repr__(self):
         return f"DiskArray('{self.path}', shape={self.shape}, dtype={self.dtype})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, List, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from joblib import Parallel, delayed
 
@@ -15,7 +15,7 @@ def parallel_map(
     verbose: int = 0,
     desc: str = "",
     prefer: str = "threads",
-) -> List:
+) -> list:
     """Apply ``func`` to every item, in order, on ``n_jobs`` workers.
 
     Parameters

@@ -14,7 +14,7 @@ attribute, which spectral steps compare with the rate they assume.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class Waveforms(list):
     (2, 8000)
     """
 
-    def __init__(self, clips=(), sr: Optional[int] = None):
+    def __init__(self, clips=(), sr: int | None = None):
         super().__init__(clips)
         self.sr = sr
 
@@ -77,7 +77,7 @@ class WaveformArray(np.ndarray):
     ((2, 8000), 8000)
     """
 
-    def __new__(cls, data, sr: Optional[int] = None):
+    def __new__(cls, data, sr: int | None = None):
         obj = np.asarray(data).view(cls)
         obj.sr = sr
         return obj
@@ -94,7 +94,7 @@ class WaveformArray(np.ndarray):
         super().__setstate__(array_state)
 
 
-def sample_rate_of(X: Any) -> Optional[int]:
+def sample_rate_of(X: Any) -> int | None:
     """Return the sample rate attached to waveforms, or ``None``.
 
     Parameters
@@ -121,7 +121,7 @@ def sample_rate_of(X: Any) -> Optional[int]:
     return int(sr) if sr is not None else None
 
 
-def with_sample_rate(X, sr: Optional[int]):
+def with_sample_rate(X, sr: int | None):
     """Wrap waveforms in the container that carries ``sr``.
 
     Parameters
@@ -149,8 +149,8 @@ def with_sample_rate(X, sr: Optional[int]):
 
 
 def resolve_sample_rate(
-    known: Optional[int], sr: Optional[int], *, owner: str, default: Optional[int] = 22050
-) -> Optional[int]:
+    known: int | None, sr: int | None, *, owner: str, default: int | None = 22050
+) -> int | None:
     """Reconcile a step's ``sr`` parameter with the rate its input carries.
 
     Parameters
@@ -200,7 +200,9 @@ def _is_path(x) -> bool:
 _FLOATS = (np.float32, np.float64)
 
 
-def check_waveforms(X, *, owner: str, allow_ragged: bool = True, estimator=None, reset: bool = False):
+def check_waveforms(
+    X, *, owner: str, allow_ragged: bool = True, estimator=None, reset: bool = False
+):
     """Validate waveforms and return them as float arrays.
 
     Parameters
