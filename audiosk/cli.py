@@ -11,7 +11,7 @@ from .datasets import AUDIO_EXTENSIONS
 
 
 def demo_estimators(max_epochs: int = 20, random_state: int = 0) -> dict:
-    """The pipelines ``audiosk demo`` compares, from file paths to digits.
+    """Build the pipelines ``audiosk demo`` compares, from file paths to digits.
 
     Parameters
     ----------

@@ -14,7 +14,6 @@ import os
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Union
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -22,7 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .utils import Waveforms, parallel_map
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 __all__ = ["AudioLoadError", "AudioLoadWarning", "AudioLoader", "load_audio"]
 

@@ -146,7 +146,7 @@ def plot_learning_curves(net_or_pipeline, *, metric: str | None = None, axes=Non
             (m for m in ("acc", "r2") if f"train_{m}" in keys or f"valid_{m}" in keys), None
         )
     epochs = history[:, "epoch"]
-    for ax, name in zip(axes, ["loss", metric]):
+    for ax, name in zip(axes, ["loss", metric], strict=True):
         if name is None:
             ax.set_visible(False)
             continue
@@ -252,7 +252,7 @@ def plot_class_boxplots(
     nrows = int(np.ceil(len(features) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3 * nrows), squeeze=False)
     axes = axes.ravel()
-    for ax, name in zip(axes, features):
+    for ax, name in zip(axes, features, strict=False):
         values = df[name].to_numpy()
         ax.boxplot([values[y == c] for c in classes], tick_labels=[str(c) for c in classes])
         ax.set_title(name)

@@ -36,7 +36,8 @@ def main():
     err = np.abs(ours - ref).max() / np.abs(ref).max()
     print(f"max |audiosk - librosa| / max |librosa| = {err:.1e}")
     print(
-        f"32 clips x 10 s, 22,050 Hz, n_fft={params['n_fft']}, hop={params['hop_length']}, n_mels={params['n_mels']}"
+        "32 clips x 10 s, 22,050 Hz, "
+        f"n_fft={params['n_fft']}, hop={params['hop_length']}, n_mels={params['n_mels']}"
     )
     with threadpool_limits(1):
         t_librosa = best_of(
@@ -44,13 +45,16 @@ def main():
         )
         t_ours = best_of(lambda: MelSpectrogram(sr=22050, **params).transform(X))
     print(
-        f"one core   librosa loop {t_librosa:6.3f} s   audiosk {t_ours:6.3f} s   ratio {t_librosa / t_ours:4.2f}"
+        f"one core   librosa loop {t_librosa:6.3f} s   audiosk {t_ours:6.3f} s   "
+        f"ratio {t_librosa / t_ours:4.2f}"
     )
     for n_jobs in [2, os.cpu_count() or 1]:
         with threadpool_limits(1):
-            t = best_of(lambda: MelSpectrogram(sr=22050, n_jobs=n_jobs, **params).transform(X))
+            step = MelSpectrogram(sr=22050, n_jobs=n_jobs, **params)
+            t = best_of(lambda step=step: step.transform(X))
         print(
-            f"n_jobs={n_jobs:<3} audiosk {t:6.3f} s   speed-up over one core {t_ours / t:4.2f}   ratio to librosa {t_librosa / t:4.2f}"
+            f"n_jobs={n_jobs:<3} audiosk {t:6.3f} s   speed-up over one core {t_ours / t:4.2f}   "
+            f"ratio to librosa {t_librosa / t:4.2f}"
         )
 
 

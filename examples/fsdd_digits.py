@@ -114,7 +114,7 @@ folds = cross_validate(
 )
 per_speaker = {}
 for fitted, held_out, score in zip(
-    folds["estimator"], folds["indices"]["test"], folds["test_score"]
+    folds["estimator"], folds["indices"]["test"], folds["test_score"], strict=True
 ):
     spectra, adapted = fitted[:-1].transform([waves[i] for i in held_out]), fitted[-1]
     per_speaker[speakers[held_out][0]] = {

@@ -65,7 +65,7 @@ def test_pickle_folder_dicts_tuples_and_resampling(tmp_path):
     assert data.sr == 8000 and data.data.sr == 8000
     np.testing.assert_allclose(data.target, [0.0, 0.1, 0.2])
     assert data.target_names is None and data.groups.tolist() == ["s0", "s1", "s2"]
-    for got, want in zip(data.data, clips):
+    for got, want in zip(data.data, clips, strict=True):
         np.testing.assert_array_equal(got, want)
     resampled = load_pickle_folder(tmp_path, target_key="valence", sr=4000)
     assert resampled.sr == 4000 and len(resampled.data[0]) == 400

@@ -159,7 +159,10 @@ def test_fetch_esc50_and_gtzan_features(server, tmp_path):
     assert list(sounds.target_names) == ["dog", "rain"] and sounds.groups.tolist() == [1, 1, 2, 2]
     assert all(os.path.isfile(f) for f in sounds.filenames)
 
-    table = "filename,length,tempo,label\nblues.00000.wav,661794,123.0,blues\nrock.00001.wav,661794,99.0,rock\n"
+    table = (
+        "filename,length,tempo,label\n"
+        "blues.00000.wav,661794,123.0,blues\nrock.00001.wav,661794,99.0,rock\n"
+    )
     digest = make_zip(served / "gtzan.zip", {"Data/features_30_sec.csv": table})
     gtzan = fetch_gtzan_features(
         data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, verbose=False

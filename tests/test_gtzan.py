@@ -113,7 +113,7 @@ def test_reproduces_the_published_table(shared_data):
         y, _ = load_audio(
             shared_data / "gtzan" / "genres_original_sample" / f"{genre}.00000.wav", sr=SR
         )
-        ours = dict(zip(GTZAN_COLUMNS, est.fit_transform(y[None])[0]))
+        ours = dict(zip(GTZAN_COLUMNS, est.fit_transform(y[None])[0], strict=True))
         published = table.loc[f"{genre}.00000.au"]
         for name, value in ours.items():
             if name in NEAR_ZERO:
@@ -175,7 +175,7 @@ def test_segment_mode_keeps_the_source_as_group(tmp_path):
 
 def test_killed_extraction_resumes_without_recomputing(tmp_path):
     folder = tmp_path / "audio"
-    paths = write_files(folder, n=24, seconds=2.0)
+    write_files(folder, n=24, seconds=2.0)
     full = tmp_path / "full.csv"
     assert main(["extract", str(folder), "-o", str(full)]) == 0
 

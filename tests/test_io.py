@@ -176,7 +176,7 @@ def test_loader_returns_waveforms_with_rate_and_progress(tmp_path, capsys):
     waves = loader.fit_transform([str(p) for p in paths])
     assert waves.sr == SR
     assert [len(w) for w in waves] == [800, 1600, 2400, 3200]
-    for p, w in zip(paths, waves):
+    for p, w in zip(paths, waves, strict=True):
         np.testing.assert_array_equal(w, load_audio(p, sr=SR)[0])
     assert "loading" in capsys.readouterr().err
 

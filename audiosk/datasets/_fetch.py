@@ -57,7 +57,7 @@ REMOTES = {
 
 
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
-    """The cache folder of the fetchers, created if missing.
+    """Return the cache folder of the fetchers, created if missing.
 
     Parameters
     ----------
@@ -93,7 +93,7 @@ def _sha256(path: Path) -> str:
 def _download(
     remote: Remote, folder: Path, *, sha256: str | None, url: str | None, verbose: bool
 ) -> Path:
-    """The verified archive in ``folder``, downloaded if missing."""
+    """Return the verified archive in ``folder``, downloaded if missing."""
     target = folder / remote.filename
     recorded = target.with_name(target.name + ".sha256")
     expected = (
@@ -203,7 +203,7 @@ def _single_top_folder(root: Path) -> Path:
 def fetch_fsdd(
     *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: bool = True
 ):
-    """The Free Spoken Digit Dataset (3,000 recordings, 6 speakers), downloaded once.
+    """Load the Free Spoken Digit Dataset (3,000 recordings, 6 speakers), downloaded once.
 
     Parameters
     ----------
@@ -296,7 +296,7 @@ def fetch_gtzan_features(
     seconds: int = 30,
     verbose: bool = True,
 ):
-    """The GTZAN feature table (Kaggle "GTZAN Dataset - Music Genre Classification").
+    """Load the GTZAN feature table (Kaggle "GTZAN Dataset - Music Genre Classification").
 
     Parameters
     ----------
@@ -328,7 +328,7 @@ def fetch_gtzan_features(
 
 
 def gtzan_table(path: str | os.PathLike):
-    """Read a GTZAN feature CSV into a Bunch (see :func:`fetch_gtzan_features`).
+    r"""Read a GTZAN feature CSV into a Bunch (see :func:`fetch_gtzan_features`).
 
     Parameters
     ----------
@@ -344,7 +344,7 @@ def gtzan_table(path: str | os.PathLike):
     >>> import io, tempfile, os
     >>> from audiosk.datasets import gtzan_table
     >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(path, "w").write("filename,length,tempo,label\\nblues.00000.0.wav,66149,120.0,blues\\n")
+    >>> _ = open(path, "w").write("filename,length,tempo,label\nblues.00000.0.wav,66149,120.0,blues\n")
     >>> gtzan_table(path).groups.tolist()
     ['blues.00000']
     """

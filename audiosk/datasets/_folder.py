@@ -7,7 +7,6 @@ import pickle
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -29,7 +28,7 @@ AUDIO_EXTENSIONS = (
     "m4a",
 )
 
-LabelSpec = Union[None, str, Callable[[str], object]]
+LabelSpec = None | str | Callable[[str], object]
 
 
 class ClipPaths(np.ndarray):
@@ -137,7 +136,7 @@ def load_audio_folder(
     extensions: Sequence[str] | None = AUDIO_EXTENSIONS,
     return_X_y: bool = False,
 ):
-    """List the audio files under a folder, with labels and groups.
+    r"""List the audio files under a folder, with labels and groups.
 
     Files are not decoded here (put :class:`~audiosk.io.AudioLoader` first in
     the pipeline); the result mirrors :func:`sklearn.datasets.load_files`.
@@ -173,7 +172,7 @@ def load_audio_folder(
     >>> from pathlib import Path
     >>> from audiosk.datasets import load_audio_folder, load_spoken_digits
     >>> root = Path(load_spoken_digits().filenames[0]).parent
-    >>> data = load_audio_folder(root, labels=r"^(\\d)_", groups=r"^\\d_([a-z]+)_")
+    >>> data = load_audio_folder(root, labels=r"^(\d)_", groups=r"^\d_([a-z]+)_")
     >>> len(data.filenames), data.target_names[:3].tolist(), str(data.groups[0])
     (600, ['0', '1', '2'], 'george')
     """

@@ -238,7 +238,7 @@ def extract_features(
     part_files = sorted(parts_dir.glob("part-*.pkl"))
     for part in part_files:
         frame = pd.read_pickle(part)
-        for path, error in zip(frame["path"], frame["error"].fillna("")):
+        for path, error in zip(frame["path"], frame["error"].fillna(""), strict=True):
             latest[path] = (part, error)
     todo = [p for p in paths if latest.get(p, (None, "missing"))[1] != ""]
     if verbose and len(todo) < len(paths):
@@ -260,7 +260,7 @@ def extract_features(
     for i, frame in enumerate(results):
         part = _part_path(parts_dir, first + i)
         _write_part(frame, part)
-        for path, error in zip(frame["path"], frame["error"]):
+        for path, error in zip(frame["path"], frame["error"], strict=True):
             latest[path] = (part, error)
         if progress is not None:
             progress.update(frame["path"].nunique())

@@ -291,7 +291,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         return np.stack(rows)
 
     def get_feature_names_out(self, input_features=None):
-        """The table's column names.
+        """Get the table's column names.
 
         Parameters
         ----------

@@ -263,7 +263,7 @@ def _masked(spec, harm, perc, out):  # pragma: no cover - compiled
 
 
 def harmonic_part(spec: np.ndarray, harm: np.ndarray, perc: np.ndarray) -> np.ndarray:
-    """The harmonic part of a spectrum: ``spec * librosa.util.softmask(harm, perc, power=2)``.
+    """Return the harmonic part of a spectrum: ``spec * librosa.util.softmask(harm, perc, power=2)``.
 
     Parameters
     ----------

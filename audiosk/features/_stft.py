@@ -33,7 +33,7 @@ def fft_window(window: str, win_length: int, n_fft: int) -> np.ndarray:
 
 
 def n_frames(n_samples: int, n_fft: int, hop_length: int, center: bool) -> int:
-    """Number of STFT frames for a clip of ``n_samples``."""
+    """Count the STFT frames of a clip of ``n_samples``."""
     if center:
         return 1 + n_samples // hop_length
     return 1 + (n_samples - n_fft) // hop_length

@@ -187,7 +187,8 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float32)
         if X.ndim < 3:
             raise ValueError(
-                f"{type(self).__name__} warps spectra (n_clips, n_bins, n_frames); got an array of shape {X.shape}. "
+                f"{type(self).__name__} warps spectra (n_clips, n_bins, n_frames); "
+                f"got an array of shape {X.shape}. "
                 "Put it after the spectrogram step of the pipeline."
             )
         groups = np.zeros(len(X), dtype=int) if groups is None else np.asarray(groups)
@@ -224,7 +225,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return np.where(floor < X, np.maximum(X + offset, floor), X)
 
     def normalize(self, X, groups: np.ndarray | None = None) -> np.ndarray:
-        """The spectra as the estimator reads them before warping.
+        """Return the spectra as the estimator reads them before warping.
 
         With ``normalize_mean``, each group's mean spectrum over its voiced
         frames is replaced by ``mean_spectrum_`` plus a constant (the shift
@@ -263,7 +264,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return factors[best], proba[best, np.arange(len(X))]
 
     def select_factors(self, X, groups: np.ndarray | None = None) -> np.ndarray:
-        """The warp factor chosen for each clip's group.
+        """Return the warp factor chosen for each clip's group.
 
         Parameters
         ----------

@@ -275,7 +275,8 @@ class _AudioNetMixin:
                 self.n_features_in_ = X.shape[1]
             elif X.shape[1] != self.n_features_in_:
                 raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input."
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input."
                 )
             if y is None:
                 return X
@@ -413,8 +414,9 @@ class _AudioNetMixin:
 _COMMON_DOC = """
     Parameters
     ----------
-    module : {"mlp", "cnn", "resnet18", "resnet34", "resnet50", "googlenet"} or torch.nn.Module class, default="mlp"
-        The architecture: :class:`~audiosk.nets.MLP`, :class:`~audiosk.nets.CNN`,
+    module : str or torch.nn.Module class, default="mlp"
+        The architecture by name ("mlp", "cnn", "resnet18", "resnet34",
+        "resnet50", "googlenet"): :class:`~audiosk.nets.MLP`, :class:`~audiosk.nets.CNN`,
         :class:`~audiosk.nets.ResNet`, :class:`~audiosk.nets.GoogLeNet` (pretrained
         weights with ``module__weights=PATH``, fine-tuning of the last stages with
         ``module__trainable_layers=n``), or any module class. ``input_shape`` (one sample's shape) and

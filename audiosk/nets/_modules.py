@@ -132,7 +132,7 @@ class MLP(nn.Module):
         sizes = [math.prod(input_shape), *hidden_layer_sizes]
         dropouts = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
         layers: list = [nn.Flatten()]
-        for n_in, n_out, p in zip(sizes[:-1], sizes[1:], dropouts):
+        for n_in, n_out, p in zip(sizes[:-1], sizes[1:], dropouts, strict=True):
             layers.append(nn.Linear(n_in, n_out))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(n_out))
@@ -227,7 +227,7 @@ class CNN(nn.Module):
         channels = _per_layer(list(channels), n_blocks, "channels")
         kernels = _per_layer(kernel_size, n_blocks, "kernel_size")
         blocks: list = []
-        for out_ch, k in zip(channels, kernels):
+        for out_ch, k in zip(channels, kernels, strict=True):
             pad = k // 2 if padding == "same" else 0 if padding == "valid" else int(padding)
             blocks.append(nn.Conv2d(in_ch, out_ch, k, stride=stride, padding=pad))
             if batch_norm:

@@ -47,7 +47,7 @@ class _Frozen(nn.Module):
             self.to(memory_format=torch.channels_last)
 
     def stages(self) -> list[nn.Module]:
-        """The stages that ``trainable_layers`` counts, first to last (the head excluded)."""
+        """List the stages that ``trainable_layers`` counts, first to last (the head excluded)."""
         raise NotImplementedError
 
     def train(self, mode: bool = True):
@@ -99,7 +99,8 @@ class _Frozen(nn.Module):
 def _channels(input_shape: Sequence[int]) -> int:
     if len(input_shape) not in (2, 3):
         raise ValueError(
-            f"Image networks need samples of shape (bins, frames) or (channels, H, W); got {tuple(input_shape)}."
+            "Image networks need samples of shape (bins, frames) or (channels, H, W); "
+            f"got {tuple(input_shape)}."
         )
     return 1 if len(input_shape) == 2 else int(input_shape[0])
 
