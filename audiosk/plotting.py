@@ -132,7 +132,7 @@ def plot_learning_curves(net_or_pipeline, *, metric: str | None = None, axes=Non
     >>> from audiosk.nets import NeuralClassifier
     >>> from audiosk.plotting import plot_learning_curves
     >>> X = np.random.default_rng(0).normal(size=(40, 3)); y = (X[:, 0] > 0).astype(int)
-    >>> axes = plot_learning_curves(NeuralClassifier(max_epochs=4).fit(X, y))
+    >>> axes = plot_learning_curves(NeuralClassifier(max_epochs=4, validation_fraction=0.25).fit(X, y))
     >>> [line.get_label() for line in axes[0].lines]
     ['train_loss', 'valid_loss']
     """

@@ -119,7 +119,7 @@ def test_trainable_layers_freeze_the_first_stages():
     assert any(n.startswith("layer3.") for n in trainable)
     # frozen stages neither learn nor update their batch-norm statistics
     clf2 = NeuralClassifier(
-        "resnet18", module__trainable_layers=2, max_epochs=0, batch_size=8, random_state=0
+        "resnet18", module__trainable_layers=2, max_epochs=1, batch_size=8, random_state=0
     ).fit(X, y)
     frozen_before = {
         k: v.clone()

@@ -358,7 +358,7 @@ def test_learning_curves_follow_the_history():
     from audiosk.plotting import plot_learning_curves
 
     X, y = make_classification(n_samples=60, random_state=0)
-    net = NeuralClassifier(max_epochs=5, random_state=0)
+    net = NeuralClassifier(max_epochs=5, validation_fraction=0.2, random_state=0)
     pipe = make_pipeline(net).fit(X, y)
     loss_ax, metric_ax = plot_learning_curves(pipe)
     lines = {line.get_label(): line.get_ydata() for line in loss_ax.lines}

@@ -38,7 +38,6 @@ def test_mlp_options_build_the_layers():
     )
     kinds = [type(m).__name__ for m in net.layers]
     assert kinds == [
-        "Flatten",
         "Linear",
         "BatchNorm1d",
         "LeakyReLU",
@@ -50,7 +49,7 @@ def test_mlp_options_build_the_layers():
         "Linear",
     ]
     assert [m.p for m in net.layers if isinstance(m, torch.nn.Dropout)] == [0.1, 0.2]
-    assert torch.all(net.layers[1].bias == 0)  # glorot init zeroes the biases
+    assert torch.all(net.layers[0].bias == 0)  # glorot init zeroes the biases
     with pytest.raises(ValueError, match="2 values for 1 layers"):
         MLP((10,), 2, hidden_layer_sizes=(8,), dropout=[0.1, 0.2])
 
@@ -84,7 +83,13 @@ def test_cnn_shapes_and_options(shape, head):
 
 def test_classifier_string_labels_sizes_and_history():
     X, y = blobs()
-    clf = NeuralClassifier(module__hidden_layer_sizes=(16,), lr=0.02, max_epochs=15, random_state=0)
+    clf = NeuralClassifier(
+        module__hidden_layer_sizes=(16,),
+        lr=0.02,
+        max_epochs=15,
+        validation_fraction=0.2,
+        random_state=0,
+    )
     clf.fit(X.astype(np.float64), y)
     assert clf.classes_.tolist() == ["high", "low", "mid"]
     assert clf.input_shape_ == (6,) and clf.n_outputs_ == 3 and clf.n_features_in_ == 6
@@ -99,7 +104,7 @@ def test_classifier_string_labels_sizes_and_history():
 
 def test_verbose_prints_one_row_per_epoch(capsys):
     X, y = blobs()
-    NeuralClassifier(max_epochs=3, verbose=1, random_state=0).fit(X, y)
+    NeuralClassifier(max_epochs=3, verbose=1, validation_fraction=0.2, random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert "valid_loss" in out.splitlines()[0] and len(out.strip().splitlines()) == 2 + 3
 
@@ -200,7 +205,9 @@ def test_regressor_one_and_two_targets():
     ).fit(X, y)
     assert reg.predict(X).shape == (120,) and reg.score(X, y) > 0.9
     assert not hasattr(reg, "predict_proba")
-    assert {"train_r2", "valid_r2"} <= set(reg.history[-1])
+    # nothing held out by default: no validation scores, every row in a training batch
+    assert "train_r2" in reg.history[-1] and "valid_r2" not in reg.history[-1]
+    assert reg.history[-1, "train_batch_count"] == 4  # 120 rows in batches of 32
     Y = np.c_[y, -y]
     reg2 = NeuralRegressor(module__hidden_layer_sizes=(32,), max_epochs=2, random_state=0).fit(X, Y)
     assert reg2.predict(X).shape == (120, 2) and reg2.n_outputs_ == 2
@@ -250,7 +257,7 @@ def test_cross_val_score_with_groups_on_the_full_audio_pipeline(tone_files):
 def test_grid_search_over_pca_lr_and_hidden_sizes(tone_files):
     paths, labels, groups = tone_files
     grid = GridSearchCV(
-        audio_pipeline(max_epochs=4),
+        audio_pipeline(max_epochs=12),
         {
             "pca__n_components": [5, 10],
             "neuralclassifier__lr": [1e-3, 1e-2],

@@ -10,9 +10,7 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.model_selection import check_cv, cross_validate
 
-
-class GroupLeakageWarning(UserWarning):
-    """Clips that share a source (speaker, track) may be split across folds."""
+from ..utils import GroupLeakageWarning
 
 
 def group_aware_cv(cv, X, y, groups, *, classifier: bool):

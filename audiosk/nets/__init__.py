@@ -9,8 +9,9 @@ from ._augment import (
     TimeStretch,
     make_augmentations,
 )
-from ._estimators import NeuralClassifier, NeuralRegressor, RestoreBestWeights
-from ._modules import CNN, MLP
+from ._callbacks import RestoreBestWeights
+from ._estimators import NeuralClassifier, NeuralRegressor
+from ._modules import CNN, MLP, TDNN
 from ._tensorboard import TensorBoardLogger
 from ._vision import GoogLeNet, ResNet
 
@@ -26,6 +27,7 @@ __all__ = [
     "ResNet",
     "RestoreBestWeights",
     "SpecAugment",
+    "TDNN",
     "TensorBoardLogger",
     "TimeShift",
     "TimeStretch",

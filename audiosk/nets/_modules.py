@@ -1,4 +1,4 @@
-"""Torch modules chosen by name in the neural estimators: MLP and CNN.
+"""Torch modules chosen by name in the neural estimators: MLP, TDNN and CNN.
 
 Every module takes ``input_shape`` (the shape of one sample, without the
 batch axis) and ``n_outputs``; the estimators infer both from the data at
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["CNN", "MLP"]
+__all__ = ["CNN", "MLP", "TDNN"]
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -87,13 +87,19 @@ def parse_layer_sizes(sizes) -> tuple[int, ...]:
 class MLP(nn.Module):
     """Multi-layer perceptron: [Linear -> (BatchNorm) -> activation -> (Dropout)] x n -> Linear.
 
+    The defaults are the table recipe of :class:`~audiosk.nets.NeuralClassifier`:
+    each input feature is standardised inside the net (a batch norm without
+    learnt scale, so raw tables need no scaler in front), Gaussian noise of
+    0.1 standard deviations is added to the standardised inputs while
+    training, and two wide hidden layers are regularised by dropout 0.5.
+
     Parameters
     ----------
     input_shape : tuple of int
         Shape of one sample; flattened (a 2-D table gives ``(n_features,)``).
     n_outputs : int
         Output units (classes, or regression targets).
-    hidden_layer_sizes : sequence of int, int or str, default=(256, 128, 64)
+    hidden_layer_sizes : sequence of int, int or str, default=(512, 256)
         Units of each hidden layer; a string such as ``"256-128-64"`` is
         accepted too, so that Bayesian searches (which cannot sample tuples)
         can choose among architectures.
@@ -101,12 +107,18 @@ class MLP(nn.Module):
         One of "relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid".
     batch_norm : bool, default=False
         Batch normalisation after each hidden linear layer.
-    dropout : float or sequence of float, default=0.0
+    dropout : float or sequence of float, default=0.5
         Dropout after each hidden layer (one value, or one per layer).
     init : str, default="default"
         Weight initialiser: "default" (torch's), "glorot_uniform"
         ("xavier_uniform"), "glorot_normal", "he_uniform" ("kaiming_uniform"),
         "he_normal", or "uniform" (U(-0.05, 0.05), Keras' RandomUniform).
+    input_norm : bool, default=True
+        Standardise every input feature with batch statistics while training
+        and their running averages at prediction.
+    input_noise : float, default=0.1
+        Standard deviation of the Gaussian noise added to the standardised
+        inputs while training (0 for none).
 
     Examples
     --------
@@ -121,17 +133,20 @@ class MLP(nn.Module):
         self,
         input_shape: tuple[int, ...],
         n_outputs: int,
-        hidden_layer_sizes: Sequence[int] = (256, 128, 64),
+        hidden_layer_sizes: Sequence[int] | int | str = (512, 256),
         activation: str = "relu",
         batch_norm: bool = False,
-        dropout: float | Sequence[float] = 0.0,
+        dropout: float | Sequence[float] = 0.5,
         init: str = "default",
+        input_norm: bool = True,
+        input_noise: float = 0.1,
     ):
         super().__init__()
         hidden_layer_sizes = parse_layer_sizes(hidden_layer_sizes)
         sizes = [math.prod(input_shape), *hidden_layer_sizes]
         dropouts = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
-        layers: list = [nn.Flatten()]
+        self.input = _InputNorm(sizes[0], input_norm, input_noise)
+        layers: list = []
         for n_in, n_out, p in zip(sizes[:-1], sizes[1:], dropouts, strict=True):
             layers.append(nn.Linear(n_in, n_out))
             if batch_norm:
@@ -144,7 +159,123 @@ class MLP(nn.Module):
         _initialise(self, init)
 
     def forward(self, X):
-        return self.layers(X)
+        return self.layers(self.input(X.flatten(1)))
+
+
+class _InputNorm(nn.Module):
+    """Per-feature standardisation (batch norm without learnt scale) and training noise.
+
+    Acts on ``(n, features)`` or ``(n, channels, length)``: the statistics are
+    per feature or per channel.
+    """
+
+    def __init__(self, n_features: int, norm: bool, noise: float):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(n_features, affine=False) if norm else nn.Identity()
+        self.noise = float(noise)
+
+    def forward(self, X):
+        X = self.norm(X)
+        if self.training and self.noise:
+            X = X + self.noise * torch.randn_like(X)
+        return X
+
+
+class TDNN(nn.Module):
+    """Time-delay network: 1-D convolutions over time, then mean and std pooling.
+
+    The spectrogram's bins are the input channels of a stack of dilated 1-D
+    convolutions along time; the mean and standard deviation of the last
+    layer over all frames (statistics pooling, as in x-vector networks)
+    feed a small dense head. It reads clips of any length, learns from a
+    few hundred clips, and is several times faster on a CPU than a 2-D
+    :class:`CNN` of similar accuracy: it is the default network for
+    spectra in :class:`~audiosk.nets.NeuralClassifier`.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(n_bins, n_frames)``; ``(channels, n_bins, n_frames)`` stacks the
+        channels' bins.
+    n_outputs : int
+        Output units.
+    channels : int, default=128
+        Filters of every convolution.
+    kernel_size : int or sequence of int, default=(5, 3, 3)
+        Kernel length (in frames) of each convolution; the number of
+        layers is the length of the longest of ``kernel_size`` and
+        ``dilation``.
+    dilation : int or sequence of int, default=(1, 2, 3)
+        Dilation of each convolution (the default layers see 5, 9 and 15
+        frames).
+    embedding : int, default=128
+        Units of the dense layer after the pooling.
+    activation : str, default="relu"
+        As in :class:`MLP`.
+    dropout : float, default=0.3
+        Dropout before the output layer.
+    input_norm : bool, default=True
+        Standardise each bin (over the batch and the frames) before the
+        first convolution, so dB spectra need no scaler in front.
+    init : str, default="default"
+        As in :class:`MLP`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import TDNN
+    >>> net = TDNN(input_shape=(40, 100), n_outputs=10, channels=32)
+    >>> net(torch.zeros(2, 40, 100)).shape, net(torch.zeros(2, 40, 57)).shape
+    (torch.Size([2, 10]), torch.Size([2, 10]))
+    """
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        n_outputs: int,
+        channels: int = 128,
+        kernel_size: int | Sequence[int] = (5, 3, 3),
+        dilation: int | Sequence[int] = (1, 2, 3),
+        embedding: int = 128,
+        activation: str = "relu",
+        dropout: float = 0.3,
+        input_norm: bool = True,
+        init: str = "default",
+    ):
+        super().__init__()
+        if len(input_shape) not in (2, 3):
+            raise ValueError(
+                "TDNN needs samples of shape (n_bins, n_frames) or (channels, n_bins, n_frames); "
+                f"got {tuple(input_shape)}. Tables go to the 'mlp'."
+            )
+        n_layers = max(
+            len(v) if isinstance(v, (list, tuple)) else 1 for v in (kernel_size, dilation)
+        )
+        kernels = _per_layer(kernel_size, n_layers, "kernel_size")
+        dilations = _per_layer(dilation, n_layers, "dilation")
+        n_in = math.prod(input_shape[:-1])
+        self.input = _InputNorm(n_in, input_norm, 0.0)
+        layers: list = []
+        for k, d in zip(kernels, dilations, strict=True):
+            layers += [
+                nn.Conv1d(n_in, channels, k, dilation=d, padding=d * (k // 2)),
+                nn.BatchNorm1d(channels),
+                _activation(activation),
+            ]
+            n_in = channels
+        self.layers = nn.Sequential(*layers)
+        self.head = nn.Sequential(
+            nn.Linear(2 * channels, embedding),
+            nn.BatchNorm1d(embedding),
+            _activation(activation),
+            nn.Dropout(dropout),
+            nn.Linear(embedding, n_outputs),
+        )
+        _initialise(self, init)
+
+    def forward(self, X):
+        h = self.layers(self.input(X.flatten(1, -2)))
+        return self.head(torch.cat([h.mean(-1), h.std(-1)], dim=1))
 
 
 class CNN(nn.Module):
@@ -276,6 +407,7 @@ def _architectures():
     return {
         "mlp": MLP,
         "cnn": CNN,
+        "tdnn": TDNN,
         "resnet18": partial(ResNet, depth=18),
         "resnet34": partial(ResNet, depth=34),
         "resnet50": partial(ResNet, depth=50),

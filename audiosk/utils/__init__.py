@@ -1,5 +1,6 @@
 """Utilities shared by audiosk's steps: sample-rate carriers, validation, parallelism."""
 
+from ._base import GroupLeakageWarning
 from ._disk import DiskArray
 from ._parallel import parallel_map
 from ._waveforms import (
@@ -13,6 +14,7 @@ from ._waveforms import (
 
 __all__ = [
     "DiskArray",
+    "GroupLeakageWarning",
     "WaveformArray",
     "Waveforms",
     "check_waveforms",

@@ -1,4 +1,4 @@
-"""Mixins shared by audiosk's steps."""
+"""Mixins and warnings shared by audiosk's steps."""
 
 
 class StatelessArrayMixin:
@@ -28,3 +28,7 @@ class StatelessArrayMixin:
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+class GroupLeakageWarning(UserWarning):
+    """Clips that share a source (speaker, track) may fall on both sides of a split."""

@@ -1,0 +1,87 @@
+"""Data access of the neural estimators: disk-backed datasets and the internal validation split."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+from skorch.dataset import ValidSplit
+
+__all__ = ["DiskDataset", "validation_split"]
+
+
+class DiskDataset(torch.utils.data.Dataset):
+    """Batches of a :class:`~audiosk.utils.DiskArray`, read from the file when fetched."""
+
+    def __init__(self, X, y=None):
+        self.X = X
+        self.y = None if y is None else np.asarray(y)
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        single = np.isscalar(index)
+        index = np.atleast_1d(index)
+        Xb = torch.from_numpy(self.X.read(index).astype(np.float32, copy=False))
+        yb = torch.zeros(len(index)) if self.y is None else torch.as_tensor(self.y[index])
+        return (Xb[0], yb[0]) if single else (Xb, yb)
+
+
+def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, random_state):
+    """Split a dataset into training and validation parts, keeping groups on one side.
+
+    Parameters
+    ----------
+    dataset : torch Dataset
+        The training data.
+    y : ndarray of shape (n_samples, ...)
+        Targets (encoded class labels when ``stratify``).
+    fraction : float
+        Share of the rows held out, in (0, 1).
+    stratify : bool
+        Keep the class proportions in both parts.
+    groups : array-like of shape (n_samples,) or None
+        Group of each row (speaker, track): no group is on both sides.
+        With groups, the held-out share is close to ``fraction``, not equal.
+    random_state : int or None
+        Seed of the split.
+
+    Returns
+    -------
+    train, valid : torch Subset
+        The two parts.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from audiosk.nets._data import validation_split
+    >>> data = torch.utils.data.TensorDataset(torch.zeros(8, 1))
+    >>> y, groups = np.array([0, 1] * 4), np.repeat(["a", "b", "c", "d"], 2)
+    >>> train, valid = validation_split(data, y, fraction=0.25, stratify=True,
+    ...                                 groups=groups, random_state=0)
+    >>> set(groups[train.indices]).isdisjoint(groups[valid.indices])
+    True
+    """
+    if groups is None:
+        split = ValidSplit(fraction, stratified=stratify, random_state=random_state)
+        return split(dataset, y)
+    groups = np.asarray(groups)
+    if len(groups) != len(dataset):
+        raise ValueError(f"groups has {len(groups)} entries for {len(dataset)} training rows.")
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise ValueError(
+            "The internal validation split needs at least 2 groups; groups has 1. "
+            "Pass validation_fraction=None (and no early_stopping, restore_best or "
+            "'plateau' schedule) to train without a validation part."
+        )
+    index = np.arange(len(dataset))
+    if stratify:
+        n_splits = int(min(n_groups, max(2, round(1 / fraction))))
+        splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
+        train, valid = next(splitter.split(index, np.asarray(y), groups))
+    else:
+        splitter = GroupShuffleSplit(1, test_size=fraction, random_state=random_state)
+        train, valid = next(splitter.split(index, groups=groups))
+    return torch.utils.data.Subset(dataset, train), torch.utils.data.Subset(dataset, valid)

@@ -1,0 +1,265 @@
+"""The default recipe of the neural estimators, their internal validation and their threads."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+import torch
+from sklearn.model_selection import GroupKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from skorch.callbacks import Callback
+
+from audiosk.datasets._folder import ClipPaths
+from audiosk.nets import CNN, MLP, TDNN, NeuralClassifier, NeuralRegressor, RestoreBestWeights
+from audiosk.utils import GroupLeakageWarning
+
+
+class RecordSplit(Callback):
+    """Remember the rows of the internal training and validation parts, and torch's threads."""
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        self.train_rows_ = np.asarray(getattr(dataset_train, "indices", range(len(dataset_train))))
+        self.valid_rows_ = None if dataset_valid is None else np.asarray(dataset_valid.indices)
+        self.threads_ = torch.get_num_threads()
+
+
+def recorder(net):
+    return next(cb for name, cb in net.callbacks_ if isinstance(cb, RecordSplit))
+
+
+def grouped_table(n_groups=8, per_group=10, seed=0):
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(n_groups), per_group)
+    y = np.tile(np.arange(2), n_groups * per_group // 2)
+    X = rng.normal(size=(len(y), 4)).astype(np.float32) + y[:, None]
+    return X, y, groups
+
+
+def band_spectra(n=80, seed=0):
+    """Spectra whose class is the band holding a little more energy (unequal lengths of noise)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    S = rng.normal(size=(n, 16, 30)).astype(np.float32)
+    S[y == 0, 2:5] += 1.0
+    S[y == 1, 10:13] += 1.0
+    return S, y
+
+
+@pytest.mark.parametrize(("shape", "module"), [((5,), MLP), ((16, 30), TDNN), ((2, 16, 30), CNN)])
+def test_auto_picks_the_architecture_and_recipe_from_the_input(shape, module):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, *shape)).astype(np.float32)
+    y = np.arange(20) % 2
+    net = NeuralClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert type(net.module_) is module
+    assert net.get_params()["module"] == "auto"  # fit does not change the parameters
+    assert [type(a).__name__ for a in net.augmentations_] == (
+        ["Mixup"] if len(shape) == 1 else ["SpecAugment", "Mixup"]
+    )
+    # a name still overrides, and "auto" epochs follow the input
+    assert type(NeuralClassifier("mlp", max_epochs=1).fit(X, y).module_) is MLP
+    assert NeuralClassifier(module__hidden_layer_sizes=(4,)).fit(X[:, :1].reshape(20, -1), y)
+    assert net.max_epochs_ == 1
+
+
+def test_auto_epochs_are_100_for_tables_and_40_for_spectra():
+    X, y = band_spectra(n=20)
+    table = NeuralClassifier(module__hidden_layer_sizes=(4,), random_state=0)
+    assert len(table.fit(X[:, :, 0], y).history) == 100
+    spectra = NeuralClassifier(module__channels=4, module__embedding=4, random_state=0)
+    assert len(spectra.fit(X, y).history) == 40
+
+
+def test_default_spectral_net_learns_unseen_clips():
+    X, y = band_spectra(n=120)
+    net = NeuralClassifier(random_state=0).fit(X[:80], y[:80])
+    assert net.score(X[80:], y[80:]) >= 0.9
+
+
+def test_the_default_table_net_needs_no_scaler():
+    # features on wildly different scales: the net standardises them itself
+    rng = np.random.default_rng(0)
+    y = np.arange(120) % 2
+    X = (rng.normal(size=(120, 4)) + 2.0 * y[:, None]) * np.array([1e4, 1e-3, 1.0, 50.0])
+    net = NeuralClassifier(random_state=0).fit(X[:90], y[:90])
+    assert net.score(X[90:], y[90:]) >= 0.9
+    # the running statistics used at prediction are those of the training table
+    norm = net.module_.input.norm
+    np.testing.assert_allclose(norm.running_mean.numpy(), X[:90].mean(axis=0), rtol=0.05, atol=0.3)
+
+
+def test_nothing_is_held_out_by_default():
+    X, y, _ = grouped_table()
+    net = NeuralClassifier(max_epochs=2, batch_size=16, callbacks=[RecordSplit()]).fit(X, y)
+    assert recorder(net).valid_rows_ is None
+    assert len(recorder(net).train_rows_) == 80
+    assert net.history[-1, "train_batch_count"] == 5
+    assert "valid_loss" not in net.history[-1]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"early_stopping": True},
+        {"restore_best": True},
+        {"lr_schedule": "plateau"},
+        {"validation_fraction": 0.25},
+    ],
+)
+def test_asking_for_validation_holds_out_data(params):
+    X, y, _ = grouped_table()
+    net = NeuralClassifier(max_epochs=2, callbacks=[RecordSplit()], random_state=0, **params)
+    net.fit(X, y)
+    fraction = params.get("validation_fraction", 0.2)
+    assert len(recorder(net).valid_rows_) == round(80 * fraction)
+    assert "valid_loss" in net.history[-1]
+
+
+@pytest.mark.parametrize("estimator", [NeuralClassifier, NeuralRegressor])
+def test_internal_split_keeps_groups_apart(estimator):
+    X, y, groups = grouped_table(n_groups=10)
+    net = estimator(
+        max_epochs=1, validation_fraction=0.2, callbacks=[RecordSplit()], random_state=0
+    )
+    net.fit(X, y.astype(np.float32) if estimator is NeuralRegressor else y, groups=groups)
+    train, valid = recorder(net).train_rows_, recorder(net).valid_rows_
+    assert len(valid) > 0 and len(train) + len(valid) == len(y)
+    assert set(groups[train]).isdisjoint(groups[valid])
+    # without groups the same split mixes them (what the groups prevent)
+    net.fit(X, y.astype(np.float32) if estimator is NeuralRegressor else y)
+    train, valid = recorder(net).train_rows_, recorder(net).valid_rows_
+    assert not set(groups[train]).isdisjoint(groups[valid])
+
+
+def test_groups_reach_the_net_through_pipeline_and_cross_validate():
+    X, y, groups = grouped_table(n_groups=12)
+    pipe = make_pipeline(
+        FunctionTransformer(),
+        NeuralClassifier(max_epochs=1, early_stopping=True, callbacks=[RecordSplit()]),
+    )
+    result = cross_validate(
+        pipe,
+        X,
+        y,
+        groups=groups,
+        cv=GroupKFold(3),
+        params={"neuralclassifier__groups": groups},
+        return_estimator=True,
+        return_indices=True,
+    )
+    for fitted, rows in zip(result["estimator"], result["indices"]["train"], strict=True):
+        rec = recorder(fitted[-1])
+        fold_groups = groups[rows]
+        assert set(fold_groups[rec.train_rows_]).isdisjoint(fold_groups[rec.valid_rows_])
+
+
+def test_groups_reach_the_net_through_metadata_routing():
+    X, y, groups = grouped_table(n_groups=12)
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = NeuralClassifier(
+            max_epochs=1, validation_fraction=0.25, callbacks=[RecordSplit()]
+        ).set_fit_request(groups=True)
+        pipe = make_pipeline(FunctionTransformer(), net)
+        result = cross_validate(
+            pipe,
+            X,
+            y,
+            cv=GroupKFold(3),
+            params={"groups": groups},
+            return_estimator=True,
+            return_indices=True,
+        )
+    for fitted, rows in zip(result["estimator"], result["indices"]["train"], strict=True):
+        rec = recorder(fitted[-1])
+        fold_groups = groups[rows]
+        assert len(rec.valid_rows_) > 0
+        assert set(fold_groups[rec.train_rows_]).isdisjoint(fold_groups[rec.valid_rows_])
+
+
+def test_one_group_cannot_be_split():
+    X, y, _ = grouped_table()
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        NeuralClassifier(max_epochs=1, early_stopping=True).fit(X, y, groups=np.zeros(len(y)))
+
+
+def test_data_carrying_groups_warns_when_the_split_ignores_them():
+    X, y, groups = grouped_table()
+    carried = ClipPaths(X, groups=groups, group_name="speaker")
+    with pytest.warns(GroupLeakageWarning, match="speaker"):
+        NeuralClassifier(max_epochs=1, early_stopping=True).fit(carried, y)
+    with warnings.catch_warnings():  # nothing held out, or groups given: no warning
+        warnings.simplefilter("error", GroupLeakageWarning)
+        NeuralClassifier(max_epochs=1).fit(carried, y)
+        NeuralClassifier(max_epochs=1, early_stopping=True).fit(carried, y, groups=groups)
+
+
+def test_threads_are_set_while_training_and_restored_after():
+    X, y, _ = grouped_table()
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        net = NeuralClassifier(max_epochs=1, callbacks=[RecordSplit()]).fit(X, y)
+        assert recorder(net).threads_ == 1 and torch.get_num_threads() == 2
+        net.set_params(n_threads=None).fit(X, y)
+        assert recorder(net).threads_ == 2
+        net.set_params(n_threads=3).fit(X, y)
+        assert recorder(net).threads_ == 3 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"validation_fraction": 1.5}, "validation_fraction must be None or a float"),
+        ({"validation_fraction": 0}, "validation_fraction"),
+        ({"max_epochs": 0}, "max_epochs must be"),
+        ({"patience": 0}, "patience"),
+        ({"n_threads": 0}, "n_threads"),
+        ({"lr": -1.0}, "lr must be"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"lr_schedule": "linear"}, "lr_schedule"),
+    ],
+)
+def test_parameters_are_checked_before_training(params, match):
+    X, y, _ = grouped_table()
+    with pytest.raises(ValueError, match=match):
+        NeuralClassifier(**params).fit(X, y)
+
+
+def test_too_few_samples_are_refused():
+    with pytest.raises(ValueError, match="n_samples=1"):
+        NeuralRegressor().fit(np.zeros((1, 3)), [1.0])
+
+
+def test_classes_are_honoured():
+    X, y, _ = grouped_table()
+    labels = np.array(["a", "b"])[y]
+    net = NeuralClassifier(max_epochs=1, classes=["a", "b", "c"]).fit(X, labels)
+    assert net.classes_.tolist() == ["a", "b", "c"] and net.predict_proba(X).shape == (80, 3)
+    with pytest.raises(ValueError, match=r"\['b'\] not in classes"):
+        NeuralClassifier(max_epochs=1, classes=["a", "c"]).fit(X, labels)
+    partial = NeuralClassifier(max_epochs=1).partial_fit(
+        X[y == 0], labels[y == 0], classes=["a", "b"]
+    )
+    assert partial.classes_.tolist() == ["a", "b"]
+    partial.partial_fit(X, labels)  # the second class arrives later
+
+
+def test_best_weights_are_not_pickled_with_the_callback():
+    X, y, _ = grouped_table()
+    cb = RestoreBestWeights()
+    net = NeuralClassifier(max_epochs=3, validation_fraction=0.2, callbacks=[cb]).fit(X, y)
+    restored = recorder_of(net, RestoreBestWeights)
+    assert np.isfinite(restored.best_score_) and restored.best_state_ is None
+    cb.best_state_ = {"weights": torch.zeros(3)}  # as during training
+    assert pickle.loads(pickle.dumps(cb)).best_state_ is None
+    clone = pickle.loads(pickle.dumps(net))
+    np.testing.assert_allclose(clone.predict_proba(X), net.predict_proba(X), rtol=1e-6)
+
+
+def recorder_of(net, kind):
+    return next(cb for _, cb in net.callbacks_ if isinstance(cb, kind))
