@@ -10,94 +10,61 @@ from collections.abc import Sequence
 from .datasets import AUDIO_EXTENSIONS
 
 
-def demo_estimators(max_epochs: int = 20, random_state: int = 0) -> dict:
-    """Build the pipelines ``audiosk demo`` compares, from file paths to digits.
+def demo_estimators(max_epochs: int | str = "auto", random_state: int = 0) -> dict:
+    """Build the neural pipeline ``audiosk demo`` puts against the classical panel.
 
     Parameters
     ----------
-    max_epochs : int, default=20
-        Training epochs of the neural pipelines.
+    max_epochs : int or "auto", default="auto"
+        Training epochs of the net ("auto": the default recipe's).
     random_state : int, default=0
-        Seed of the neural pipelines.
+        Seed of the net.
 
     Returns
     -------
     estimators : dict of str to Pipeline
+        File paths -> 8 kHz waveforms -> padded to the 90th-percentile
+        length -> 64-band log-Mel -> ``NeuralClassifier`` with its defaults.
 
     Examples
     --------
     >>> from audiosk.cli import demo_estimators
-    >>> sorted(demo_estimators())
-    ['MFCC stats + logistic regression', 'log-Mel + CNN', 'log-Mel + PCA + MLP']
+    >>> pipe = demo_estimators()["log-Mel + NeuralClassifier()"]
+    >>> [name for name, _ in pipe.steps]
+    ['audioloader', 'padtrim', 'melspectrogram', 'neuralclassifier']
     """
-    from sklearn.decomposition import PCA
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    from .features import MFCC, Flatten, MelSpectrogram, SpectrogramScaler, TemporalStats
+    from .features import MelSpectrogram
     from .io import AudioLoader
     from .nets import NeuralClassifier
     from .preprocessing import PadTrim
 
-    def front():
-        return [AudioLoader(sr=8000), PadTrim(percentile=90)]
-
-    mel = dict(n_fft=512, hop_length=128, n_mels=40, db=True)
     return {
-        "MFCC stats + logistic regression": make_pipeline(
-            *front(),
-            MFCC(n_mfcc=20, n_fft=512, hop_length=128, n_mels=40),
-            TemporalStats(stats=("mean", "std", "min", "max"), prefix="mfcc"),
-            StandardScaler(),
-            LogisticRegression(max_iter=2000),
-        ),
-        "log-Mel + PCA + MLP": make_pipeline(
-            *front(),
-            MelSpectrogram(**mel),
-            Flatten(),
-            StandardScaler(),
-            PCA(n_components=100, random_state=random_state),
-            NeuralClassifier(
-                "mlp",
-                module__hidden_layer_sizes=(256, 128),
-                module__dropout=0.3,
-                lr=1e-3,
-                max_epochs=max_epochs,
-                random_state=random_state,
-            ),
-        ),
-        "log-Mel + CNN": make_pipeline(
-            *front(),
-            MelSpectrogram(**mel),
-            SpectrogramScaler(),
-            NeuralClassifier(
-                "cnn",
-                module__channels=(16, 32, 64, 64),
-                lr=2e-3,
-                max_epochs=max_epochs,
-                batch_size=32,
-                random_state=random_state,
-            ),
-        ),
+        "log-Mel + NeuralClassifier()": make_pipeline(
+            AudioLoader(sr=8000),
+            PadTrim(percentile=90),
+            MelSpectrogram(n_mels=64, n_fft=256, hop_length=128, db=True),
+            NeuralClassifier(max_epochs=max_epochs, random_state=random_state),
+        )
     }
 
 
 def demo(
-    folds: int = 3, max_epochs: int = 20, n_jobs: int | None = None, quick: bool = False
+    folds: int = 3, max_epochs: int | str = "auto", n_jobs: int | None = None, quick: bool = False
 ) -> object:
-    """Compare the demo pipelines on the embedded spoken digits, speaker-grouped.
+    """Compare the default net with the classical panel on the embedded spoken digits.
 
     Parameters
     ----------
     folds : int, default=3
         Speaker-grouped folds (GroupKFold): no speaker is on both sides.
-    max_epochs : int, default=20
-        Training epochs of the neural pipelines.
+    max_epochs : int or "auto", default="auto"
+        Training epochs of the net.
     n_jobs : int or None, default=None
         Folds run in parallel.
     quick : bool, default=False
-        Only the classical pipeline (seconds).
+        Only MFCC statistics + logistic regression (seconds).
 
     Returns
     -------
@@ -107,18 +74,22 @@ def demo(
     from sklearn.model_selection import GroupKFold
 
     from .datasets import load_spoken_digits
-    from .model_selection import compare
+    from .model_selection import classical_baselines, compare
 
     digits = load_spoken_digits()
-    estimators = demo_estimators(max_epochs=max_epochs)
+    panel = classical_baselines(digits.filenames, sr=8000)
     if quick:
-        estimators = dict(list(estimators.items())[:1])
+        estimators = {"MFCC stats + logistic regression": panel.pop(next(iter(panel)))}
+        panel = {}
+    else:
+        estimators = demo_estimators(max_epochs=max_epochs)
     return compare(
         estimators,
         digits.filenames,
         digits.target,
         cv=GroupKFold(folds),
         groups=digits.groups,
+        baselines=panel,
         n_jobs=n_jobs,
     )
 
@@ -166,8 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_parser = commands.add_parser(
         "demo",
         help="cross-validate audio pipelines on the embedded spoken digits",
-        description="Cross-validate, with speaker-grouped folds, an MFCC + logistic regression "
-        "pipeline and two neural pipelines (log-Mel + PCA + MLP, log-Mel + CNN) on the "
+        description="Cross-validate, with speaker-grouped folds, the default neural net on "
+        "log-Mel spectrograms against six classical models on MFCC statistics (logistic "
+        "regression, random forest, gradient boosting, SVC, k-NN, MLPClassifier) on the "
         "600 spoken digits embedded in audiosk, and print a table of accuracy, balanced "
         "accuracy and macro F1 (mean +- std over folds) with the fit time per fold.",
     )
@@ -175,10 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--folds", type=int, default=3, help="speaker-grouped folds (default 3)"
     )
     demo_parser.add_argument(
-        "--max-epochs", type=int, default=20, help="epochs of the neural nets (default 20)"
+        "--max-epochs",
+        type=lambda v: v if v == "auto" else int(v),
+        default="auto",
+        help="epochs of the net (default: auto, the recipe's)",
     )
     demo_parser.add_argument("--n-jobs", type=int, default=None, help="folds run in parallel")
-    demo_parser.add_argument("--quick", action="store_true", help="only the classical pipeline")
+    demo_parser.add_argument(
+        "--quick", action="store_true", help="only MFCC stats + logistic regression"
+    )
     extract_parser = commands.add_parser(
         "extract",
         help="describe every audio file under a folder in one table",

@@ -39,12 +39,12 @@ def grouped_table(n_groups=8, per_group=10, seed=0):
 
 
 def band_spectra(n=80, seed=0):
-    """Spectra whose class is the band holding a little more energy (unequal lengths of noise)."""
+    """Spectra whose class is the band where bursts of energy come and go."""
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     S = rng.normal(size=(n, 16, 30)).astype(np.float32)
-    S[y == 0, 2:5] += 1.0
-    S[y == 1, 10:13] += 1.0
+    S[y == 0, 2:5, ::3] += 2.0  # bursts of energy in one band or the other
+    S[y == 1, 10:13, ::3] += 2.0
     return S, y
 
 
@@ -263,3 +263,18 @@ def test_best_weights_are_not_pickled_with_the_callback():
 
 def recorder_of(net, kind):
     return next(cb for _, cb in net.callbacks_ if isinstance(cb, kind))
+
+
+def test_tdnn_reads_any_length_and_ignores_a_channel_colour():
+    torch.manual_seed(0)
+    net = TDNN((8, 20), 3).eval()
+    X = torch.randn(4, 8, 20)
+    colour = 6.0 * torch.randn(1, 8, 1)  # a fixed gain per bin, in dB: microphone or voice
+    torch.testing.assert_close(net(X + colour), net(X), atol=1e-5, rtol=1e-5)
+    assert net(torch.randn(4, 8, 57)).shape == (4, 3)
+    plain = TDNN((8, 20), 3, clip_norm=False).eval()
+    assert not torch.allclose(plain(X + colour), plain(X), atol=1e-3)
+    stacked = TDNN((2, 8, 20), 3).eval()  # channels' bins are stacked
+    assert stacked(torch.randn(4, 2, 8, 20)).shape == (4, 3)
+    with pytest.raises(ValueError, match="Tables go to the 'mlp'"):
+        TDNN((8,), 3)

@@ -11,6 +11,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.model_selection import check_cv, cross_validate
 
 from ..utils import GroupLeakageWarning
+from ._baselines import classical_baselines
 
 
 def group_aware_cv(cv, X, y, groups, *, classifier: bool):
@@ -88,6 +89,9 @@ def compare(
     cv=5,
     groups=None,
     scoring=None,
+    baselines=None,
+    sr: float | None = None,
+    params: dict | None = None,
     n_jobs: int | None = None,
     verbose: int = 0,
 ) -> pd.DataFrame:
@@ -112,6 +116,18 @@ def compare(
         Metrics. ``None`` uses accuracy, balanced accuracy and macro F1 for
         classifiers; MSE, MAE and R2 for regressors (errors reported as
         positive numbers).
+    baselines : "auto", dict of str to estimator, or None, default=None
+        Classical models cross-validated on the same folds beside
+        ``estimators``: "auto" adds the panel of :func:`classical_baselines`
+        suited to ``X`` (file paths, waveforms, spectra or a table), which
+        says whether a net earns its place.
+    sr : float or None, default=None
+        Sample rate for the "auto" baselines on file paths (the rate to
+        load them at) or on waveforms that do not carry one.
+    params : dict or None, default=None
+        Fit parameters for every estimator, split per fold like ``X``, as in
+        ``cross_validate`` (for instance ``{"neuralclassifier__groups":
+        groups}`` for a net's group-aware validation split).
     n_jobs : int or None, default=None
         Folds fitted in parallel.
     verbose : int, default=0
@@ -122,7 +138,9 @@ def compare(
     table : pandas.DataFrame
         One row per estimator (index: name), columns ``<metric>_mean``,
         ``<metric>_std``, ``fit_time`` and ``score_time`` (mean seconds per
-        fold), sorted best first by the first metric.
+        fold), ``baseline`` (True for the rows ``baselines`` added) and
+        ``best`` (True on the best row), sorted best first by the first
+        metric.
 
     Examples
     --------
@@ -148,10 +166,25 @@ def compare(
                 "Pass scoring= for estimators that are neither classifiers nor regressors."
             )
     splits = group_aware_cv(cv, X, y, groups, classifier=is_classifier(first))
+    if isinstance(baselines, str):
+        if baselines != "auto":
+            raise ValueError(f'baselines must be "auto", a dict or None; got {baselines!r}.')
+        baselines = classical_baselines(X, classifier=is_classifier(first), sr=sr)
+    baselines = dict(baselines or {})
+    clash = set(baselines) & set(estimators)
+    if clash:
+        raise ValueError(f"Names {sorted(clash)} are both estimators and baselines; rename them.")
     rows = {}
-    for name, estimator in estimators.items():
+    for name, estimator in {**estimators, **baselines}.items():
         result = cross_validate(
-            estimator, X, y, cv=splits, scoring=scoring, n_jobs=n_jobs, verbose=verbose
+            estimator,
+            X,
+            y,
+            cv=splits,
+            scoring=scoring,
+            params=params if name in estimators else None,
+            n_jobs=n_jobs,
+            verbose=verbose,
         )
         row = {}
         for metric, scorer in scoring.items():
@@ -162,13 +195,16 @@ def compare(
             row[f"{metric}_std"] = float(np.std(values))
         row["fit_time"] = float(np.mean(result["fit_time"]))
         row["score_time"] = float(np.mean(result["score_time"]))
+        row["baseline"] = name in baselines
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     key = f"{next(iter(scoring))}_mean"
     lower_is_better = isinstance(next(iter(scoring.values())), str) and next(
         iter(scoring.values())
     ).startswith("neg_")
-    return table.sort_values(key, ascending=lower_is_better)
+    table = table.sort_values(key, ascending=lower_is_better, kind="stable")
+    table["best"] = table[key] == table[key].iloc[0]
+    return table
 
 
 def holdout_report(

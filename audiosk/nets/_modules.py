@@ -214,6 +214,11 @@ class TDNN(nn.Module):
         As in :class:`MLP`.
     dropout : float, default=0.3
         Dropout before the output layer.
+    clip_norm : bool, default=True
+        Subtract each clip's mean over time from every bin (cepstral mean
+        normalisation): on dB spectra this removes the spectral colour of
+        the recording channel and of the speaker's voice, which helps with
+        speakers and microphones not seen in training.
     input_norm : bool, default=True
         Standardise each bin (over the batch and the frames) before the
         first convolution, so dB spectra need no scaler in front.
@@ -239,6 +244,7 @@ class TDNN(nn.Module):
         embedding: int = 128,
         activation: str = "relu",
         dropout: float = 0.3,
+        clip_norm: bool = True,
         input_norm: bool = True,
         init: str = "default",
     ):
@@ -254,6 +260,7 @@ class TDNN(nn.Module):
         kernels = _per_layer(kernel_size, n_layers, "kernel_size")
         dilations = _per_layer(dilation, n_layers, "dilation")
         n_in = math.prod(input_shape[:-1])
+        self.clip_norm = clip_norm
         self.input = _InputNorm(n_in, input_norm, 0.0)
         layers: list = []
         for k, d in zip(kernels, dilations, strict=True):
@@ -274,7 +281,10 @@ class TDNN(nn.Module):
         _initialise(self, init)
 
     def forward(self, X):
-        h = self.layers(self.input(X.flatten(1, -2)))
+        X = X.flatten(1, -2)
+        if self.clip_norm:
+            X = X - X.mean(dim=-1, keepdim=True)
+        h = self.layers(self.input(X))
         return self.head(torch.cat([h.mean(-1), h.std(-1)], dim=1))
 
 

@@ -1,0 +1,173 @@
+"""The default nets against the classical panel, every dataset at hand, the same folds for all.
+
+For each dataset, ``NeuralClassifier(random_state=0)`` with nothing else set
+reads its natural input (the feature table, or a log-Mel spectrogram of the
+files) and ``compare(..., baselines="auto")`` cross-validates the classical
+panel (logistic regression, random forest, histogram gradient boosting,
+SVC, k-NN, scikit-learn's MLPClassifier, all with their defaults) on the
+same folds: on audio they read MFCC statistics, on the table the
+standardised table. Prints one table per dataset (accuracy mean +- std over
+the folds, fit seconds per fold) and a summary: the net's rank, and whether
+it is within one fold standard deviation of the best baseline.
+
+    python benchmarks/bench_defaults.py [gtzan fsdd emodb digits]
+
+The real data comes from ../shared/data (or AUDIOSK_BENCH_DATA); a dataset
+whose folder is missing is skipped with a message. Folds run two at a time
+(``n_jobs=2``), each net on one thread.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+
+from audiosk.datasets import load_spoken_digits
+from audiosk.features import MelSpectrogram
+from audiosk.io import AudioLoader
+from audiosk.model_selection import compare
+from audiosk.nets import NeuralClassifier
+from audiosk.preprocessing import PadTrim
+
+DATA = Path(
+    os.environ.get("AUDIOSK_BENCH_DATA", Path(__file__).parents[1] / ".." / "shared" / "data")
+)
+
+
+def log_mel_net(sr):
+    """Files -> 90th-percentile length -> 64-band log-Mel (32 ms windows, half overlap) -> net."""
+    n_fft = int(2 ** round(np.log2(0.032 * sr)))
+    return make_pipeline(
+        AudioLoader(sr=sr),
+        PadTrim(percentile=90),
+        MelSpectrogram(n_mels=64, n_fft=n_fft, hop_length=n_fft // 2, db=True),
+        NeuralClassifier(random_state=0),
+    )
+
+
+def gtzan():
+    path = DATA / "gtzan" / "features_30_sec.csv"
+    if not path.exists():
+        return None
+    table = pd.read_csv(path)
+    X = table.drop(columns=["filename", "length", "label"]).to_numpy(np.float32)
+    y = table["label"].to_numpy()
+    cv = StratifiedKFold(10, shuffle=True, random_state=0)
+    return (
+        "GTZAN 30 s table, stratified 10-fold",
+        NeuralClassifier(random_state=0),
+        X,
+        y,
+        None,
+        cv,
+        None,
+    )
+
+
+def fsdd():
+    root = DATA / "fsdd"
+    if not (root / "metadata.csv").exists():
+        return None
+    meta = pd.read_csv(root / "metadata.csv")
+    paths = [str(root / f) for f in meta["filename"]]
+    return (
+        "FSDD, leave one speaker out (6 folds)",
+        log_mel_net(8000),
+        paths,
+        meta["digit"].to_numpy(),
+        meta["speaker"].to_numpy(),
+        LeaveOneGroupOut(),
+        8000,
+    )
+
+
+def emodb():
+    root = DATA / "emodb"
+    if not (root / "emodb_meta.csv").exists():
+        return None
+    meta = pd.read_csv(root / "emodb_meta.csv")
+    paths = [str(root / f) for f in meta["filename"]]
+    return (
+        "EmoDB emotions, speaker-grouped 5-fold",
+        log_mel_net(16000),
+        paths,
+        meta["emotion"].to_numpy(),
+        meta["speaker"].to_numpy(),
+        GroupKFold(5),
+        16000,
+    )
+
+
+def digits():
+    data = load_spoken_digits()
+    return (
+        "embedded digits, leave one speaker out (6 folds)",
+        log_mel_net(8000),
+        data.filenames,
+        data.target,
+        data.groups,
+        LeaveOneGroupOut(),
+        8000,
+    )
+
+
+DATASETS = {"gtzan": gtzan, "fsdd": fsdd, "emodb": emodb, "digits": digits}
+
+
+def main(names):
+    print(f"{os.cpu_count()} cores, torch {torch.__version__}, CUDA: {torch.cuda.is_available()}")
+    summary = []
+    for name in names:
+        spec = DATASETS[name]()
+        if spec is None:
+            print(f"\n{name}: data not found under {DATA}; skipped")
+            continue
+        title, net, X, y, groups, cv, sr = spec
+        start = time.perf_counter()
+        table = compare(
+            {"NeuralClassifier()": net},
+            X,
+            y,
+            cv=cv,
+            groups=groups,
+            scoring={"accuracy": "accuracy"},
+            baselines="auto",
+            sr=sr,
+            n_jobs=2,
+        )
+        seconds = time.perf_counter() - start
+        print(f"\n{title} ({len(y)} clips, {seconds / 60:.1f} min in all)")
+        for model, row in table.iterrows():
+            print(
+                f"  {model:36s} {row['accuracy_mean']:.3f} +- {row['accuracy_std']:.3f}"
+                f"   fit {row['fit_time']:6.1f} s/fold"
+            )
+        net_row = table.loc["NeuralClassifier()"]
+        best = table[table["baseline"]].iloc[0]
+        summary.append(
+            (
+                name,
+                net_row["accuracy_mean"],
+                best.name,
+                best["accuracy_mean"],
+                best["accuracy_std"],
+                int(np.flatnonzero(table.index == "NeuralClassifier()")[0]) + 1,
+            )
+        )
+    print("\nsummary: the default net against the best baseline")
+    for name, net_acc, best_name, best_acc, best_std, rank in summary:
+        within = net_acc >= best_acc - best_std
+        print(
+            f"  {name:7s} net {net_acc:.3f}  rank {rank} of 7   best baseline {best_name} "
+            f"{best_acc:.3f} +- {best_std:.3f}   within one std: {'yes' if within else 'NO'}"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or list(DATASETS))
