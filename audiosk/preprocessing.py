@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_rate_of
+from .utils import WaveformArray, check_audio
 
 __all__ = ["PadTrim", "split_chunks"]
 
@@ -140,18 +140,16 @@ class PadTrim(TransformerMixin, BaseEstimator):
                 "PadTrim needs exactly one of length, duration or percentile; "
                 f"got {given or 'none'}."
             )
-        sr_in = sample_rate_of(X)
-        X = check_waveforms(X, owner="PadTrim", estimator=self, reset=True)
+        X, sr = check_audio(self, X, reset=True, rate_required=self.duration is not None)
         if self.length is not None:
             self.length_ = int(self.length)
         elif self.duration is not None:
-            if self.sr is None and sr_in is None:
-                raise ValueError(
-                    "PadTrim(duration=...) needs the sample rate: pass sr=, or load the "
-                    "audio with audiosk.io.AudioLoader, whose output carries it."
-                )
-            sr = resolve_sample_rate(sr_in, self.sr, owner="PadTrim")
             self.length_ = int(round(self.duration * sr))
+            if self.length_ < 1:
+                raise ValueError(
+                    f"PadTrim(duration={self.duration}) is less than one sample at {sr} Hz; "
+                    "give a longer duration."
+                )
         else:
             lengths = [x.shape[-1] for x in X]
             self.length_ = int(np.percentile(lengths, self.percentile, method="inverted_cdf"))
@@ -171,10 +169,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
             Fixed-length waveforms; they keep the input's sample rate.
         """
         check_is_fitted(self)
-        sr = sample_rate_of(X)
-        if self.sr is not None:
-            resolve_sample_rate(sr, self.sr, owner="PadTrim")
-        X = check_waveforms(X, owner="PadTrim")
+        X, sr = check_audio(self, X, rate_required=False)  # an explicit sr is passed on
         if isinstance(X, np.ndarray) and self.mode != "stretch":
             out = _pad_trim(X, self.length_, self.mode, self.side)
         else:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils import Waveforms
+from ..utils import Waveforms, to_float
 
 AUDIO_EXTENSIONS = (
     "wav",
@@ -291,7 +291,7 @@ def load_pickle_folder(
                 f"'{path}' holds a {type(item).__name__}; expected a dict or an "
                 "(audio, sr, target) tuple."
             )
-        audio = np.asarray(audio, dtype=np.float32)
+        audio = np.asarray(to_float(audio, owner=f"load_pickle_folder('{path}')"), np.float32)
         if audio.ndim != 1:
             raise ValueError(f"'{path}': audio must be 1-D (mono), got shape {audio.shape}.")
         if sr is not None and int(rate) != sr:

@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_waveforms, parallel_map, resolve_sample_rate, sample_rate_of
+from ..utils import check_audio, parallel_map
 from ._kernels import harmonic_part, median_filter_axis0, peak_pitches, rms_zcr, spectral_shape
 from ._spectral import mel_basis, mfcc_from_log_mel
 from ._stft import fft_window, to_db
@@ -261,8 +261,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        resolve_sample_rate(sample_rate_of(X), self.sr, owner="GTZANFeatures")
-        check_waveforms(X, owner="GTZANFeatures", estimator=self, reset=True)
+        check_audio(self, X, reset=True)
         self.fitted_ = True
         return self
 
@@ -279,8 +278,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         table : ndarray of shape (n_clips, 58), float64
         """
         check_is_fitted(self)
-        sr = resolve_sample_rate(sample_rate_of(X), self.sr, owner="GTZANFeatures")
-        X = check_waveforms(X, owner="GTZANFeatures")
+        X, sr = check_audio(self, X)
         rows = parallel_map(
             lambda clip: gtzan_features(clip, sr, pad_mode=self.pad_mode),
             list(X),

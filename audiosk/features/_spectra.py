@@ -55,6 +55,12 @@ def check_spectra(
             + (" or (n_clips, channels, H, W)" if allow_4d else "")
             + f"; got {X.ndim} dimensions {X.shape}."
         )
+    if 0 in X.shape[1:]:
+        raise ValueError(
+            f"{type(estimator).__name__} got spectra of shape {X.shape}, with an empty axis "
+            "(no bins or no frames): are the clips shorter than one frame? Pad them with "
+            "audiosk.preprocessing.PadTrim or lower n_fft."
+        )
     return X
 
 
@@ -237,6 +243,11 @@ class TemporalStats(_SpectraTransformer):
         self.start = start
 
     def _fit(self, X):
+        if len(set(self.stats)) != len(self.stats):
+            raise ValueError(
+                f"TemporalStats: stats={list(self.stats)} names a statistic twice; "
+                "each column name must be unique."
+            )
         unknown = sorted(set(self.stats) - set(_STATS))
         if unknown or not self.stats:
             raise ValueError(

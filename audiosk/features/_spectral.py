@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from numbers import Integral, Real
 
@@ -10,7 +11,7 @@ import scipy.fft
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import check_waveforms, resolve_sample_rate, sample_rate_of
+from ..utils import check_audio
 from ..utils._base import StatelessArrayMixin
 from ._stft import stft_power, to_db
 
@@ -41,15 +42,40 @@ _MEL_CONSTRAINTS = {
 }
 
 
-@lru_cache(maxsize=32)
 def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
-    """Librosa's Mel filterbank, transposed to ``(n_freq, n_mels)`` float32."""
-    import warnings
+    """Librosa's Mel filterbank, transposed to ``(n_freq, n_mels)`` float32.
 
+    Raises an error for a band edge past the Nyquist frequency or an empty
+    range, and warns (naming the parameters to change) when some Mel bands
+    fall between two FFT bins and stay all-zero.
+    """
+    top = sr / 2 if fmax is None else fmax
+    if top > sr / 2:
+        raise ValueError(
+            f"fmax={fmax} Hz is above the Nyquist frequency of sr={sr} Hz ({sr / 2:g} Hz): "
+            "the bands above it would be all-zero. Lower fmax or leave it None."
+        )
+    if not fmin < top:
+        raise ValueError(f"fmin={fmin:g} Hz must be below fmax={top:g} Hz.")
+    basis = _mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm)
+    empty = int(np.sum(~basis.any(axis=0)))
+    if empty:
+        warnings.warn(
+            f"{empty} of {n_mels} Mel bands are all-zero: with n_fft={n_fft} at sr={sr} Hz the "
+            f"FFT bins are {sr / n_fft:g} Hz apart, too coarse for the lowest bands. Use fewer "
+            "n_mels, a larger n_fft or a higher fmin.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return basis
+
+
+@lru_cache(maxsize=32)
+def _mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
     import librosa
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Empty filters detected")
+        warnings.filterwarnings("ignore", message="Empty filters detected")  # ours names the fix
         basis = librosa.filters.mel(
             sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm
         )
@@ -107,10 +133,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        resolve_sample_rate(sample_rate_of(X), self.sr, owner=type(self).__name__)
-        check_waveforms(
-            X, owner=type(self).__name__, allow_ragged=False, estimator=self, reset=True
-        )
+        check_audio(self, X, reset=True, allow_ragged=False)
         return self
 
     def transform(self, X):
@@ -128,9 +151,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         S : ndarray of shape (n_clips, n_bins, n_frames), float32
         """
         self._validate_params()
-        name = type(self).__name__
-        sr = resolve_sample_rate(sample_rate_of(X), self.sr, owner=name)
-        X = check_waveforms(X, owner=name, allow_ragged=False)
+        X, sr = check_audio(self, X, allow_ragged=False)
         S = stft_power(
             X,
             basis=self._basis(sr),

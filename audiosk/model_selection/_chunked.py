@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..preprocessing import split_chunks
-from ..utils import WaveformArray, check_waveforms, resolve_sample_rate, sample_rate_of
+from ..utils import WaveformArray, check_audio
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 
@@ -32,14 +32,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
     }
 
     def _chunks(self, X, reset=False):
-        name = type(self).__name__
-        sr = resolve_sample_rate(sample_rate_of(X), self.sr, owner=name, default=None)
-        if sr is None:
-            raise ValueError(
-                f"{name} needs the sample rate to cut {self.chunk_seconds} s chunks: pass sr=, "
-                "or load the audio with audiosk.io.AudioLoader, whose output carries it."
-            )
-        X = check_waveforms(X, owner=name, estimator=self, reset=reset)
+        X, sr = check_audio(self, X, reset=reset)
         chunk = int(round(self.chunk_seconds * sr))
         hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
         chunks, clip_index = split_chunks(X, chunk_length=chunk, hop_length=hop)

@@ -23,7 +23,14 @@ class DiskDataset(torch.utils.data.Dataset):
     def __getitem__(self, index):
         single = np.isscalar(index)
         index = np.atleast_1d(index)
-        Xb = torch.from_numpy(self.X.read(index).astype(np.float32, copy=False))
+        batch = self.X.read(index).astype(np.float32, copy=False)
+        if not np.isfinite(batch).all():
+            bad = index[~np.isfinite(batch.reshape(len(index), -1)).all(axis=1)]
+            raise ValueError(
+                f"Rows {bad[:5].tolist()} of {self.X!r} hold NaN or infinite values; a net "
+                "trained or evaluated on them returns NaN. Clean or drop those rows first."
+            )
+        Xb = torch.from_numpy(batch)
         yb = torch.zeros(len(index)) if self.y is None else torch.as_tensor(self.y[index])
         return (Xb[0], yb[0]) if single else (Xb, yb)
 

@@ -6,9 +6,11 @@ from ._parallel import parallel_map
 from ._waveforms import (
     WaveformArray,
     Waveforms,
+    check_audio,
     check_waveforms,
     resolve_sample_rate,
     sample_rate_of,
+    to_float,
     with_sample_rate,
 )
 
@@ -17,9 +19,11 @@ __all__ = [
     "GroupLeakageWarning",
     "WaveformArray",
     "Waveforms",
+    "check_audio",
     "check_waveforms",
     "parallel_map",
     "resolve_sample_rate",
     "sample_rate_of",
+    "to_float",
     "with_sample_rate",
 ]

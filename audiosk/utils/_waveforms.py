@@ -42,11 +42,31 @@ class Waveforms(list):
         super().__init__(clips)
         self.sr = sr
 
+    @property
+    def shape(self) -> tuple[int]:
+        """``(n_clips,)``: scikit-learn then indexes the list as an array, through ``[]``."""
+        return (len(self),)
+
+    @property
+    def ndim(self) -> int:
+        """1: a sequence of clips."""
+        return 1
+
     def __getitem__(self, index):
-        item = super().__getitem__(index)
+        if isinstance(index, tuple) and len(index) == 2 and index[1] is Ellipsis:
+            index = index[0]  # scikit-learn's _safe_indexing asks for X[rows, ...]
         if isinstance(index, slice):
-            return Waveforms(item, sr=self.sr)
-        return item
+            return Waveforms(super().__getitem__(index), sr=self.sr)
+        if isinstance(index, (int, np.integer)):
+            return super().__getitem__(index)
+        rows = np.asarray(index)
+        if rows.dtype == bool:
+            if len(rows) != len(self):
+                raise IndexError(f"boolean index of {len(rows)} for {len(self)} clips")
+            rows = np.flatnonzero(rows)
+        if rows.ndim != 1 or (len(rows) and rows.dtype.kind not in "iu"):
+            raise IndexError(f"Waveforms index with integers, slices or masks; got {index!r}")
+        return Waveforms([super(Waveforms, self).__getitem__(int(i)) for i in rows], sr=self.sr)
 
     def __reduce__(self):
         return (type(self), (list(self), self.sr))
@@ -149,7 +169,7 @@ def with_sample_rate(X, sr: int | None):
 
 
 def resolve_sample_rate(
-    known: int | None, sr: int | None, *, owner: str, default: int | None = 22050
+    known: int | None, sr: float | None, *, owner: str, required: bool = True
 ) -> int | None:
     """Reconcile a step's ``sr`` parameter with the rate its input carries.
 
@@ -157,33 +177,46 @@ def resolve_sample_rate(
     ----------
     known : int or None
         The rate attached to the input (:func:`sample_rate_of`).
-    sr : int or None
+    sr : float or None
         The step's ``sr`` parameter; ``None`` adopts the input's rate.
     owner : str
         Name of the step, for error messages.
-    default : int or None, default=22050
-        Rate assumed when neither is known (librosa's default).
+    required : bool, default=True
+        Whether the step cannot work without a rate. No rate is ever assumed:
+        when neither is known, a step that needs one raises an error.
 
     Returns
     -------
     sr : int or None
-        The rate to compute with.
+        The rate to compute with (``None`` only when not ``required``).
 
     Raises
     ------
     ValueError
-        When ``sr`` is given and differs from the rate the input carries.
+        When ``sr`` is given and differs from the rate the input carries, or
+        when a required rate is known from neither.
 
     Examples
     --------
     >>> from audiosk.utils import resolve_sample_rate
     >>> resolve_sample_rate(8000, None, owner="MelSpectrogram")
     8000
+    >>> resolve_sample_rate(None, 16000, owner="MelSpectrogram")
+    16000
     >>> resolve_sample_rate(None, None, owner="MelSpectrogram")
-    22050
+    Traceback (most recent call last):
+    ...
+    ValueError: MelSpectrogram needs the sample rate of its input, ...
     """
     if sr is None:
-        return known if known is not None else default
+        if known is None and required:
+            raise ValueError(
+                f"{owner} needs the sample rate of its input, and these waveforms do not "
+                f"carry one (a plain array or list). Pass {owner}(sr=...), or load the audio "
+                "with audiosk.io.AudioLoader, whose output carries its rate through the "
+                "pipeline."
+            )
+        return known
     if known is not None and int(sr) != known:
         raise ValueError(
             f"{owner} was configured with sr={sr}, but the waveforms it received "
@@ -191,6 +224,99 @@ def resolve_sample_rate(
             f"leave {owner}(sr=None) to adopt the rate of its input."
         )
     return int(sr)
+
+
+def check_audio(
+    step, X, *, reset: bool = False, allow_ragged: bool = True, rate_required: bool = True
+):
+    """Validate a waveform step's input and resolve its sample rate, in one call.
+
+    Every audiosk step that reads waveforms starts with this: the rate comes
+    from the input (:func:`sample_rate_of`) or the step's ``sr`` parameter
+    (:func:`resolve_sample_rate`), and the clips are checked and turned into
+    floats (:func:`check_waveforms`).
+
+    Parameters
+    ----------
+    step : estimator
+        The calling step; its class name goes into messages, its ``sr``
+        parameter (if any) is reconciled with the input's rate.
+    X : list of 1-D array-like, or array-like of shape (n_clips, n_samples)
+        Waveforms.
+    reset : bool, default=False
+        Whether this call is a ``fit`` (records the input's shape on ``step``).
+    allow_ragged : bool, default=True
+        Whether clips of different lengths are accepted.
+    rate_required : bool, default=True
+        Whether the step needs the sample rate.
+
+    Returns
+    -------
+    X : ndarray of shape (n_clips, n_samples) or list of ndarray
+        The checked float waveforms.
+    sr : int or None
+        Their sample rate (``None`` only when not ``rate_required`` and unknown).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import MelSpectrogram
+    >>> from audiosk.utils import Waveforms, check_audio
+    >>> X, sr = check_audio(MelSpectrogram(), Waveforms([np.zeros(4), np.ones(4)], sr=8000))
+    >>> X.shape, sr
+    ((2, 4), 8000)
+    """
+    owner = type(step).__name__
+    sr = resolve_sample_rate(
+        sample_rate_of(X), getattr(step, "sr", None), owner=owner, required=rate_required
+    )
+    checked = check_waveforms(
+        X,
+        owner=owner,
+        allow_ragged=allow_ragged,
+        estimator=step if reset else None,
+        reset=reset,
+    )
+    return checked, sr
+
+
+def to_float(x, *, owner: str = "audiosk"):
+    """Return samples as floats in [-1, 1], scaling integer PCM as librosa does.
+
+    Signed integers are divided by ``2 ** (bits - 1)`` (as
+    ``librosa.util.buf_to_float``); floats pass unchanged. Unsigned and
+    boolean samples are refused: 8-bit unsigned PCM is offset by 128, and
+    silently reading it as signed would distort it.
+
+    Parameters
+    ----------
+    x : array-like
+        Samples of any shape.
+    owner : str, default="audiosk"
+        Name of the caller, for error messages.
+
+    Returns
+    -------
+    x : ndarray
+        Float samples (float32 for integer input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import to_float
+    >>> to_float(np.array([-32768, 0, 16384], dtype=np.int16)).tolist()
+    [-1.0, 0.0, 0.5]
+    """
+    x = np.asarray(x)
+    if x.dtype.kind == "i":
+        return x.astype(np.float32) / np.float32(1 << (8 * x.itemsize - 1))
+    if x.dtype.kind in "ub":
+        raise TypeError(
+            f"{owner} got {x.dtype} samples. Signed integer PCM is scaled to [-1, 1) and "
+            "floats are used as they are; convert unsigned audio first, e.g. "
+            "(x.astype(np.float32) - 128) / 128 for 8-bit PCM."
+        )
+    return x
 
 
 def _is_path(x) -> bool:
@@ -249,10 +375,14 @@ def check_waveforms(
                 f"{owner} expects waveforms, got file paths. Put "
                 "audiosk.io.AudioLoader first in the pipeline to load them."
             )
-        clips = [np.asarray(c) for c in clips]
+        clips = [to_float(c, owner=owner) for c in clips]
         if len({c.shape for c in clips}) > 1:
             return _check_ragged(clips, owner, allow_ragged)
         X = np.stack(clips) if clips else np.empty((0, 0))
+    if not isinstance(X, np.ndarray) and hasattr(X, "__array__"):
+        X = np.asarray(X)  # DataFrames and other array-likes: scaled like arrays below
+    if isinstance(X, np.ndarray):
+        X = to_float(X, owner=owner)
     if isinstance(X, np.ndarray) and X.ndim == 3:
         raise ValueError(
             f"{owner} expects 1-D waveforms, got an array of shape {X.shape}: "
