@@ -185,11 +185,11 @@ def test_killed_extraction_resumes_without_recomputing(tmp_path):
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     parts = Path(str(out) + ".parts")
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(parts.glob("part-*.pkl"))) < 1:
+    while time.time() < deadline and len(list(parts.glob("part-*.csv"))) < 1:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    n_parts = len(list(parts.glob("part-*.pkl")))
+    n_parts = len(list(parts.glob("part-*.csv")))
     assert 1 <= n_parts < 3 and not out.exists(), "the run was not interrupted midway"
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

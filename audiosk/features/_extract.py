@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import numbers
 import os
 import shutil
 from collections.abc import Sequence
@@ -69,13 +71,106 @@ def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
 
 
 def _part_path(parts_dir: Path, number: int) -> Path:
-    return parts_dir / f"part-{number:06d}.pkl"
+    return parts_dir / f"part-{number:06d}.csv"
 
 
 def _write_part(frame: pd.DataFrame, path: Path) -> None:
+    """Write a part as CSV (exact floats, and nothing that runs code when read back)."""
     tmp = path.with_name(path.name + ".tmp")
-    frame.to_pickle(tmp)
+    frame.to_csv(tmp, index=False)
     os.replace(tmp, path)  # a killed run never leaves half a part
+
+
+def _read_part(path: Path) -> pd.DataFrame:
+    frame = _read_table(path)
+    frame["error"] = frame["error"].fillna("").astype(str)
+    return frame
+
+
+def _stamp(path: str) -> str:
+    """Identify a file's content by its size and modification time."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict:
+    """Everything that decides a row's values, to refuse resuming under other settings."""
+    from .. import __version__
+
+    if isinstance(extractor, str):
+        described = extractor
+    else:
+        params = extractor.get_params(deep=True) if hasattr(extractor, "get_params") else {}
+        described = {
+            "class": f"{type(extractor).__module__}.{type(extractor).__qualname__}",
+            "params": {k: repr(v) for k, v in sorted(params.items())},
+        }
+    return {
+        "audiosk": __version__,
+        "extractor": described,
+        "sr": float(sr),
+        "segment_seconds": None if segment_seconds is None else float(segment_seconds),
+        "hop_seconds": None if hop_seconds is None else float(hop_seconds),
+    }
+
+
+def _check_same_settings(recorded: dict, settings: dict, out: Path, where: Path) -> None:
+    changed = [k for k in settings if recorded.get(k) != settings[k]]
+    if changed:
+        said = "; ".join(f"{k}: {recorded.get(k)!r} then, {settings[k]!r} now" for k in changed)
+        raise ValueError(
+            f"'{out}' was started with other settings ({said}). Its rows cannot be reused: "
+            f"choose another output, or delete '{out}' and '{where}' to start over."
+        )
+
+
+def _write_json(data, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True))
+    os.replace(tmp, path)
+
+
+class _Lock:
+    """One extraction per output: a second run on the same table is refused."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        while True:
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                try:
+                    pid = int(self.path.read_text() or 0)
+                except (OSError, ValueError):
+                    pid = 0
+                if pid and pid != os.getpid() and _alive(pid):
+                    raise RuntimeError(
+                        f"Another extraction (process {pid}) is writing this table; wait for it "
+                        f"to finish or choose another output. (Lock file: '{self.path}'.)"
+                    ) from None
+                self.path.unlink(missing_ok=True)  # left by a run that was killed
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(str(os.getpid()))
+            return self
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _read_table(path: Path, columns=None) -> pd.DataFrame:
@@ -215,86 +310,146 @@ def extract_features(
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out must end in .csv or .parquet, got '{out}'.")
+    _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size)
+    settings = _settings(extractor, sr, segment_seconds, hop_seconds)
     extractor = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
     paths = [str(p) for p in paths]
     if len(set(paths)) != len(paths):
         raise ValueError("paths contains duplicates; each file must appear once.")
     parts_dir = out.with_name(out.name + ".parts")
     failures_path = out.with_name(out.stem + ".failures.csv")
-
-    if out.exists() and not parts_dir.is_dir():
-        finished_table = set(_read_table(out, columns=["path"])["path"])
-        if finished_table >= set(paths):  # a finished run: nothing to do
-            if verbose:
-                print(f"Resuming: {len(paths)} of {len(paths)} files already done.", flush=True)
-            return _read_table(out) if return_table else out
-        parts_dir.mkdir(parents=True)  # new files: the old table becomes parts
-        for i, chunk in enumerate(_iter_table(out, rows=4096)):
-            _write_part(chunk.assign(error=""), _part_path(parts_dir, i))
+    record_path = out.with_name(out.stem + ".extraction.json")
     parts_dir.mkdir(parents=True, exist_ok=True)
+    with _Lock(parts_dir / "lock"):
+        stamps = {p: _stamp(p) for p in paths}
+        settings_path = parts_dir / "settings.json"
+        if settings_path.exists():
+            _check_same_settings(json.loads(settings_path.read_text()), settings, out, parts_dir)
+        elif out.exists():
+            done = _reuse_finished_table(out, record_path, settings, stamps, paths, verbose)
+            if done:
+                return _read_table(out) if return_table else out
+            if not any(parts_dir.glob("part-*.csv")):
+                _table_to_parts(out, record_path, parts_dir)
+        _write_json(settings, settings_path)
 
-    # which part holds each file's latest attempt, read one part at a time
-    latest = {}
-    part_files = sorted(parts_dir.glob("part-*.pkl"))
-    for part in part_files:
-        frame = pd.read_pickle(part)
-        for path, error in zip(frame["path"], frame["error"].fillna(""), strict=True):
-            latest[path] = (part, error)
-    todo = [p for p in paths if latest.get(p, (None, "missing"))[1] != ""]
-    if verbose and len(todo) < len(paths):
-        print(f"Resuming: {len(paths) - len(todo)} of {len(paths)} files already done.", flush=True)
+        # which part holds each file's latest attempt, read one part at a time
+        latest = {}
+        part_files = sorted(parts_dir.glob("part-*.csv"))
+        for part in part_files:
+            frame = _read_part(part)
+            for path, error, stamp in zip(
+                frame["path"], frame["error"], frame["stamp"].astype(str), strict=True
+            ):
+                latest[path] = (part, error, stamp)
+        todo = [p for p in paths if latest.get(p, (None, "missing", ""))[1:] != ("", stamps[p])]
+        if verbose and len(todo) < len(paths):
+            print(
+                f"Resuming: {len(paths) - len(todo)} of {len(paths)} files already done.",
+                flush=True,
+            )
 
-    first = len(part_files)
-    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_extract_batch)(batch, extractor, sr, segment_seconds, hop_seconds)
-        for batch in batches
-    )
-    progress = None
-    if verbose:
-        from tqdm.auto import tqdm
-
-        progress = tqdm(
-            total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file"
+        first = len(part_files)
+        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_extract_batch)(batch, extractor, sr, segment_seconds, hop_seconds)
+            for batch in batches
         )
-    for i, frame in enumerate(results):
-        part = _part_path(parts_dir, first + i)
-        _write_part(frame, part)
-        for path, error in zip(frame["path"], frame["error"], strict=True):
-            latest[path] = (part, error)
-        if progress is not None:
-            progress.update(frame["path"].nunique())
-    if progress is not None:
-        progress.close()
-
-    # assemble in input order, a few parts in memory at a time
-    writer, cache, buffer = _TableWriter(out), {}, []
-    failures = []
-    for path in paths:
-        part, error = latest[path]
-        if error:
-            failures.append((path, error))
-            continue
-        if part not in cache:
-            if len(cache) >= 4:
-                cache.pop(next(iter(cache)))
-            frame = pd.read_pickle(part)
-            cache[part] = {p: rows for p, rows in frame.groupby("path", sort=False)}
-        buffer.append(cache[part][path].drop(columns="error"))
-        if sum(len(b) for b in buffer) >= 2048:
-            writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
-            buffer = []
-    if buffer:
-        writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
-    writer.close()
-    if failures:
-        pd.DataFrame(failures, columns=["path", "error"]).to_csv(failures_path, index=False)
+        progress = None
         if verbose:
-            print(f"{len(failures)} files failed; see {failures_path}", flush=True)
-    elif failures_path.exists():
-        failures_path.unlink()
+            from tqdm.auto import tqdm
+
+            progress = tqdm(
+                total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file"
+            )
+        for i, frame in enumerate(results):
+            part = _part_path(parts_dir, first + i)
+            frame["stamp"] = frame["path"].map(stamps)
+            _write_part(frame, part)
+            for path, error in zip(frame["path"], frame["error"], strict=True):
+                latest[path] = (part, error, stamps[path])
+            if progress is not None:
+                progress.update(frame["path"].nunique())
+        if progress is not None:
+            progress.close()
+
+        # assemble in input order, a few parts in memory at a time
+        writer, cache, buffer = _TableWriter(out), {}, []
+        failures = []
+        for path in paths:
+            part, error, _ = latest[path]
+            if error:
+                failures.append((path, error))
+                continue
+            if part not in cache:
+                if len(cache) >= 4:
+                    cache.pop(next(iter(cache)))
+                frame = _read_part(part)
+                cache[part] = {p: rows for p, rows in frame.groupby("path", sort=False)}
+            buffer.append(cache[part][path].drop(columns=["error", "stamp"]))
+            if sum(len(b) for b in buffer) >= 2048:
+                writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
+                buffer = []
+        if buffer:
+            writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
+        writer.close()
+        _write_json({"settings": settings, "stamps": stamps}, record_path)
+        if failures:
+            pd.DataFrame(failures, columns=["path", "error"]).to_csv(failures_path, index=False)
+            if verbose:
+                print(f"{len(failures)} files failed; see {failures_path}", flush=True)
+        elif failures_path.exists():
+            failures_path.unlink()
     shutil.rmtree(parts_dir, ignore_errors=True)
     return _read_table(out) if return_table else out
+
+
+def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size) -> None:
+    """Validate everything before any file is read."""
+    if isinstance(extractor, str):
+        if extractor not in _EXTRACTORS:
+            raise ValueError(
+                f"Unknown extractor {extractor!r}; choose among {_EXTRACTORS} or pass a "
+                "transformer."
+            )
+    elif not hasattr(extractor, "fit_transform"):
+        raise TypeError(f"extractor must be a name or a transformer; got {extractor!r}.")
+    if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and sr > 0):
+        raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
+    for name, value in (("segment_seconds", segment_seconds), ("hop_seconds", hop_seconds)):
+        if value is not None and not (isinstance(value, numbers.Real) and value > 0):
+            raise ValueError(f"{name} must be None or a positive number of seconds; got {value!r}.")
+    if hop_seconds is not None and segment_seconds is None:
+        raise ValueError("hop_seconds needs segment_seconds.")
+    if isinstance(batch_size, bool) or not (
+        isinstance(batch_size, numbers.Integral) and batch_size >= 1
+    ):
+        raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}.")
+
+
+def _reuse_finished_table(out, record_path, settings, stamps, paths, verbose) -> bool:
+    """Check a finished table's record; return True when it already holds every file."""
+    if not record_path.exists():
+        raise ValueError(
+            f"'{out}' exists but has no record of how it was made ('{record_path}'), so its "
+            "rows cannot be trusted for these settings. Choose another output or delete it."
+        )
+    record = json.loads(record_path.read_text())
+    _check_same_settings(record["settings"], settings, out, record_path)
+    recorded = record["stamps"]
+    if all(recorded.get(p) == stamps[p] for p in paths):
+        if verbose:
+            print(f"Resuming: {len(paths)} of {len(paths)} files already done.", flush=True)
+        return True
+    return False
+
+
+def _table_to_parts(out, record_path, parts_dir) -> None:
+    """Turn a finished table into parts, so that new or changed files can be added."""
+    recorded = json.loads(record_path.read_text())["stamps"]
+    for i, chunk in enumerate(_iter_table(out, rows=4096)):
+        chunk = chunk.assign(error="", stamp=chunk["path"].map(recorded))
+        _write_part(chunk, _part_path(parts_dir, i))
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

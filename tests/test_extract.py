@@ -1,0 +1,133 @@
+"""extract_features: resuming only what the same settings computed from the same files."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from audiosk.features import extract_features
+from audiosk.features._extract import _read_table
+
+SR = 8000
+
+
+def write_tones(folder, n=6, seconds=0.5):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        t = np.arange(int(SR * seconds)) / SR
+        path = folder / f"tone{i}.wav"
+        sf.write(str(path), (0.3 * np.sin(2 * np.pi * (200 + 100 * i) * t)).astype(np.float32), SR)
+        paths.append(str(path))
+    return paths
+
+
+def run(paths, out, **kwargs):
+    return extract_features(paths, "mfcc", out=out, sr=SR, verbose=0, **kwargs)
+
+
+def test_other_settings_are_refused_with_the_difference(tmp_path):
+    paths = write_tones(tmp_path / "audio")
+    out = tmp_path / "table.csv"
+    run(paths, out)
+    with pytest.raises(ValueError, match=r"other settings \(sr: 8000.0 then, 16000.0 now\)"):
+        extract_features(paths, "mfcc", out=out, sr=16000, verbose=0)
+    with pytest.raises(ValueError, match=r"extractor: 'mfcc' then, 'gtzan' now"):
+        extract_features(paths, "gtzan", out=out, sr=SR, verbose=0)
+    with pytest.raises(ValueError, match="segment_seconds"):
+        run(paths, out, segment_seconds=0.25)
+    # a killed run's parts are checked the same way
+    parts = tmp_path / "other.csv.parts"
+    parts.mkdir()
+    (parts / "settings.json").write_text(json.dumps({"sr": 1.0}))
+    with pytest.raises(ValueError, match="sr: 1.0 then, 8000.0 now"):
+        run(paths, tmp_path / "other.csv")
+
+
+def test_a_replaced_file_is_computed_again(tmp_path):
+    paths = write_tones(tmp_path / "audio")
+    out = tmp_path / "table.csv"
+    first = run(paths, out)
+    noise = np.random.default_rng(0).normal(scale=0.3, size=SR // 2).astype(np.float32)
+    sf.write(paths[2], noise, SR)
+    os.utime(paths[2], ns=(10**18, 10**18))  # a different modification time, as a copy gives
+    second = run(paths, out)
+    changed = ~np.isclose(first.iloc[:, 1:].to_numpy(), second.iloc[:, 1:].to_numpy()).all(axis=1)
+    assert changed.tolist() == [False, False, True, False, False, False]
+    fresh = run(paths, tmp_path / "fresh.csv")
+    pd.testing.assert_frame_equal(second, fresh)
+
+
+def test_new_files_are_added_to_a_finished_table(tmp_path, capsys):
+    paths = write_tones(tmp_path / "audio", n=6)
+    out = tmp_path / "table.csv"
+    run(paths[:4], out)
+    table = extract_features(paths, "mfcc", out=out, sr=SR, verbose=1)
+    assert "Resuming: 4 of 6 files already done." in capsys.readouterr().out
+    pd.testing.assert_frame_equal(table, run(paths, tmp_path / "fresh.csv"))
+
+
+def test_a_table_without_its_record_is_not_trusted(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / "table.csv"
+    run(paths, out)
+    (tmp_path / "table.extraction.json").unlink()
+    with pytest.raises(ValueError, match="has no record of how it was made"):
+        run(paths, out)
+
+
+def test_parts_hold_no_pickles(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=2)
+    parts = tmp_path / "table.csv.parts"
+    parts.mkdir()
+    # a part planted by someone else is read as text, never executed
+    (parts / "part-000000.csv").write_text(f"path,error,stamp,mfcc1_mean\n{paths[0]},,x,1.0\n")
+    table = run(paths, tmp_path / "table.csv")
+    assert len(table) == 2 and table["mfcc1_mean"].iloc[0] != 1.0  # stale stamp: recomputed
+    assert not list(tmp_path.glob("**/*.pkl"))
+
+
+def test_a_second_run_on_the_same_output_is_refused(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=2)
+    parts = tmp_path / "table.csv.parts"
+    parts.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (parts / "lock").write_text(str(other.pid))
+        with pytest.raises(RuntimeError, match=rf"Another extraction \(process {other.pid}\)"):
+            run(paths, tmp_path / "table.csv")
+    finally:
+        other.kill()
+        other.wait()
+    # the lock of a process that died is taken over
+    assert len(run(paths, tmp_path / "table.csv")) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"segment_seconds": -1}, "segment_seconds must be None or a positive"),
+        ({"sr": 0}, "sr must be a positive"),
+        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+        ({"hop_seconds": 0.5}, "hop_seconds needs segment_seconds"),
+        ({"extractor": "chroma"}, "Unknown extractor 'chroma'"),
+    ],
+)
+def test_parameters_are_checked_before_any_file_is_read(tmp_path, kwargs, match):
+    params = {"extractor": "mfcc", "sr": SR, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        extract_features(["missing.wav"], out=tmp_path / "t.csv", verbose=0, **params)
+    assert not (tmp_path / "t.csv.parts").exists()
+
+
+def test_the_record_sits_beside_the_table(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=2)
+    run(paths, tmp_path / "table.parquet")
+    record = json.loads((tmp_path / "table.extraction.json").read_text())
+    assert record["settings"]["extractor"] == "mfcc" and set(record["stamps"]) == set(paths)
+    assert len(_read_table(tmp_path / "table.parquet")) == 2
