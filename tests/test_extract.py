@@ -131,3 +131,13 @@ def test_the_record_sits_beside_the_table(tmp_path):
     record = json.loads((tmp_path / "table.extraction.json").read_text())
     assert record["settings"]["extractor"] == "mfcc" and set(record["stamps"]) == set(paths)
     assert len(_read_table(tmp_path / "table.parquet")) == 2
+
+
+def test_values_do_not_depend_on_n_jobs(tmp_path):
+    # every batch runs BLAS on one thread, in the main process and in the workers alike
+    paths = write_tones(tmp_path / "audio", n=8)
+    one = extract_features(paths, "gtzan", out=tmp_path / "one.csv", sr=SR, verbose=0)
+    two = extract_features(
+        paths, "gtzan", out=tmp_path / "two.csv", sr=SR, n_jobs=2, batch_size=2, verbose=0
+    )
+    pd.testing.assert_frame_equal(one, two, check_exact=True)

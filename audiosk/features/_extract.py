@@ -37,7 +37,18 @@ def _named_extractor(name: str, sr: int):
 
 
 def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
-    """Load and describe each file; a failing file gives an error row, never an exception."""
+    """Load and describe each file; a failing file gives an error row, never an exception.
+
+    BLAS runs on one thread here, in the main process and in every worker alike,
+    so that the values do not depend on ``n_jobs``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _extract_files(paths, extractor, sr, segment_seconds, hop_seconds)
+
+
+def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds):
     from ..io import load_audio
     from ..preprocessing import split_chunks
     from ..utils import WaveformArray, Waveforms

@@ -124,21 +124,24 @@ def stft_power(
     def run(block):
         _power_block(frames[block], window, power, basis, out[block])
 
+    # The same blocks, each on one BLAS thread, whatever n_jobs: the values do not
+    # depend on n_jobs or on the machine's thread count.
+    from threadpoolctl import threadpool_limits
+
     workers = _n_workers(n_jobs, len(blocks))
-    if workers == 1:
-        for block in blocks:
-            run(block)
-    else:
-        # an equal share of blocks per thread, BLAS kept to one thread each
-        from threadpoolctl import threadpool_limits
-
-        def run_share(share):
-            for block in share:
+    with threadpool_limits(1):
+        if workers == 1:
+            for block in blocks:
                 run(block)
+        else:
 
-        shares = [blocks[i::workers] for i in range(workers)]
-        with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run_share, shares))
+            def run_share(share):
+                for block in share:
+                    run(block)
+
+            shares = [blocks[i::workers] for i in range(workers)]
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run_share, shares))
     return out
 
 
