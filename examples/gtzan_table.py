@@ -143,7 +143,5 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.barh(table.index[::-1], table["accuracy_mean"][::-1], xerr=table["accuracy_std"][::-1])
-ax.axvline(0.80, color="grey", linestyle="--", label="goal 0.80")
 ax.set_xlabel("accuracy (10-fold)")
-ax.legend(loc="lower right")
 save(fig, out / "comparison.png")
