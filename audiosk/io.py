@@ -17,9 +17,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from .utils import Waveforms, parallel_map
+from .utils._sklearn_compat import Interval, StrOptions
 
 PathLike = str | os.PathLike
 

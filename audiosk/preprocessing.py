@@ -6,10 +6,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .utils import WaveformArray, check_audio
+from .utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["PadTrim", "split_chunks"]
 

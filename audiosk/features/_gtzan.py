@@ -9,10 +9,10 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_audio, parallel_map
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._kernels import harmonic_part, median_filter_axis0, peak_pitches, rms_zcr, spectral_shape
 from ._spectral import mel_basis, mfcc_from_log_mel
 from ._stft import fft_window, to_db

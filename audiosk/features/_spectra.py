@@ -12,10 +12,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._base import StatelessArrayMixin
+from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["Deltas", "Flatten", "SpectrogramImage", "SpectrogramScaler", "TemporalStats"]
 

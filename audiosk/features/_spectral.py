@@ -9,10 +9,10 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.fft
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import check_audio
 from ..utils._base import StatelessArrayMixin
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._stft import stft_power, to_db
 
 __all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]

@@ -6,11 +6,11 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..preprocessing import split_chunks
 from ..utils import WaveformArray, check_audio
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 

@@ -6,8 +6,9 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
+
+from ..utils._sklearn_compat import HasMethods, Interval
 
 __all__ = ["VTLNClassifier", "warp_frequency"]
 
