@@ -94,12 +94,20 @@ def _sniff(path: str) -> str:
     return ""
 
 
+class _OffsetPastEnd(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 def _read_soundfile(path, offset, duration):
     """Decode with libsndfile exactly as ``librosa.load`` does."""
     import soundfile as sf
 
     with sf.SoundFile(path) as f:
         sr_native = f.samplerate
+        if offset and int(offset * sr_native) >= f.frames:
+            raise _OffsetPastEnd(f.frames / sr_native)
         if offset:
             f.seek(int(offset * sr_native))
         frames = int(duration * sr_native) if duration is not None else -1
@@ -209,6 +217,10 @@ def load_audio(
 
     try:
         y, sr_native = _read_soundfile(path, offset, duration)
+    except _OffsetPastEnd as past:
+        raise AudioLoadError(
+            path, f"offset={offset} s is past its end (it lasts {past.seconds:.3f} s)"
+        ) from None
     except (sf.LibsndfileError, RuntimeError) as sf_error:
         try:
             kind = _sniff(path)

@@ -106,3 +106,40 @@ def test_spoken_digits_match_the_shared_originals(shared_data):
         ours, _ = sf.read(path, dtype="int16")
         original, _ = sf.read(str(shared_data / "fsdd" / "recordings" / name), dtype="int16")
         np.testing.assert_array_equal(ours, original)
+
+
+def test_folder_follows_symlinked_class_folders(tmp_path):
+    import os
+    import warnings
+
+    real = tmp_path / "elsewhere" / "dog"
+    real.mkdir(parents=True)
+    sf.write(str(real / "a.wav"), np.zeros(100, np.float32), 8000)
+    root = tmp_path / "data"
+    (root / "cat").mkdir(parents=True)
+    sf.write(str(root / "cat" / "b.wav"), np.zeros(100, np.float32), 8000)
+    os.symlink(real, root / "dog")
+    os.symlink(root, root / "cat" / "loop")  # a link back up must not loop
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = load_audio_folder(root)
+    assert data.target_names.tolist() == ["cat", "dog"] and len(data.filenames) == 2
+
+
+def test_folder_reports_what_it_cannot_read(tmp_path, monkeypatch):
+    import os
+
+    for name in ("cat", "bird"):
+        (tmp_path / name).mkdir()
+        sf.write(str(tmp_path / name / "a.wav"), np.zeros(100, np.float32), 8000)
+    scandir = os.scandir
+
+    def refuse_bird(path="."):  # what a folder without read permission does
+        if os.fspath(path).endswith("bird"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse_bird)
+    with pytest.warns(UserWarning, match=r"could not read 1 folder.*bird.*Permission denied"):
+        data = load_audio_folder(tmp_path)
+    assert data.target_names.tolist() == ["cat"]

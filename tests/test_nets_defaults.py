@@ -278,3 +278,17 @@ def test_tdnn_reads_any_length_and_ignores_a_channel_colour():
     assert stacked(torch.randn(4, 2, 8, 20)).shape == (4, 3)
     with pytest.raises(ValueError, match="Tables go to the 'mlp'"):
         TDNN((8,), 3)
+
+
+def test_weights_alone_reload_into_a_net_built_in_code(tmp_path):
+    # the safe route of the README: no pickle, the weights read with weights_only=True
+    X, y, _ = grouped_table()
+    labels = np.array(["no", "yes"])[y]
+    net = NeuralClassifier(max_epochs=3, random_state=0).fit(X, labels)
+    net.save_params(f_params=tmp_path / "net.pt")
+    built = NeuralClassifier(
+        module__input_shape=(4,), module__n_outputs=2, classes=["no", "yes"]
+    ).initialize()
+    built.load_params(f_params=tmp_path / "net.pt")
+    np.testing.assert_allclose(built.predict_proba(X), net.predict_proba(X), rtol=1e-6)
+    assert built.predict(X).tolist() == net.predict(X).tolist()

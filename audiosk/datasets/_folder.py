@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -180,8 +181,18 @@ def load_audio_folder(
     if not root.is_dir():
         raise FileNotFoundError(f"load_audio_folder: '{root}' is not a folder.")
     wanted = None if extensions is None else {"." + e.lower().lstrip(".") for e in extensions}
-    filenames = []
-    for dirpath, dirnames, files in os.walk(root):
+    filenames, unreadable, seen = [], [], set()
+
+    def report(error: OSError) -> None:
+        unreadable.append(f"'{error.filename}' ({error.strerror or error})")
+
+    # symlinked folders are followed; a folder reached twice (a link loop) is read once
+    for dirpath, dirnames, files in os.walk(root, followlinks=True, onerror=report):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in files:
             if name.startswith("."):
@@ -189,6 +200,13 @@ def load_audio_folder(
             if wanted is not None and os.path.splitext(name)[1].lower() not in wanted:
                 continue
             filenames.append(os.path.join(dirpath, name))
+    if unreadable:
+        warnings.warn(
+            f"load_audio_folder could not read {len(unreadable)} folder(s) under '{root}', "
+            f"whose files are not listed: {', '.join(unreadable[:5])}. Check their permissions.",
+            UserWarning,
+            stacklevel=2,
+        )
     filenames.sort()
     if not filenames:
         raise ValueError(
@@ -231,7 +249,9 @@ def load_pickle_folder(
 
     .. warning::
        Unpickling runs code stored in the file. Only load pickles you
-       created or trust.
+       created or trust; audio files (:func:`load_audio_folder`) or arrays
+       saved with ``np.save`` and read with ``np.load(allow_pickle=False)``
+       run none.
 
     Parameters
     ----------

@@ -43,6 +43,17 @@ def check_spectra(
     -------
     X : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W), float32
     """
+    name = type(estimator).__name__
+    if isinstance(X, (list, tuple)):
+        if not X:
+            raise ValueError(f"{name} got no clips (an empty list).")
+        shapes = {np.shape(x) for x in X}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"{name} needs spectra of one shape; got {len(shapes)} shapes, e.g. "
+                f"{sorted(shapes)[:2]}. Give every clip one length first "
+                "(audiosk.preprocessing.PadTrim before the spectrogram step)."
+            )
     X = validate_data(
         estimator, X, reset=reset, dtype=np.float32, allow_nd=True, ensure_min_features=1
     )
@@ -162,6 +173,12 @@ class Deltas(_StatelessSpectra):
         import librosa
 
         self._validate_params()
+        if self.order >= self.width or self.width % 2 == 0:
+            raise ValueError(
+                f"Deltas(order={self.order}, width={self.width}): width must be odd and "
+                "larger than order (a Savitzky-Golay window of that many frames fits a "
+                "polynomial of that order). Raise width or lower order."
+            )
         X = check_spectra(self, X, reset=False)
         if self.mode == "interp" and X.shape[-1] < self.width:
             raise ValueError(
@@ -507,7 +524,7 @@ class SpectrogramImage(_StatelessSpectra):
     channels : {1, 3}, default=1
         Output channels (3 for ImageNet-style models).
     cmap : str or None, default=None
-        Matplotlib colormap name (needs the ``plot`` extra); implies 3 channels.
+        Matplotlib colormap name (needs the ``plot`` extra and ``channels=3``: RGB images).
     origin : {"lower", "upper"}, default="lower"
         Where the lowest frequency goes.
 

@@ -133,8 +133,18 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        self._check_settings()
         check_audio(self, X, reset=True, allow_ragged=False)
         return self
+
+    def _check_settings(self):
+        """Check what the parameters' own constraints cannot: how they relate."""
+        if self.win_length is not None and self.win_length > self.n_fft:
+            raise ValueError(
+                f"{type(self).__name__}: win_length={self.win_length} is longer than "
+                f"n_fft={self.n_fft}; the window must fit in the FFT frame. Raise n_fft or "
+                "lower win_length."
+            )
 
     def transform(self, X):
         """Compute the spectrogram of every clip.
@@ -151,6 +161,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         S : ndarray of shape (n_clips, n_bins, n_frames), float32
         """
         self._validate_params()
+        self._check_settings()
         X, sr = check_audio(self, X, allow_ragged=False)
         S = stft_power(
             X,
@@ -487,6 +498,14 @@ class MFCC(MelSpectrogram):
         self.norm = norm
         self.top_db = top_db
         self.n_jobs = n_jobs
+
+    def _check_settings(self):
+        super()._check_settings()
+        if self.n_mfcc > self.n_mels:
+            raise ValueError(
+                f"MFCC: n_mfcc={self.n_mfcc} coefficients need at least as many Mel bands; "
+                f"got n_mels={self.n_mels}. Raise n_mels or lower n_mfcc."
+            )
 
     def _from_power(self, S, sr):
         log_mel = to_db(S, power=2.0, ref=1.0, top_db=self.top_db)

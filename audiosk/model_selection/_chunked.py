@@ -35,6 +35,11 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         X, sr = check_audio(self, X, reset=reset)
         chunk = int(round(self.chunk_seconds * sr))
         hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
+        if chunk < 1 or hop < 1:
+            raise ValueError(
+                f"{type(self).__name__}: chunk_seconds={self.chunk_seconds} and hop_seconds="
+                f"{self.hop_seconds} must each span at least one sample at {sr} Hz."
+            )
         chunks, clip_index = split_chunks(X, chunk_length=chunk, hop_length=hop)
         return WaveformArray(chunks, sr=sr), clip_index, len(X)
 

@@ -310,4 +310,5 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_clips,)
         """
+        check_is_fitted(self)
         return self.classes_[self.predict_proba(X, groups).argmax(axis=1)]

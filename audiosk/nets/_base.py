@@ -123,9 +123,17 @@ class _AudioNetMixin:
     # -- the recipe: "auto" parameters resolved from the shape of one sample
     def _recipe(self, name):
         value = getattr(self, name)
-        if isinstance(value, str) and value == "auto":
-            return RECIPES[min(len(self.input_shape_), 3)][name]
-        return value
+        if not (isinstance(value, str) and value == "auto"):
+            return value
+        shape = getattr(self, "input_shape_", None) or self.get_params_for("module").get(
+            "input_shape"
+        )
+        if shape is None:
+            raise ValueError(
+                f'{name}="auto" follows the shape of the data: fit the net, or give '
+                f"module__input_shape (one sample's shape) when building it in code."
+            )
+        return RECIPES[min(len(shape), 3)][name]
 
     def _epochs(self):
         """Training epochs: ``max_epochs``, resolved from "auto" once the data is seen."""
@@ -225,14 +233,33 @@ class _AudioNetMixin:
         if not self._validates():
             return dataset, None
         fraction = self.validation_fraction or DEFAULT_VALIDATION_FRACTION
-        return validation_split(
-            dataset,
-            y,
-            fraction=fraction,
-            stratify=self._stratify,
-            groups=getattr(self, "_groups", None),
-            random_state=self.random_state,
-        )
+        try:
+            return validation_split(
+                dataset,
+                y,
+                fraction=fraction,
+                stratify=self._stratify,
+                groups=getattr(self, "_groups", None),
+                random_state=self.random_state,
+            )
+        except ValueError as exc:
+            asked = [
+                name
+                for name, on in (
+                    ("validation_fraction", self.validation_fraction is not None),
+                    ("early_stopping", self.early_stopping),
+                    ("restore_best", self.restore_best),
+                    ("lr_schedule='plateau'", self.lr_schedule == "plateau"),
+                )
+                if on
+            ]
+            raise ValueError(
+                f"{type(self).__name__} could not hold out {fraction:.0%} of its {len(dataset)} "
+                f"training samples for validation (asked for by {', '.join(asked)}): "
+                f"{str(exc).rstrip('.')}. "
+                "Give it more data, or train without validation (validation_fraction=None, "
+                "early_stopping=False, restore_best=False)."
+            ) from exc
 
     def get_default_callbacks(self):
         # skorch's valid_acc scores predict() against the encoded labels; ours compares codes

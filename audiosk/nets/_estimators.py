@@ -117,6 +117,14 @@ default="cosine"
     **kwargs
         Any other skorch ``NeuralNet`` argument, and routed parameters
         (``module__``, ``optimizer__``, ``callbacks__``, ...).
+
+    Notes
+    -----
+    A fitted net pickles (``pickle``, ``joblib``) with everything it needs,
+    but loading a pickle runs code stored in the file: load only files you
+    trust. ``save_params(f_params=...)`` writes the weights alone, and
+    ``load_params`` reads them back with ``torch.load(weights_only=True)``
+    into a net built in code.
 """
 
 
@@ -224,7 +232,11 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
 
     @property
     def classes_(self):
-        return self.classes_inferred_
+        if "classes_inferred_" in self.__dict__:
+            return self.classes_inferred_
+        if self.classes is not None and getattr(self, "initialized_", False):
+            return np.asarray(self.classes)  # a net built in code, weights loaded
+        raise AttributeError("classes_")
 
     def _prepare(self, X, y, *, reset, classes=None):
         X, y = self._check_X(X, y, reset=reset)

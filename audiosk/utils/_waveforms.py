@@ -365,6 +365,8 @@ def check_waveforms(
             f"{owner} expects waveforms, got a single path {X!r}. Put "
             "audiosk.io.AudioLoader first to load files."
         )
+    if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:
+        X = list(X)  # a pandas Series of clips
     is_sequence = isinstance(X, (list, tuple)) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1
     )
@@ -383,6 +385,12 @@ def check_waveforms(
         X = np.asarray(X)  # DataFrames and other array-likes: scaled like arrays below
     if isinstance(X, np.ndarray):
         X = to_float(X, owner=owner)
+    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype != object:
+        raise ValueError(
+            f"{owner} expects several clips (n_clips, n_samples) or a list of 1-D clips; got "
+            f"one 1-D array of {len(X)} samples. For a single clip pass [clip] or "
+            "clip[None, :] (not reshape(-1, 1), which makes every sample a clip)."
+        )
     if isinstance(X, np.ndarray) and X.ndim == 3:
         raise ValueError(
             f"{owner} expects 1-D waveforms, got an array of shape {X.shape}: "

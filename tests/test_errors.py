@@ -1,0 +1,99 @@
+"""Bad input gets a clear error that names the step or file and what to do."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+
+from audiosk.datasets import load_spoken_digits
+from audiosk.features import (
+    MFCC,
+    Deltas,
+    Flatten,
+    MelSpectrogram,
+    Spectrogram,
+    SpectrogramImage,
+    TemporalStats,
+)
+from audiosk.io import AudioLoader
+from audiosk.model_selection import ChunkedClassifier, VTLNClassifier
+from audiosk.nets import NeuralClassifier
+from audiosk.preprocessing import PadTrim
+from audiosk.utils import WaveformArray
+
+WAVES = WaveformArray(np.zeros((2, 800), np.float32), sr=8000)
+SPECTRA = np.zeros((2, 4, 20), np.float32)
+
+CASES = {
+    "n_mfcc above n_mels": (
+        lambda: MFCC(n_mfcc=40, n_mels=20).fit_transform(WAVES),
+        "n_mfcc=40 coefficients need at least as many Mel bands; got n_mels=20",
+    ),
+    "window longer than the frame": (
+        lambda: Spectrogram(n_fft=256, win_length=512).fit_transform(WAVES),
+        "win_length=512 is longer than n_fft=256",
+    ),
+    "one 1-D clip": (
+        lambda: MelSpectrogram(sr=8000).fit_transform(np.zeros(800)),
+        r"one 1-D array of 800 samples.*pass \[clip\]",
+    ),
+    "one 1-D clip to PadTrim": (
+        lambda: PadTrim(length=10).fit_transform(np.zeros(800)),
+        "PadTrim expects several clips",
+    ),
+    "deltas order": (
+        lambda: Deltas(order=5, width=3).fit_transform(SPECTRA),
+        r"Deltas\(order=5, width=3\): width must be odd and larger than order",
+    ),
+    "ragged spectra": (
+        lambda: TemporalStats().fit_transform([np.zeros((4, 5)), np.zeros((4, 6))]),
+        "TemporalStats needs spectra of one shape.*PadTrim",
+    ),
+    "no clips": (lambda: Flatten().fit_transform([]), r"Flatten got no clips"),
+    "zero frames to Deltas": (
+        lambda: Deltas(mode="nearest", width=3).fit_transform(np.zeros((2, 4, 0))),
+        "empty axis",
+    ),
+    "zero bins to SpectrogramImage": (
+        lambda: SpectrogramImage(height=4, width=4).fit_transform(np.zeros((2, 0, 5))),
+        "empty axis",
+    ),
+    "cmap without RGB": (
+        lambda: SpectrogramImage(cmap="magma").fit_transform(SPECTRA),
+        r"cmap=\.\.\.\) gives RGB images: set channels=3",
+    ),
+    "chunks shorter than a sample": (
+        lambda: ChunkedClassifier(LogisticRegression(), chunk_seconds=1e-6).fit(WAVES, [0, 1]),
+        "must each span at least one sample at 8000 Hz",
+    ),
+    "validation on two samples": (
+        lambda: NeuralClassifier(early_stopping=True).fit(np.zeros((2, 3)), [0, 1]),
+        r"could not hold out 20% of its 2 training samples for validation \(asked for by "
+        r"early_stopping\).*validation_fraction=None",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_raises_a_clear_error(case):
+    call, message = CASES[case]
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_predict_before_fit_is_not_fitted_error():
+    with pytest.raises(NotFittedError):
+        VTLNClassifier(LogisticRegression()).predict(SPECTRA)
+
+
+def test_offset_past_the_end_names_the_file_and_its_length():
+    path = load_spoken_digits().filenames[0]
+    with pytest.raises(OSError, match=r"offset=100 s is past its end \(it lasts 0\.\d+ s\)"):
+        AudioLoader(sr=8000, offset=100).fit_transform([path])
+
+
+def test_a_series_of_clips_is_a_list_of_clips():
+    clips = [np.sin(np.arange(800) / 5.0), np.cos(np.arange(800) / 7.0)]
+    mel = MelSpectrogram(sr=8000, n_fft=256, hop_length=128)
+    np.testing.assert_array_equal(mel.fit_transform(pd.Series(clips)), mel.fit_transform(clips))
