@@ -202,9 +202,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_table(table))
         print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     elif args.command == "extract":
-        from .datasets import load_audio_folder
-        from .features import extract_features
+        return _extract(args)
+    return 0
 
+
+#: How the Python API's parameters read on the command line, for error messages.
+_CLI_NAMES = [
+    ("segment_seconds", "--segment-seconds"),
+    ("pass extensions=None", "pass --all-files"),
+    ("extractor", "--features"),
+    ("n_jobs", "--n-jobs"),
+    ("sr must be", "--sr must be"),
+    ("sr=", "--sr "),
+]
+
+
+def _extract(args) -> int:
+    """Run ``audiosk extract``: one line per error, a non-zero status when nothing came out."""
+    from .datasets import load_audio_folder
+    from .features import extract_features
+
+    try:
         files = load_audio_folder(
             args.directory, labels=None, extensions=None if args.all_files else AUDIO_EXTENSIONS
         )
@@ -215,8 +233,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             sr=args.sr,
             segment_seconds=args.segment_seconds,
             n_jobs=args.n_jobs,
+            return_table=False,
         )
-        print(f"{len(table)} rows x {table.shape[1]} columns written to {args.output}")
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
+        message = str(exc)
+        for python, cli in _CLI_NAMES:
+            message = message.replace(python, cli)
+        print(f"audiosk extract: error: {message}", file=sys.stderr)
+        return 2
+    from .features._extract import _read_table
+
+    rows = len(_read_table(table, columns=["path"]))
+    if rows == 0:
+        print(
+            f"audiosk extract: error: no file could be described; the reasons are in "
+            f"{table.with_name(table.stem + '.failures.csv')}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{rows} rows written to {table}")
     return 0
 
 

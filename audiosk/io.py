@@ -94,13 +94,28 @@ def _sniff(path: str) -> str:
     return ""
 
 
+class _TooLong(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _check_length(total: float, offset: float, duration, max_duration) -> None:
+    """Refuse to decode more than ``max_duration`` seconds (before any sample is read)."""
+    wanted = max(0.0, total - offset)
+    if duration is not None:
+        wanted = min(wanted, duration)
+    if max_duration is not None and wanted > max_duration:
+        raise _TooLong(wanted)
+
+
 class _OffsetPastEnd(Exception):
     def __init__(self, seconds: float):
         super().__init__(seconds)
         self.seconds = seconds
 
 
-def _read_soundfile(path, offset, duration):
+def _read_soundfile(path, offset, duration, max_duration=None):
     """Decode with libsndfile exactly as ``librosa.load`` does."""
     import soundfile as sf
 
@@ -108,6 +123,7 @@ def _read_soundfile(path, offset, duration):
         sr_native = f.samplerate
         if offset and int(offset * sr_native) >= f.frames:
             raise _OffsetPastEnd(f.frames / sr_native)
+        _check_length(f.frames / sr_native, offset, duration, max_duration)
         if offset:
             f.seek(int(offset * sr_native))
         frames = int(duration * sr_native) if duration is not None else -1
@@ -123,13 +139,15 @@ def _read_soundfile(path, offset, duration):
     return y, sr_native
 
 
-def _read_audioread(path, offset, duration):
+def _read_audioread(path, offset, duration, max_duration=None):
     """Decode through audioread (FFmpeg, GStreamer, Core Audio) as librosa does."""
     import audioread
 
     chunks = []
     with audioread.audio_open(os.path.realpath(path)) as f:
         sr_native, n_channels = f.samplerate, f.channels
+        if f.duration:
+            _check_length(f.duration, offset, duration, max_duration)
         start = int(np.round(sr_native * offset)) * n_channels
         end = (
             np.inf if duration is None else start + int(np.round(sr_native * duration)) * n_channels
@@ -153,6 +171,14 @@ def _read_audioread(path, offset, duration):
     return y, sr_native
 
 
+def _too_long(path, seconds: float, max_duration) -> AudioLoadError:
+    return AudioLoadError(
+        path,
+        f"it would decode to {seconds:,.0f} s of audio, more than max_duration={max_duration} s; "
+        "raise max_duration (None: no limit), or read a part with offset and duration",
+    )
+
+
 def load_audio(
     path: PathLike,
     *,
@@ -160,6 +186,7 @@ def load_audio(
     mono: bool = True,
     offset: float = 0.0,
     duration: float | None = None,
+    max_duration: float | None = 3600.0,
 ) -> tuple[np.ndarray, int]:
     """Load an audio file as a float32 waveform, like ``librosa.load``.
 
@@ -176,6 +203,11 @@ def load_audio(
         Start reading this many seconds into the file.
     duration : float or None, default=None
         Read at most this many seconds.
+    max_duration : float or None, default=3600.0
+        Refuse, before decoding anything, a file that would give more than
+        this many seconds of audio (a mislabelled or corrupt header can
+        claim days at a tiny rate, which resampling turns into gigabytes);
+        ``None`` for no limit.
 
     Returns
     -------
@@ -216,7 +248,9 @@ def load_audio(
         raise ValueError(f"offset must be >= 0 and duration > 0, got {offset} and {duration}.")
 
     try:
-        y, sr_native = _read_soundfile(path, offset, duration)
+        y, sr_native = _read_soundfile(path, offset, duration, max_duration)
+    except _TooLong as long:
+        raise _too_long(path, long.seconds, max_duration) from None
     except _OffsetPastEnd as past:
         raise AudioLoadError(
             path, f"offset={offset} s is past its end (it lasts {past.seconds:.3f} s)"
@@ -229,7 +263,9 @@ def load_audio(
         if not kind:
             raise AudioLoadError(path, f"not a readable audio file ({sf_error})") from None
         try:
-            y, sr_native = _read_audioread(path, offset, duration)
+            y, sr_native = _read_audioread(path, offset, duration, max_duration)
+        except _TooLong as long:
+            raise _too_long(path, long.seconds, max_duration) from None
         except ImportError:
             raise AudioLoadError(
                 path,
@@ -281,6 +317,9 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         Seconds to skip at the start of each file.
     duration : float or None, default=None
         Read at most this many seconds of each file.
+    max_duration : float or None, default=3600.0
+        Refuse a file that would decode to more than this many seconds (see
+        :func:`load_audio`); ``None`` for no limit.
     on_error : {"raise", "silence"}, default="raise"
         What to do with a file that cannot be loaded. ``"raise"`` raises
         :class:`AudioLoadError`. ``"silence"`` puts zeros in its place (of
@@ -312,6 +351,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         "mono": ["boolean"],
         "offset": [Interval(Real, 0, None, closed="left")],
         "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
         "on_error": [StrOptions({"raise", "silence"})],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -324,6 +364,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         mono=True,
         offset=0.0,
         duration=None,
+        max_duration=3600.0,
         on_error="raise",
         n_jobs=None,
         verbose=0,
@@ -332,6 +373,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.mono = mono
         self.offset = offset
         self.duration = duration
+        self.max_duration = max_duration
         self.on_error = on_error
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -385,7 +427,12 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     def _load_one(self, path):
         try:
             y, sr = load_audio(
-                path, sr=self.sr, mono=self.mono, offset=self.offset, duration=self.duration
+                path,
+                sr=self.sr,
+                mono=self.mono,
+                offset=self.offset,
+                duration=self.duration,
+                max_duration=self.max_duration,
             )
             return y, sr, None
         except AudioLoadError as err:

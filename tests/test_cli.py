@@ -47,3 +47,20 @@ def test_cli_help_and_quick_demo(capsys):
     assert "MFCC stats + logistic regression" in out
     accuracy = float(out.split("logistic regression")[1].split()[0])
     assert accuracy > 0.3  # chance is 0.1
+
+
+def test_extract_errors_are_one_line_with_cli_flags(tmp_path, capsys):
+    folder = tmp_path / "audio"
+    folder.mkdir()
+    (folder / "broken.wav").write_text("not audio")
+    out = tmp_path / "t.csv"
+    assert main(["extract", str(folder), "-o", str(out), "--segment-seconds", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert err.startswith("audiosk extract: error: --segment-seconds must be")
+    # nothing could be read: a non-zero status naming the failures table
+    assert main(["extract", str(folder), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "no file could be described" in err and "t.failures.csv" in err
+    assert main(["extract", str(tmp_path / "empty"), "-o", str(out)]) == 2
+    assert "is not a folder" in capsys.readouterr().err

@@ -225,3 +225,20 @@ def test_loader_accepts_a_column_of_paths(tmp_path):
     path = write(tmp_path / "a.wav", chirp(sr=SR), "WAV", "PCM_16")
     waves = AudioLoader(sr=None).fit_transform(np.array([[str(path)], [str(path)]], dtype=object))
     assert len(waves) == 2
+
+
+def test_a_file_longer_than_max_duration_is_refused_before_decoding(tmp_path):
+    import soundfile as sf
+
+    from audiosk.io import AudioLoadError, AudioLoader, load_audio
+
+    path = tmp_path / "slow.wav"  # 20,000 frames at 1 Hz: 5.5 hours, 10 GB at 22,050 Hz
+    sf.write(str(path), np.zeros(20000, np.int16), 1, subtype="PCM_16")
+    with pytest.raises(AudioLoadError, match=r"slow\.wav.*20,000 s of audio.*max_duration=3600"):
+        load_audio(path, sr=22050)
+    with pytest.raises(AudioLoadError, match="max_duration=10"):
+        AudioLoader(sr=None, max_duration=10).fit_transform([str(path)])
+    y, sr = load_audio(path, sr=None, max_duration=None)  # no limit: the native rate is small
+    assert (len(y), sr) == (20000, 1)
+    y, _ = load_audio(path, sr=None, duration=100, max_duration=200)  # a part fits the limit
+    assert len(y) == 100
