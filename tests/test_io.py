@@ -230,7 +230,7 @@ def test_loader_accepts_a_column_of_paths(tmp_path):
 def test_a_file_longer_than_max_duration_is_refused_before_decoding(tmp_path):
     import soundfile as sf
 
-    from audiosk.io import AudioLoadError, AudioLoader, load_audio
+    from audiosk.io import AudioLoader, AudioLoadError, load_audio
 
     path = tmp_path / "slow.wav"  # 20,000 frames at 1 Hz: 5.5 hours, 10 GB at 22,050 Hz
     sf.write(str(path), np.zeros(20000, np.int16), 1, subtype="PCM_16")
