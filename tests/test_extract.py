@@ -99,7 +99,7 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         (parts / "lock").write_text(str(other.pid))
-        with pytest.raises(RuntimeError, match=rf"Another extraction \(process {other.pid}\)"):
+        with pytest.raises(RuntimeError, match=rf"Another run \(process {other.pid}\) is writing"):
             run(paths, tmp_path / "table.csv")
     finally:
         other.kill()

@@ -109,7 +109,7 @@ def test_a_killed_download_does_not_count(server, tmp_path):
 
 
 def test_unreachable_url_says_where_to_put_the_file(tmp_path):
-    with pytest.raises(OSError, match="Download it by hand"):
+    with pytest.raises(OSError, match="download it by hand and pass its location as url="):
         fetch_fsdd(data_home=tmp_path, url="http://127.0.0.1:9/none.zip", verbose=False)
 
 
@@ -173,3 +173,118 @@ def test_fetch_esc50_and_gtzan_features(server, tmp_path):
         fetch_gtzan_features(
             data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, seconds=3, verbose=False
         )
+
+
+@pytest.fixture
+def liar(tmp_path):
+    """A server on 127.0.0.1 whose answers go wrong in set ways: short bodies, web pages."""
+    behaviour = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body, declared = behaviour[self.path]
+            self.send_response(200)
+            self.send_header("Content-Length", str(declared))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield behaviour, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def nothing_kept(home):
+    return not [p for p in (home / "fsdd").glob("*") if p.name != "fetch.lock"]
+
+
+def test_a_short_download_is_never_recorded(liar, tmp_path):
+    behaviour, base = liar
+    archive = tmp_path / "fsdd.zip"
+    make_zip(archive, fsdd_members())
+    data = archive.read_bytes()
+    behaviour["/short.zip"] = (data[: len(data) // 2], len(data))
+    with pytest.raises(OSError, match=rf"stopped after {len(data) // 2} of {len(data)} bytes"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/short.zip", verbose=False)
+    assert nothing_kept(tmp_path / "cache")
+
+
+def test_a_web_page_is_not_an_archive(liar, tmp_path):
+    behaviour, base = liar
+    page = b"<!DOCTYPE html><html><body>Please sign in</body></html>"
+    behaviour["/login"] = (page, len(page))
+    with pytest.raises(OSError, match="sent a web page, not the archive"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/login", verbose=False)
+    assert nothing_kept(tmp_path / "cache")
+
+
+def test_an_archive_that_does_not_extract_is_not_recorded(server, tmp_path):
+    served, base, _ = server
+    make_zip(served / "fsdd.zip", fsdd_members())
+    data = (served / "fsdd.zip").read_bytes()
+    (served / "cut.zip").write_bytes(data[:-200])  # the central directory is cut off
+    with pytest.raises(OSError, match="does not extract completely"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/cut.zip", verbose=False)
+    assert nothing_kept(tmp_path / "cache")
+    # an explicit sha256 is recorded once the fetch succeeds
+    digest = hashlib.sha256(data).hexdigest()
+    fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    recorded = tmp_path / "cache" / "fsdd" / "free-spoken-digit-dataset-26eb9aaf.zip.sha256"
+    assert recorded.read_text().strip() == digest
+
+
+def test_archive_bombs_are_refused(server, tmp_path, monkeypatch):
+    from audiosk.datasets import _fetch
+
+    served, base, _ = server
+    with zipfile.ZipFile(served / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("free-spoken-digit-dataset-26eb9aaf/zeros.bin", bytes(8 * 2**20))
+    monkeypatch.setattr(_fetch, "MAX_EXTRACTED_BYTES", 2**20)
+    with pytest.raises(OSError, match=r"would unpack to 8,388,608 bytes"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/bomb.zip", verbose=False)
+    assert nothing_kept(tmp_path / "cache")
+    monkeypatch.setattr(_fetch, "MAX_EXTRACTED_BYTES", 2**40)
+    monkeypatch.setattr(_fetch, "MAX_COMPRESSION_RATIO", 2)
+    with zipfile.ZipFile(served / "bomb2.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a/zeros.bin", bytes(80 * 2**20))
+    with pytest.raises(OSError, match=r"times its size"):
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/bomb2.zip", verbose=False)
+
+
+def test_esc50_file_names_stay_inside_the_folder(server, tmp_path):
+    served, base, _ = server
+    meta = "filename,fold,target,category,esc10,src_file,take\n../../etc/passwd,1,0,dog,True,1,A\n"
+    make_zip(served / "esc50.zip", {"ESC-50-master/meta/esc50.csv": meta})
+    with pytest.raises(OSError, match="would be extracted outside"):
+        fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", verbose=False)
+
+
+def test_two_fetches_into_one_folder_take_turns(server, tmp_path):
+    served, base, requests = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    results, errors = [], []
+
+    def fetch():
+        try:
+            results.append(
+                fetch_fsdd(
+                    data_home=tmp_path / "cache",
+                    url=f"{base}/fsdd.zip",
+                    sha256=digest,
+                    verbose=False,
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fetch) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 3 and len(requests) == 1
+    assert all(list(r.filenames) == list(results[0].filenames) for r in results)

@@ -4,14 +4,20 @@ Nothing is downloaded at import or by the tests: a fetcher downloads only
 when its data is not in the cache folder yet (``data_home``, else the
 ``AUDIOSK_DATA`` environment variable, else ``~/audiosk_data``).
 
-- Downloads go to a temporary file that is renamed into place only once
-  complete and verified, so a killed download never counts as done.
+- Downloads go to a temporary file; one shorter than its Content-Length, or a
+  web page instead of an archive, is refused and deleted.
 - The SHA-256 of the archive is checked against ``sha256`` when one is
   given (or pinned in :data:`REMOTES`); otherwise the digest of the first
   download is recorded next to it and checked on every later use.
 - Archives are extracted member by member into a temporary folder, refusing
-  absolute paths, ``..`` components and links, and the folder is renamed
-  into place when extraction is complete.
+  absolute paths, ``..`` components, links, more than
+  :data:`MAX_EXTRACTED_BYTES` or a compression ratio past
+  :data:`MAX_COMPRESSION_RATIO`; the folder is renamed into place when
+  extraction is complete.
+- Only then are the archive and its checksum recorded: an interrupted or
+  failed fetch leaves nothing that a later one would trust.
+- Two fetches into one folder (threads or processes) take turns.
+- File names read from metadata (ESC-50's csv) must stay inside the folder.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..utils._lock import FileLock
+
 __all__ = ["REMOTES", "fetch_esc50", "fetch_fsdd", "fetch_gtzan_features", "get_data_home"]
 
 
@@ -41,8 +49,9 @@ class Remote:
     sha256: str | None = None  # None: recorded on first download (trust on first use)
 
 
-#: The archives the fetchers download. Their SHA-256 digests could not be pinned
-#: offline; each is recorded on the first download and verified afterwards.
+#: The archives the fetchers download. None of them has a published SHA-256 (GitHub's
+#: archives and Kaggle's download are built on request), so each digest is recorded on
+#: the first complete fetch and verified afterwards.
 REMOTES = {
     "fsdd": Remote(
         "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/26eb9aaf.zip",
@@ -90,48 +99,35 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(
-    remote: Remote, folder: Path, *, sha256: str | None, url: str | None, verbose: bool
-) -> Path:
-    """Return the verified archive in ``folder``, downloaded if missing."""
-    target = folder / remote.filename
-    recorded = target.with_name(target.name + ".sha256")
-    expected = (
-        sha256 or remote.sha256 or (recorded.read_text().strip() if recorded.exists() else None)
-    )
-    if not target.exists():
-        tmp = target.with_name(target.name + ".part")
-        source = url or remote.url
-        if verbose:
-            print(f"Downloading {source} to {target}", flush=True)
-        try:
-            with urllib.request.urlopen(source, timeout=60) as response, open(tmp, "wb") as fh:
-                shutil.copyfileobj(response, fh, length=1 << 20)
-        except Exception as exc:
-            tmp.unlink(missing_ok=True)
-            raise OSError(
-                f"Could not download {source} ({exc}). Download it by hand and put it at '{target}'."
-            ) from exc
-        actual = _sha256(tmp)
-        if expected is not None and actual != expected:
-            tmp.unlink()
-            raise OSError(
-                f"Checksum mismatch for {source}: got sha256 {actual}, expected {expected}."
-            )
-        os.replace(tmp, target)
-        if expected is None:
-            recorded.write_text(actual + "\n")
-            warnings.warn(
-                f"No published checksum is pinned for {remote.filename}; recorded sha256 {actual} "
-                f"in '{recorded}' and will verify it from now on.",
-                UserWarning,
-                stacklevel=3,
-            )
-    elif expected is not None and _sha256(target) != expected:
+#: Archives are refused when they would unpack to more than this many bytes ...
+MAX_EXTRACTED_BYTES = 20 * 2**30
+#: ... or, past 64 MiB unpacked, expand more than this many times their size.
+MAX_COMPRESSION_RATIO = 200
+
+
+def _download_to(source: str, tmp: Path, verbose: bool) -> None:
+    """Download ``source`` to ``tmp`` completely, or raise and leave nothing."""
+    if verbose:
+        print(f"Downloading {source}", flush=True)
+    try:
+        with urllib.request.urlopen(source, timeout=60) as response, open(tmp, "wb") as fh:
+            declared = response.headers.get("Content-Length")
+            head = response.read(512)
+            if head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+                raise OSError(
+                    "the server sent a web page, not the archive (a login, consent or error page?)"
+                )
+            fh.write(head)
+            shutil.copyfileobj(response, fh, length=1 << 20)
+            received = fh.tell()
+        if declared is not None and received < int(declared):
+            raise OSError(f"the download stopped after {received} of {declared} bytes")
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
         raise OSError(
-            f"'{target}' does not match its checksum {expected}: delete it to download it again."
-        )
-    return target
+            f"Could not download {source}: {exc}. Nothing was kept; try again, or download it "
+            "by hand and pass its location as url= (a local file:// URL works)."
+        ) from exc
 
 
 def _safe_destination(root: Path, name: str) -> Path:
@@ -147,52 +143,128 @@ def _safe_destination(root: Path, name: str) -> Path:
     return destination
 
 
+def _check_size(archive: Path, total: int) -> None:
+    size = max(1, archive.stat().st_size)
+    if total > MAX_EXTRACTED_BYTES or (total > 64 * 2**20 and total / size > MAX_COMPRESSION_RATIO):
+        raise OSError(
+            f"'{archive.name}' would unpack to {total:,} bytes ({total / size:,.0f} times its "
+            f"size); refusing it (limits: {MAX_EXTRACTED_BYTES:,} bytes, ratio "
+            f"{MAX_COMPRESSION_RATIO})."
+        )
+
+
+def _copy_limited(src, destination: Path, declared: int, name: str) -> int:
+    """Copy one member, refusing more bytes than its header declared."""
+    written = 0
+    with open(destination, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > declared:
+                raise OSError(f"Archive member '{name}' is larger than its header says.")
+            dst.write(chunk)
+    return written
+
+
 def _extract(archive: Path, folder: Path) -> Path:
-    """Extract ``archive`` into ``folder`` (atomically) and return it."""
-    if folder.exists():
-        return folder
+    """Extract ``archive`` into ``folder`` completely (atomically) or not at all."""
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
-                for member in zf.infolist():
+                members = zf.infolist()
+                _check_size(archive, sum(m.file_size for m in members))
+                for member in members:
                     destination = _safe_destination(tmp, member.filename)
                     if member.is_dir():
                         destination.mkdir(parents=True, exist_ok=True)
                         continue
                     destination.parent.mkdir(parents=True, exist_ok=True)
-                    with zf.open(member) as src, open(destination, "wb") as dst:
-                        shutil.copyfileobj(src, dst)
+                    with zf.open(member) as src:
+                        _copy_limited(src, destination, member.file_size, member.filename)
         elif tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tf:
-                for member in tf.getmembers():
-                    destination = _safe_destination(tmp, member.name)
-                    if member.issym() or member.islnk():
+                entries = tf.getmembers()
+                _check_size(archive, sum(m.size for m in entries))
+                for entry in entries:
+                    destination = _safe_destination(tmp, entry.name)
+                    if entry.issym() or entry.islnk():
                         raise OSError(
-                            f"Archive member '{member.name}' is a link; refusing the archive."
+                            f"Archive member '{entry.name}' is a link; refusing the archive."
                         )
-                    if member.isdir():
+                    if entry.isdir():
                         destination.mkdir(parents=True, exist_ok=True)
-                    elif member.isfile():
+                    elif entry.isfile():
                         destination.parent.mkdir(parents=True, exist_ok=True)
-                        with tf.extractfile(member) as src, open(destination, "wb") as dst:
-                            shutil.copyfileobj(src, dst)
+                        src = tf.extractfile(entry)
+                        if src is None:
+                            raise OSError(f"Archive member '{entry.name}' cannot be read.")
+                        with src:
+                            _copy_limited(src, destination, entry.size, entry.name)
         else:
-            raise OSError(f"'{archive}' is neither a zip nor a tar archive.")
+            raise OSError(f"'{archive.name}' is neither a zip nor a tar archive.")
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OSError(
+            f"The archive does not extract completely ({exc}); nothing was kept. Fetch it "
+            "again (it may have been cut short), or check the url."
+        ) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
     return folder
 
 
 def _fetch(name, data_home, sha256, url, verbose) -> Path:
+    """Download, verify and extract a dataset once; record its checksum only when all succeeded.
+
+    The state is complete when the archive, its recorded SHA-256 and the
+    extracted folder are all there; anything less is fetched again. Two
+    fetches into one folder (threads or processes) take turns.
+    """
+    remote = REMOTES[name]
     home = get_data_home(data_home) / name
     home.mkdir(parents=True, exist_ok=True)
-    archive = _download(REMOTES[name], home, sha256=sha256, url=url, verbose=verbose)
-    return _extract(archive, home / "extracted")
+    archive, folder = home / remote.filename, home / "extracted"
+    recorded = archive.with_name(archive.name + ".sha256")
+    with FileLock(home / "fetch.lock", f"'{home}'", wait=3600):
+        known = recorded.read_text().strip() if recorded.exists() else None
+        expected = sha256 or remote.sha256 or known
+        if archive.exists() and folder.exists() and known is not None:
+            if expected != known or _sha256(archive) != expected:
+                raise OSError(
+                    f"'{archive}' does not match its checksum {expected}: delete '{home}' to "
+                    "fetch it again."
+                )
+            return folder
+        tmp = archive.with_name(archive.name + ".part")
+        source = url or remote.url
+        _download_to(source, tmp, verbose)
+        actual = _sha256(tmp)
+        if expected is not None and actual != expected:
+            tmp.unlink()
+            raise OSError(
+                f"Checksum mismatch for {source}: got sha256 {actual}, expected {expected}. "
+                "Nothing was kept."
+            )
+        try:
+            _extract(tmp, folder)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        os.replace(tmp, archive)
+        recorded.write_text(actual + "\n")  # only now is the fetch complete
+        if expected is None:
+            warnings.warn(
+                f"No published checksum is pinned for {remote.filename}; recorded sha256 "
+                f"{actual} in '{recorded}' and will verify it from now on.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return folder
 
 
 def _single_top_folder(root: Path) -> Path:
@@ -277,7 +349,7 @@ def fetch_esc50(
 
     folds = meta["fold"].to_numpy()
     names = meta.drop_duplicates("target").sort_values("target")["category"].to_numpy()
-    meta["filename"] = [str(root / "audio" / f) for f in meta["filename"]]
+    meta["filename"] = [str(_safe_destination(root / "audio", f)) for f in meta["filename"]]
     return Bunch(
         filenames=ClipPaths(meta["filename"].to_numpy(), groups=folds, group_name="fold"),
         target=meta["target"].to_numpy(),

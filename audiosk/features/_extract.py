@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ..utils._lock import FileLock
+
 __all__ = ["extract_features"]
 
 _EXTRACTORS = ("gtzan", "mfcc")
@@ -142,46 +144,6 @@ def _write_json(data, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, sort_keys=True))
     os.replace(tmp, path)
-
-
-class _Lock:
-    """One extraction per output: a second run on the same table is refused."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        while True:
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                try:
-                    pid = int(self.path.read_text() or 0)
-                except (OSError, ValueError):
-                    pid = 0
-                if pid and pid != os.getpid() and _alive(pid):
-                    raise RuntimeError(
-                        f"Another extraction (process {pid}) is writing this table; wait for it "
-                        f"to finish or choose another output. (Lock file: '{self.path}'.)"
-                    ) from None
-                self.path.unlink(missing_ok=True)  # left by a run that was killed
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(str(os.getpid()))
-            return self
-
-    def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _read_table(path: Path, columns=None) -> pd.DataFrame:
@@ -331,7 +293,7 @@ def extract_features(
     failures_path = out.with_name(out.stem + ".failures.csv")
     record_path = out.with_name(out.stem + ".extraction.json")
     parts_dir.mkdir(parents=True, exist_ok=True)
-    with _Lock(parts_dir / "lock"):
+    with FileLock(parts_dir / "lock", f"'{out}'"):
         stamps = {p: _stamp(p) for p in paths}
         settings_path = parts_dir / "settings.json"
         if settings_path.exists():

@@ -1,0 +1,89 @@
+"""A lock file that keeps two runs (processes or threads) from writing the same output."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+__all__ = ["FileLock"]
+
+
+class FileLock:
+    """Hold ``path`` while a block runs; a lock left by a dead process is taken over.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The lock file (created, and removed on exit).
+    what : str
+        What the lock protects, for the error message.
+    wait : float, default=0.0
+        Seconds to wait for another holder to finish; 0 refuses at once with
+        :class:`RuntimeError`.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from audiosk.utils._lock import FileLock
+    >>> path = os.path.join(tempfile.mkdtemp(), "lock")
+    >>> with FileLock(path, "the demo table"):
+    ...     os.path.exists(path)
+    True
+    >>> os.path.exists(path)
+    False
+    """
+
+    def __init__(self, path: str | os.PathLike, what: str, *, wait: float = 0.0):
+        self.path = Path(path)
+        self.what = what
+        self.wait = wait
+
+    def __enter__(self) -> FileLock:
+        me = f"{os.getpid()} {threading.get_ident()}"
+        # the lock file appears with its content in one step (a hard link), so that a
+        # competitor never reads it empty
+        mine = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        mine.write_text(me)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                os.link(mine, self.path)
+            except FileExistsError:
+                holder = _holder(self.path)
+                if holder is None:  # left by a run that was killed
+                    self.path.unlink(missing_ok=True)
+                    continue
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                mine.unlink(missing_ok=True)
+                raise RuntimeError(
+                    f"Another run ({holder}) is writing {self.what}; wait for it to finish or "
+                    f"write elsewhere. (Lock file: '{self.path}'.)"
+                ) from None
+            mine.unlink(missing_ok=True)
+            return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _holder(path: Path) -> str | None:
+    """Describe the live holder of a lock file, or None when it is gone."""
+    try:
+        pid_text, _, thread_text = path.read_text().partition(" ")
+        pid, thread = int(pid_text), int(thread_text or 0)
+    except (OSError, ValueError):
+        return None
+    if pid == os.getpid():
+        alive = thread in {t.ident for t in threading.enumerate()}
+        return f"thread {thread} of this process" if alive else None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return f"process {pid}"
