@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from audiosk.features import extract_features
 from audiosk.features._extract import _read_table
@@ -141,3 +142,34 @@ def test_values_do_not_depend_on_n_jobs(tmp_path):
         paths, "gtzan", out=tmp_path / "two.csv", sr=SR, n_jobs=2, batch_size=2, verbose=0
     )
     pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+class CrashOnShortClips(TransformerMixin, BaseEstimator):
+    """An extractor whose 'native decoder' kills its process on clips under 0.3 s."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        import signal
+
+        if len(X[0]) < 0.3 * SR:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return np.array([[float(len(X[0]))]])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["length"])
+
+
+def test_a_file_that_kills_its_worker_is_a_failure_and_the_run_goes_on(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=8)
+    short = tmp_path / "audio" / "short.wav"
+    sf.write(str(short), np.zeros(SR // 10, np.float32), SR)
+    files = [*paths[:5], str(short), *paths[5:]]
+    table = extract_features(
+        files, CrashOnShortClips(), out=tmp_path / "t.csv", sr=SR, n_jobs=2, batch_size=2, verbose=0
+    )
+    assert table["path"].tolist() == paths and (table["length"] == SR // 2).all()
+    failures = pd.read_csv(tmp_path / "t.failures.csv")
+    assert failures["path"].tolist() == [str(short)]
+    assert failures["error"][0].startswith("WorkerCrash")

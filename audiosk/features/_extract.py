@@ -278,8 +278,6 @@ def extract_features(
     >>> table.shape, list(table.columns[:3])
     ((3, 41), ['path', 'mfcc1_mean', 'mfcc1_var'])
     """
-    from joblib import Parallel, delayed
-
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out must end in .csv or .parquet, got '{out}'.")
@@ -322,12 +320,6 @@ def extract_features(
                 flush=True,
             )
 
-        first = len(part_files)
-        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_extract_batch)(batch, extractor, sr, segment_seconds, hop_seconds)
-            for batch in batches
-        )
         progress = None
         if verbose:
             from tqdm.auto import tqdm
@@ -335,8 +327,12 @@ def extract_features(
             progress = tqdm(
                 total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file"
             )
-        for i, frame in enumerate(results):
-            part = _part_path(parts_dir, first + i)
+        number = len(part_files)
+        for frame in _run_batches(
+            todo, batch_size, n_jobs, (extractor, sr, segment_seconds, hop_seconds)
+        ):
+            part = _part_path(parts_dir, number)
+            number += 1
             frame["stamp"] = frame["path"].map(stamps)
             _write_part(frame, part)
             for path, error in zip(frame["path"], frame["error"], strict=True):
@@ -377,6 +373,58 @@ def extract_features(
     return _read_table(out) if return_table else out
 
 
+def _run_batches(todo, batch_size, n_jobs, args):
+    """Yield one table per batch of files, in order, surviving workers that die.
+
+    A file whose decoder crashes its worker process (a native library's
+    segfault) would stop joblib's pool. When that happens, the batches in
+    flight are run again one file per process, so the culprit gets an error
+    row, and the rest goes on in parallel.
+    """
+    from joblib import Parallel, delayed
+
+    try:
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
+    except ImportError:  # pragma: no cover - loky is vendored in every joblib we support
+        TerminatedWorkerError = RuntimeError  # noqa: N806
+
+    from concurrent.futures.process import BrokenProcessPool
+
+    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+    while batches:
+        done = 0
+        try:
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_extract_batch)(batch, *args) for batch in batches
+            )
+            for frame in results:
+                done += 1
+                yield frame
+            return
+        except (TerminatedWorkerError, BrokenProcessPool):
+            workers = max(1, abs(n_jobs or 1))
+            suspects, batches = batches[done : done + workers], batches[done + workers :]
+            for batch in suspects:
+                yield pd.concat([_isolated(path, args) for path in batch], ignore_index=True)
+
+
+def _isolated(path, args) -> pd.DataFrame:
+    """Describe one file in a process of its own; a crash becomes an error row."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(_extract_batch, [path], *args).result()
+        except BrokenProcessPool:
+            return pd.DataFrame(
+                {
+                    "path": [str(path)],
+                    "error": ["WorkerCrash: decoding this file killed the worker process"],
+                }
+            )
+
+
 def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size) -> None:
     """Validate everything before any file is read."""
     if isinstance(extractor, str):
@@ -385,8 +433,11 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
                 f"Unknown extractor {extractor!r}; choose among {_EXTRACTORS} or pass a "
                 "transformer."
             )
-    elif not hasattr(extractor, "fit_transform"):
-        raise TypeError(f"extractor must be a name or a transformer; got {extractor!r}.")
+    elif not (hasattr(extractor, "fit_transform") and hasattr(extractor, "get_params")):
+        raise TypeError(
+            f"extractor must be a name or a scikit-learn transformer (it is cloned per file); "
+            f"got {extractor!r}."
+        )
     if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and sr > 0):
         raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
     for name, value in (("segment_seconds", segment_seconds), ("hop_seconds", hop_seconds)):
