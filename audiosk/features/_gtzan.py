@@ -209,7 +209,8 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
     ----------
     sr : int or None, default=22050
         Sample rate of the waveforms (the table's is 22,050 Hz); ``None``
-        takes the rate they carry.
+        takes the rate they carry. At least 4,000 Hz: below, most of the 128 Mel
+        bands and the chroma bins have no FFT bin.
     pad_mode : {"reflect", "constant"}, default="reflect"
         Frame padding; "reflect" reproduces the table (librosa < 0.10),
         "constant" equals the current librosa defaults.
@@ -235,7 +236,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "sr": [Interval(Integral, 1, None, closed="left"), None],
+        "sr": [Interval(Integral, 4000, None, closed="left"), None],  # lower: empty bands
         "pad_mode": [StrOptions({"reflect", "constant"})],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],

@@ -388,8 +388,8 @@ def check_waveforms(
     if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype != object:
         raise ValueError(
             f"{owner} expects several clips (n_clips, n_samples) or a list of 1-D clips; got "
-            f"one 1-D array of {len(X)} samples. For a single clip pass [clip] or "
-            "clip[None, :] (not reshape(-1, 1), which makes every sample a clip)."
+            f"one 1-D array of {len(X)} samples. Reshape your data: for a single clip pass "
+            "[clip] or clip[None, :] (not reshape(-1, 1), which makes every sample a clip)."
         )
     if isinstance(X, np.ndarray) and X.ndim == 3:
         raise ValueError(
