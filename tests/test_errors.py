@@ -51,6 +51,10 @@ CASES = {
         "TemporalStats needs spectra of one shape.*PadTrim",
     ),
     "no clips": (lambda: Flatten().fit_transform([]), r"Flatten got no clips"),
+    "numpy strings in messages": (
+        lambda: TemporalStats(stats=np.array(["mean", "peak"])).fit(SPECTRA),
+        r"unknown stats \['peak'\]",
+    ),
     "zero frames to Deltas": (
         lambda: Deltas(mode="nearest", width=3).fit_transform(np.zeros((2, 4, 0))),
         "empty axis",

@@ -260,12 +260,13 @@ class TemporalStats(_SpectraTransformer):
         self.start = start
 
     def _fit(self, X):
-        if len(set(self.stats)) != len(self.stats):
+        stats = [str(s) for s in self.stats]  # plain strings in messages, not np.str_('...')
+        if len(set(stats)) != len(stats):
             raise ValueError(
-                f"TemporalStats: stats={list(self.stats)} names a statistic twice; "
+                f"TemporalStats: stats={stats} names a statistic twice; "
                 "each column name must be unique."
             )
-        unknown = sorted(set(self.stats) - set(_STATS))
+        unknown = sorted(set(stats) - set(_STATS))
         if unknown or not self.stats:
             raise ValueError(
                 f"TemporalStats: unknown stats {unknown or '(none given)'}; choose among {sorted(_STATS)}."
