@@ -52,7 +52,7 @@ CASES = {
     ),
     "no clips": (lambda: Flatten().fit_transform([]), r"Flatten got no clips"),
     "numpy strings in messages": (
-        lambda: TemporalStats(stats=np.array(["mean", "peak"])).fit(SPECTRA),
+        lambda: TemporalStats(stats=[np.str_("mean"), np.str_("peak")]).fit(SPECTRA),
         r"unknown stats \['peak'\]",
     ),
     "zero frames to Deltas": (
