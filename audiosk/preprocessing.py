@@ -56,7 +56,8 @@ class PadTrim(TransformerMixin, BaseEstimator):
     The length is given in samples (``length``), in seconds (``duration``,
     with the sample rate), or learned at fit as a percentile of the training
     clips' lengths (``percentile=90``: the length that 90 % of clips do not
-    exceed). Give exactly one of the three.
+    exceed). Give at most one of the three; with none, clips are padded to
+    the longest clip seen at fit.
 
     Parameters
     ----------
@@ -66,7 +67,8 @@ class PadTrim(TransformerMixin, BaseEstimator):
         Target length in seconds; needs ``sr`` or waveforms that carry their
         rate (as :class:`~audiosk.io.AudioLoader` returns them).
     sr : int or None, default=None
-        Sample rate for ``duration``; ``None`` takes the input's rate.
+        Sample rate for ``duration``; ``None`` takes the input's rate. A rate
+        given here is attached to the output, for the steps after it.
     percentile : float in (0, 100] or None, default=None
         Learn the length at fit as this percentile of the clip lengths
         (the smallest observed length that at least this share of clips do
@@ -135,10 +137,10 @@ class PadTrim(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         given = [p for p in ("length", "duration", "percentile") if getattr(self, p) is not None]
-        if len(given) != 1:
+        if len(given) > 1:
             raise ValueError(
-                "PadTrim needs exactly one of length, duration or percentile; "
-                f"got {given or 'none'}."
+                f"PadTrim takes one of length, duration or percentile; got {given}. "
+                "Leave all three None to pad to the longest clip seen at fit."
             )
         X, sr = check_audio(self, X, reset=True, rate_required=self.duration is not None)
         if self.length is not None:
@@ -152,7 +154,8 @@ class PadTrim(TransformerMixin, BaseEstimator):
                 )
         else:
             lengths = [x.shape[-1] for x in X]
-            self.length_ = int(np.percentile(lengths, self.percentile, method="inverted_cdf"))
+            percentile = 100 if self.percentile is None else self.percentile
+            self.length_ = int(np.percentile(lengths, percentile, method="inverted_cdf"))
         return self
 
     def transform(self, X):

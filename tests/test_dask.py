@@ -33,6 +33,7 @@ def grid(n_jobs):
     )
 
 
+@pytest.mark.slow
 def test_grid_search_on_dask_equals_local(client, tone_files):
     paths, labels, groups = tone_files
     local = grid(n_jobs=1).fit(paths, labels, groups=groups)

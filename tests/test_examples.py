@@ -19,6 +19,7 @@ def test_there_is_one_example_per_workflow():
     assert {"gtzan_table", "fsdd_digits", "emodb", "transfer_learning", "chunked"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_skips_without_data(script, tmp_path):
     env = {**os.environ, "AUDIOSK_EXAMPLE_DATA": str(tmp_path / "absent"), "MPLBACKEND": "Agg"}

@@ -301,8 +301,9 @@ def test_padtrim_percentile_and_duration():
     assert PadTrim(duration=0.25).fit(Waveforms(clips, sr=16000)).length_ == 4000
     with pytest.raises(ValueError, match="needs the sample rate"):
         PadTrim(duration=1.0).fit(clips)
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(ValueError, match=r"takes one of length, duration or percentile; got "):
         PadTrim(length=3, percentile=90).fit(clips)
+    assert PadTrim().fit(clips).length_ == 1000  # no argument: the longest clip seen at fit
     out = PadTrim(percentile=90).fit_transform(Waveforms(clips, sr=8000))
     assert out.sr == 8000 and out.shape == (10, 900) and out.dtype == np.float32
 

@@ -173,6 +173,7 @@ def test_segment_mode_keeps_the_source_as_group(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_killed_extraction_resumes_without_recomputing(tmp_path):
     folder = tmp_path / "audio"
     write_files(folder, n=24, seconds=2.0)

@@ -254,6 +254,7 @@ def test_cross_val_score_with_groups_on_the_full_audio_pipeline(tone_files):
     assert scores.shape == (3,) and scores.mean() > 0.8
 
 
+@pytest.mark.slow
 def test_grid_search_over_pca_lr_and_hidden_sizes(tone_files):
     paths, labels, groups = tone_files
     grid = GridSearchCV(

@@ -9,7 +9,6 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from ..utils import check_audio, parallel_map
 from ..utils._sklearn_compat import Interval, StrOptions
@@ -263,7 +262,6 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         check_audio(self, X, reset=True)
-        self.fitted_ = True
         return self
 
     def transform(self, X):
@@ -278,7 +276,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         -------
         table : ndarray of shape (n_clips, 58), float64
         """
-        check_is_fitted(self)
+        self._validate_params()
         X, sr = check_audio(self, X)
         rows = parallel_map(
             lambda clip: gtzan_features(clip, sr, pad_mode=self.pad_mode),
@@ -300,5 +298,9 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         -------
         names : ndarray of str of shape (58,)
         """
-        check_is_fitted(self)
         return np.asarray(GTZAN_COLUMNS, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False  # nothing is learned: the features of each clip are its own
+        return tags

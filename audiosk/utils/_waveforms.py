@@ -244,7 +244,9 @@ def check_audio(
     X : list of 1-D array-like, or array-like of shape (n_clips, n_samples)
         Waveforms.
     reset : bool, default=False
-        Whether this call is a ``fit`` (records the input's shape on ``step``).
+        Whether this call is a ``fit``. Nothing is recorded on ``step``: a
+        clip's length is not a feature count (``n_features_in_``), and steps
+        accept clips of any length after fit.
     allow_ragged : bool, default=True
         Whether clips of different lengths are accepted.
     rate_required : bool, default=True
@@ -270,13 +272,8 @@ def check_audio(
     sr = resolve_sample_rate(
         sample_rate_of(X), getattr(step, "sr", None), owner=owner, required=rate_required
     )
-    checked = check_waveforms(
-        X,
-        owner=owner,
-        allow_ragged=allow_ragged,
-        estimator=step if reset else None,
-        reset=reset,
-    )
+    # no n_features_in_: a clip's length is not a feature count, and any length is accepted
+    checked = check_waveforms(X, owner=owner, allow_ragged=allow_ragged)
     return checked, sr
 
 
