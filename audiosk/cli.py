@@ -220,7 +220,7 @@ _CLI_NAMES = [
 def _extract(args) -> int:
     """Run ``audiosk extract``: one line per error, a non-zero status when nothing came out."""
     from .datasets import load_audio_folder
-    from .features import extract_features
+    from .extraction import extract_features
 
     try:
         files = load_audio_folder(
@@ -241,7 +241,7 @@ def _extract(args) -> int:
             message = message.replace(python, cli)
         print(f"audiosk extract: error: {message}", file=sys.stderr)
         return 2
-    from .features._extract import _read_table
+    from .extraction import _read_table
 
     rows = len(_read_table(table, columns=["path"]))
     if rows == 0:

@@ -17,7 +17,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gtzan import SR, generated_clip  # noqa: E402
 
-from audiosk.features import extract_features  # noqa: E402
+from audiosk.extraction import extract_features  # noqa: E402
 
 
 def main(n_files=96):

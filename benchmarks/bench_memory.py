@@ -18,7 +18,8 @@ CHILD = r"""
 import resource, sys, time
 from pathlib import Path
 from sklearn.pipeline import make_pipeline
-from audiosk.features import Flatten, MelSpectrogram, extract_features
+from audiosk.extraction import extract_features
+from audiosk.features import Flatten, MelSpectrogram
 folder, n, out = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 paths = [str(folder / f"{i:05d}.wav") for i in range(n)]
 extractor = make_pipeline(MelSpectrogram(n_mels=32, n_fft=512, hop_length=256), Flatten())

@@ -19,10 +19,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from audiosk.chunking import ChunkedClassifier
 from audiosk.datasets import encode_target
 from audiosk.features import MFCC, Deltas, TemporalStats
 from audiosk.io import AudioLoader
-from audiosk.model_selection import ChunkedClassifier, compare
+from audiosk.model_selection import compare
 from audiosk.preprocessing import split_chunks
 from audiosk.utils import WaveformArray
 

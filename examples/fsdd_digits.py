@@ -20,9 +20,9 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import LeaveOneGroupOut, cross_validate
 from sklearn.pipeline import make_pipeline
 
+from audiosk.adaptation import VTLNClassifier
 from audiosk.features import MelSpectrogram, SpectrogramScaler
 from audiosk.io import AudioLoader
-from audiosk.model_selection import VTLNClassifier
 from audiosk.nets import NeuralClassifier
 from audiosk.plotting import plot_confusion_matrix, plot_learning_curves
 from audiosk.preprocessing import PadTrim

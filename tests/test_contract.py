@@ -10,9 +10,9 @@ from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import _safe_indexing
 
+from audiosk.chunking import ChunkedClassifier
 from audiosk.datasets import load_pickle_folder
 from audiosk.features import MFCC, Flatten, MelSpectrogram, TemporalStats
-from audiosk.model_selection import ChunkedClassifier
 from audiosk.nets import NeuralClassifier
 from audiosk.preprocessing import PadTrim
 from audiosk.utils import DiskArray, WaveformArray, Waveforms, to_float

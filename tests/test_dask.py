@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
-from audiosk.features import extract_features
+from audiosk.extraction import extract_features
 from audiosk.nets import NeuralClassifier
 from audiosk.utils import DiskArray
 

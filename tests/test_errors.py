@@ -6,6 +6,8 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
+from audiosk.adaptation import VTLNClassifier
+from audiosk.chunking import ChunkedClassifier
 from audiosk.datasets import load_spoken_digits
 from audiosk.features import (
     MFCC,
@@ -17,7 +19,6 @@ from audiosk.features import (
     TemporalStats,
 )
 from audiosk.io import AudioLoader
-from audiosk.model_selection import ChunkedClassifier, VTLNClassifier
 from audiosk.nets import NeuralClassifier
 from audiosk.preprocessing import PadTrim
 from audiosk.utils import WaveformArray

@@ -138,7 +138,7 @@ def test_nets_sklearn_compatible(estimator, check):
 # -- chunked meta-estimators --------------------------------------------------
 from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
 
-from audiosk.model_selection import ChunkedClassifier, ChunkedRegressor  # noqa: E402
+from audiosk.chunking import ChunkedClassifier, ChunkedRegressor  # noqa: E402
 
 CHUNKS_ARE_NOT_ROWS = (
     "the check's rows are cut into 2-sample chunks, each labelled with its row's target; "

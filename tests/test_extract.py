@@ -11,8 +11,7 @@ import pytest
 import soundfile as sf
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from audiosk.features import extract_features
-from audiosk.features._extract import _read_table
+from audiosk.extraction import _read_table, extract_features
 
 SR = 8000
 

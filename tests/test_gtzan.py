@@ -14,8 +14,8 @@ import pytest
 import soundfile as sf
 
 from audiosk.cli import main
-from audiosk.features import GTZAN_COLUMNS, GTZANFeatures, extract_features
-from audiosk.features._extract import _read_table
+from audiosk.extraction import _read_table, extract_features
+from audiosk.features import GTZAN_COLUMNS, GTZANFeatures
 from audiosk.features._kernels import (
     harmonic_part,
     median_filter_axis0,
@@ -164,7 +164,7 @@ def test_segment_mode_keeps_the_source_as_group(tmp_path):
     )
     assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2], [0, 1, 2]]
     y = load_audio(paths[1], sr=SR)[0][SR : 2 * SR]
-    from audiosk.features._extract import _named_extractor
+    from audiosk.extraction import _named_extractor
 
     expected = _named_extractor("mfcc", SR).fit_transform(Waveforms([y], sr=SR))[0]
     np.testing.assert_allclose(table.iloc[4, 2:].to_numpy(dtype=float), expected, rtol=1e-6)

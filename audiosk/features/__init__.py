@@ -1,9 +1,9 @@
 """Feature steps: waveforms to spectrograms or tables, and steps on spectrograms."""
 
-from ._extract import extract_features
 from ._gtzan import GTZAN_COLUMNS, GTZANFeatures
 from ._spectra import Deltas, Flatten, SpectrogramImage, SpectrogramScaler, TemporalStats
 from ._spectral import MFCC, MelSpectrogram, Spectrogram
+from ._warp import warp_frequency
 
 __all__ = [
     "MFCC",
@@ -16,5 +16,5 @@ __all__ = [
     "SpectrogramImage",
     "SpectrogramScaler",
     "TemporalStats",
-    "extract_features",
+    "warp_frequency",
 ]

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import torch
 
+from ..features._warp import interpolation_positions
+
 __all__ = [
     "AddNoise",
     "FrequencyWarp",
@@ -36,13 +38,9 @@ def _resample_axis(
     ``factors`` has one entry per example.
     """
     n, size = X.shape[0], X.shape[axis]
-    positions = torch.arange(size, dtype=torch.float32)
-    source = (center + (positions[None, :] - center) * factors[:, None]).clamp(
-        0, size - 1
-    )  # (n, size)
-    low = source.floor().long()
-    high = (low + 1).clamp(max=size - 1)
-    frac = source - low
+    low, high, frac = (
+        torch.from_numpy(a) for a in interpolation_positions(size, factors.cpu().numpy(), center)
+    )
     moved = X.movedim(axis, -1)
     shape = (n,) + (1,) * (moved.dim() - 2) + (size,)
 

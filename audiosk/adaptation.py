@@ -8,50 +8,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._sklearn_compat import HasMethods, Interval
+from .features import warp_frequency
+from .utils._sklearn_compat import HasMethods, Interval
 
-__all__ = ["VTLNClassifier", "warp_frequency"]
-
-
-def warp_frequency(X, factor: float) -> np.ndarray:
-    """Read every spectrum's frequency axis at ``bin * factor``.
-
-    The deterministic form of :class:`audiosk.nets.FrequencyWarp`: linear
-    interpolation between bins, the top bin repeated past the end. A factor
-    above 1 moves spectral peaks down (``peak / factor``), below 1 up.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_clips, n_bins, n_frames) or (n_clips, channels, n_bins, n_frames)
-        Spectra; the frequency axis is the second to last.
-    factor : float
-        Positive warp factor.
-
-    Returns
-    -------
-    warped : ndarray of float32, same shape as X
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.model_selection import warp_frequency
-    >>> X = np.arange(6.0).reshape(1, 6, 1)
-    >>> warp_frequency(X, 1.5)[0, :, 0].tolist()
-    [0.0, 1.5, 3.0, 4.5, 5.0, 5.0]
-    """
-    import torch
-
-    from ..nets._augment import _resample_axis
-
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim < 3:
-        raise ValueError(
-            f"warp_frequency needs spectra (n_clips, n_bins, n_frames); got an array of shape {X.shape}."
-        )
-    if not factor > 0:
-        raise ValueError(f"factor must be positive; got {factor}.")
-    factors = torch.full((X.shape[0],), float(factor))
-    return _resample_axis(torch.from_numpy(X), X.ndim - 2, factors, center=0.0).numpy()
+__all__ = ["VTLNClassifier"]
 
 
 class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -115,7 +75,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
     >>> from audiosk.features import Flatten
-    >>> from audiosk.model_selection import VTLNClassifier
+    >>> from audiosk.adaptation import VTLNClassifier
     >>> bins = np.arange(32)
     >>> def voice(peak, scale):  # one spectral peak per class, at peak * scale
     ...     return np.exp(-0.5 * (bins - peak * scale) ** 2)[:, None].repeat(4, axis=1)
@@ -148,6 +108,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     @property
     def classes_(self):
+        """The class labels, those of the fitted ``estimator_``."""
         return self.estimator_.classes_
 
     def fit(self, X, y, groups: np.ndarray | None = None, **fit_params):

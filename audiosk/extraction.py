@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..utils._lock import FileLock
+from .utils._lock import FileLock
 
 __all__ = ["extract_features"]
 
@@ -23,9 +23,7 @@ _EXTRACTORS = ("gtzan", "mfcc")
 def _named_extractor(name: str, sr: int):
     from sklearn.pipeline import make_pipeline
 
-    from ._gtzan import GTZANFeatures
-    from ._spectra import TemporalStats
-    from ._spectral import MFCC
+    from .features import MFCC, GTZANFeatures, TemporalStats
 
     if name == "gtzan":
         return GTZANFeatures(sr=sr)
@@ -51,9 +49,9 @@ def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
 
 
 def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds):
-    from ..io import load_audio
-    from ..preprocessing import split_chunks
-    from ..utils import WaveformArray, Waveforms
+    from .io import load_audio
+    from .preprocessing import split_chunks
+    from .utils import WaveformArray, Waveforms
 
     rows = []
     for path in paths:
@@ -111,7 +109,7 @@ def _stamp(path: str) -> str:
 
 def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict:
     """Everything that decides a row's values, to refuse resuming under other settings."""
-    from .. import __version__
+    from . import __version__
 
     if isinstance(extractor, str):
         described = extractor
@@ -272,7 +270,7 @@ def extract_features(
     >>> import tempfile
     >>> from pathlib import Path
     >>> from audiosk.datasets import load_spoken_digits
-    >>> from audiosk.features import extract_features
+    >>> from audiosk.extraction import extract_features
     >>> out = Path(tempfile.mkdtemp()) / "digits.csv"
     >>> table = extract_features(load_spoken_digits().filenames[:3], "mfcc", out=out, sr=8000, verbose=0)
     >>> table.shape, list(table.columns[:3])

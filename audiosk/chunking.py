@@ -8,9 +8,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..preprocessing import split_chunks
-from ..utils import WaveformArray, check_audio
-from ..utils._sklearn_compat import HasMethods, Interval, StrOptions
+from .preprocessing import split_chunks
+from .utils import WaveformArray, check_audio
+from .utils._sklearn_compat import HasMethods, Interval, StrOptions
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 
@@ -114,7 +114,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.linear_model import LogisticRegression
     >>> from audiosk.features import MFCC, TemporalStats
-    >>> from audiosk.model_selection import ChunkedClassifier
+    >>> from audiosk.chunking import ChunkedClassifier
     >>> rng = np.random.default_rng(0)
     >>> t = np.arange(3 * 8000) / 8000
     >>> X = [np.sin(2 * np.pi * f * t) + 0.1 * rng.normal(size=t.size) for f in [200, 220, 1500, 1600]]
@@ -140,6 +140,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
 
     @property
     def classes_(self):
+        """The class labels, those of the fitted ``estimator_``."""
         return self.estimator_.classes_
 
     def predict_proba(self, X):
@@ -211,7 +212,7 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
     --------
     >>> import numpy as np
     >>> from sklearn.dummy import DummyRegressor
-    >>> from audiosk.model_selection import ChunkedRegressor
+    >>> from audiosk.chunking import ChunkedRegressor
     >>> X = np.zeros((2, 16000), dtype=np.float32)
     >>> ChunkedRegressor(DummyRegressor(), chunk_seconds=0.5, sr=8000).fit(X, [1.0, 3.0]).predict(X)
     array([2., 2.])

@@ -1,0 +1,100 @@
+"""Chunk-level training with clip-level predictions."""
+
+import matplotlib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+
+from audiosk.chunking import ChunkedClassifier, ChunkedRegressor
+from audiosk.features import MFCC, TemporalStats
+from audiosk.preprocessing import split_chunks
+from audiosk.utils import WaveformArray, Waveforms
+
+from .conftest import tone
+
+matplotlib.use("Agg")
+SR = 8000
+
+
+def chirps(n_clips=8, seconds=3.0):
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["low", "high"], n_clips // 2)
+    clips = [
+        tone(300 if lab == "low" else 1800, seconds, SR)
+        + 0.05 * rng.normal(size=int(seconds * SR)).astype(np.float32)
+        for lab in labels
+    ]
+    return Waveforms(clips, sr=SR), labels
+
+
+def mfcc_model():
+    return make_pipeline(
+        MFCC(n_mfcc=8, n_fft=512, hop_length=256), TemporalStats(), LogisticRegression(max_iter=500)
+    )
+
+
+def test_split_chunks_counts_and_padding():
+    chunks, clip = split_chunks(
+        [np.arange(10.0), np.arange(7.0), np.arange(2.0)], chunk_length=3, hop_length=3
+    )
+    assert clip.tolist() == [0, 0, 0, 1, 1, 2]
+    np.testing.assert_array_equal(chunks[1], [3, 4, 5])
+    np.testing.assert_array_equal(chunks[-1], [0, 1, 0])
+
+
+def test_chunked_classifier_one_row_per_clip_and_aggregation():
+    X, y = chirps()
+    model = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y)
+    assert model.n_chunks_ == 24 and list(model.classes_) == ["high", "low"]
+    proba = model.predict_proba(X)
+    assert proba.shape == (8, 2)
+    chunks, owner = split_chunks(X, chunk_length=SR, hop_length=SR)
+    chunks = WaveformArray(chunks, sr=SR)
+    expected = np.stack(
+        [model.estimator_.predict_proba(chunks)[owner == i].mean(0) for i in range(8)]
+    )
+    np.testing.assert_allclose(proba, expected)
+    assert (model.predict(X) == y).all()
+    vote = clone(model).set_params(aggregate="vote", hop_seconds=0.5).fit(X, y)
+    assert vote.n_chunks_ == 8 * 5 and (vote.predict(X) == y).all()
+    with pytest.raises(ValueError, match="needs the sample rate"):
+        ChunkedClassifier(mfcc_model()).fit(list(X), y)
+
+
+def test_chunked_vote_counts_chunk_labels():
+    class Fixed(DummyClassifier):
+        def predict(self, X):
+            return np.where(X[:, 0] > 0, "b", "a")
+
+    X = np.zeros((2, 6), dtype=np.float32)
+    X[0, [0, 2]] = 1  # clip 0 chunks start 1, 0, 1 -> b, a, b
+    X[1, [2]] = 1  # clip 1 chunks -> a, b, a... starts at 0, 2, 4
+    model = ChunkedClassifier(
+        Fixed(strategy="most_frequent"), chunk_seconds=2, sr=1, aggregate="vote"
+    ).fit(X, ["a", "b"])
+    assert model.predict(X).tolist() == ["b", "a"]
+
+
+def test_chunked_in_a_search_with_groups():
+    X, y = chirps(n_clips=12)
+    groups = np.arange(12) % 4
+    search = GridSearchCV(  # the folds are plain lists: give the rate explicitly
+        ChunkedClassifier(mfcc_model(), chunk_seconds=1.0, sr=SR),
+        {"estimator__logisticregression__C": [0.1, 1.0], "chunk_seconds": [1.0, 1.5]},
+        cv=GroupKFold(2),
+    ).fit(X, y, groups=groups)
+    assert len(search.cv_results_["params"]) == 4 and search.best_score_ > 0.8
+    assert search.predict(X).shape == (12,)
+
+
+def test_chunked_regressor_means_chunk_predictions():
+    X = Waveforms([np.zeros(4 * SR, np.float32), np.ones(2 * SR, np.float32)], sr=SR)
+    model = ChunkedRegressor(DummyRegressor(), chunk_seconds=1.0).fit(X, [0.0, 6.0])
+    assert model.n_chunks_ == 6
+    np.testing.assert_allclose(
+        model.predict(X), [2.0, 2.0]
+    )  # the dummy mean over chunks: (0*4 + 6*2) / 6
