@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ def _read_part(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _stamp(path: str) -> str:
+def _stamp(path: str | os.PathLike) -> str:
     """Identify a file's content by its size and modification time."""
     try:
         info = os.stat(path)
@@ -111,6 +112,7 @@ def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict:
     """Everything that decides a row's values, to refuse resuming under other settings."""
     from . import __version__
 
+    described: object
     if isinstance(extractor, str):
         described = extractor
     else:
@@ -171,7 +173,7 @@ class _TableWriter:
         self.path = path
         self.tmp = path.with_name(path.name + ".tmp")
         self.parquet = path.suffix.lower() == ".parquet"
-        self.writer = None
+        self.writer: Any = None
         self.schema = None
         self.rows = 0
 
@@ -341,7 +343,8 @@ def extract_features(
             progress.close()
 
         # assemble in input order, a few parts in memory at a time
-        writer, cache, buffer = _TableWriter(out), {}, []
+        writer, buffer = _TableWriter(out), []
+        cache: dict[Path, dict] = {}
         failures = []
         for path in paths:
             part, error, _ = latest[path]
@@ -436,15 +439,15 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
             f"extractor must be a name or a scikit-learn transformer (it is cloned per file); "
             f"got {extractor!r}."
         )
-    if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and sr > 0):
+    if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and float(sr) > 0):
         raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
     for name, value in (("segment_seconds", segment_seconds), ("hop_seconds", hop_seconds)):
-        if value is not None and not (isinstance(value, numbers.Real) and value > 0):
+        if value is not None and not (isinstance(value, numbers.Real) and float(value) > 0):
             raise ValueError(f"{name} must be None or a positive number of seconds; got {value!r}.")
     if hop_seconds is not None and segment_seconds is None:
         raise ValueError("hop_seconds needs segment_seconds.")
     if isinstance(batch_size, bool) or not (
-        isinstance(batch_size, numbers.Integral) and batch_size >= 1
+        isinstance(batch_size, numbers.Integral) and int(batch_size) >= 1
     ):
         raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}.")
 

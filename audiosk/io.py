@@ -83,7 +83,7 @@ class AudioLoadWarning(UserWarning):
         self.failures = list(failures)
 
 
-def _sniff(path: str) -> str:
+def _sniff(path: str | os.PathLike) -> str:
     """Name the container from the first bytes: 'mp3', 'mp4' or ''."""
     with open(path, "rb") as fh:
         head = fh.read(12)

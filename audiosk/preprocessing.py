@@ -46,7 +46,7 @@ def _pad_trim(x: np.ndarray, length: int, mode: str, side: str) -> np.ndarray:
         missing = length - n
         before = {"right": 0, "left": missing, "both": missing // 2}[side]
         widths = [(0, 0)] * (x.ndim - 1) + [(before, missing - before)]
-        return np.pad(x, widths, mode=mode)
+        return np.pad(x, widths, mode=mode)  # type: ignore[call-overload]  # a checked str
     return x
 
 

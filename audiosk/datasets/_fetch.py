@@ -197,11 +197,11 @@ def _extract(archive: Path, folder: Path) -> Path:
                         destination.mkdir(parents=True, exist_ok=True)
                     elif entry.isfile():
                         destination.parent.mkdir(parents=True, exist_ok=True)
-                        src = tf.extractfile(entry)
-                        if src is None:
+                        stream = tf.extractfile(entry)
+                        if stream is None:
                             raise OSError(f"Archive member '{entry.name}' cannot be read.")
-                        with src:
-                            _copy_limited(src, destination, entry.size, entry.name)
+                        with stream:
+                            _copy_limited(stream, destination, entry.size, entry.name)
         else:
             raise OSError(f"'{archive.name}' is neither a zip nor a tar archive.")
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:

@@ -220,15 +220,15 @@ def load_audio_folder(
         target, target_names = encode_target([label_of(f) for f in filenames])
     if group_of is not None:
         group_values = np.asarray([group_of(f) for f in filenames])
-    filenames = ClipPaths(filenames, groups=group_values)
+    clips = ClipPaths(filenames, groups=group_values)
     if return_X_y:
-        return filenames, target
+        return clips, target
     return Bunch(
-        filenames=filenames,
+        filenames=clips,
         target=target,
         target_names=target_names,
         groups=group_values,
-        DESCR=f"Audio files under {root} ({len(filenames)} files).",
+        DESCR=f"Audio files under {root} ({len(clips)} files).",
     )
 
 

@@ -364,5 +364,6 @@ def rms_zcr(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, pad_mode: s
     y = np.ascontiguousarray(y, dtype=np.float32)
     n_frames = 1 + len(y) // hop_length
     rms, zcr = np.empty(n_frames), np.empty(n_frames)
-    _rms_zcr(np.pad(y, n_fft // 2, mode=pad_mode), y, n_fft, hop_length, 1e-10, rms, zcr)
+    padded = np.pad(y, n_fft // 2, mode=pad_mode)  # type: ignore[call-overload]  # a checked str
+    _rms_zcr(padded, y, n_fft, hop_length, 1e-10, rms, zcr)
     return rms, zcr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -105,14 +106,15 @@ def stft_power(
         raise ValueError(
             f"center=False needs clips of at least n_fft={n_fft} samples; got {X.shape[1]}."
         )
-    window = fft_window(window, win_length, n_fft)
+    weights = fft_window(window, win_length, n_fft)
     if center:
-        X = np.pad(X, [(0, 0), (n_fft // 2, n_fft // 2)], mode=pad_mode)
+        X = np.pad(X, [(0, 0), (n_fft // 2, n_fft // 2)], mode=pad_mode)  # type: ignore[call-overload]
     frames = sliding_window_view(X, n_fft, axis=-1)[:, ::hop_length]
     n, F = frames.shape[:2]
     n_bins = 1 + n_fft // 2 if basis is None else basis.shape[1]
     out = np.empty((n, F, n_bins), dtype=np.float32)
     per_block = max(1, BLOCK_SAMPLES // n_fft)
+    blocks: list[tuple[Any, Any]]
     if per_block <= F:
         blocks = [
             (np.s_[i], np.s_[f : f + per_block]) for i in range(n) for f in range(0, F, per_block)
@@ -122,7 +124,7 @@ def stft_power(
         blocks = [(np.s_[i : i + step], np.s_[:]) for i in range(0, n, step)]
 
     def run(block):
-        _power_block(frames[block], window, power, basis, out[block])
+        _power_block(frames[block], weights, power, basis, out[block])
 
     # The same blocks, each on one BLAS thread, whatever n_jobs: the values do not
     # depend on n_jobs or on the machine's thread count.

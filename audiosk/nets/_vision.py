@@ -144,7 +144,7 @@ class Bottleneck(nn.Module):
         return self.relu(self.bn3(self.conv3(out)) + identity)
 
 
-_RESNETS = {
+_RESNETS: dict[int, tuple[type[BasicBlock] | type[Bottleneck], list[int]]] = {
     18: (BasicBlock, [2, 2, 2, 2]),
     34: (BasicBlock, [3, 4, 6, 3]),
     50: (Bottleneck, [3, 4, 6, 3]),

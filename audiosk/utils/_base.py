@@ -1,5 +1,7 @@
 """Mixins and warnings shared by audiosk's steps."""
 
+from typing import Any, Self
+
 
 class StatelessArrayMixin:
     """For steps with 3-D/4-D float32 output that need no fit.
@@ -9,7 +11,7 @@ class StatelessArrayMixin:
     their arrays as they are: a 3-D array has no table form.
     """
 
-    def set_output(self, *, transform=None):
+    def set_output(self, *, transform: str | None = None) -> Self:
         """Accept a pipeline's output configuration; 3-D/4-D results stay arrays.
 
         Parameters
@@ -23,8 +25,8 @@ class StatelessArrayMixin:
         """
         return self
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]  # from the estimator mixed in
         tags.requires_fit = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ class DiskArray:
 
     def __init__(self, path: str | os.PathLike, rows: np.ndarray | None = None):
         self.path = os.fspath(path)
-        self._memmap = None
+        self._memmap: np.ndarray | None = None
         head = self._file()
         self._row_shape = head.shape[1:]
         self.dtype = head.dtype
@@ -62,7 +63,7 @@ class DiskArray:
         return self._memmap
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return (len(self.rows),) + self._row_shape
 
     @property
@@ -72,7 +73,7 @@ class DiskArray:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, tuple):
             if len(key) > 2 or (len(key) == 2 and key[1] is not Ellipsis):
                 raise IndexError("DiskArray selects rows only: X[rows] or X[rows, ...].")
@@ -81,7 +82,7 @@ class DiskArray:
             return np.asarray(self._file()[self.rows[key]])
         return DiskArray(self.path, self.rows[key])
 
-    def read(self, index) -> np.ndarray:
+    def read(self, index: Any) -> np.ndarray:
         """Load the rows at positions ``index`` of this view (in that order).
 
         Parameters
@@ -99,11 +100,11 @@ class DiskArray:
         out[order] = self._file()[rows[order]]
         return out
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         out = self.read(np.arange(len(self)))
         return out if dtype is None else out.astype(dtype, copy=False)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "rows": self.rows,
@@ -112,5 +113,5 @@ class DiskArray:
             "_memmap": None,
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"DiskArray('{self.path}', shape={self.shape}, dtype={self.dtype})"

@@ -11,7 +11,7 @@ def parallel_map(
     func: Callable,
     items: Sequence,
     *,
-    n_jobs=None,
+    n_jobs: int | None = None,
     verbose: int = 0,
     desc: str = "",
     prefer: str = "threads",

@@ -14,6 +14,7 @@ attribute, which spectral steps compare with the rate they assume.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ class Waveforms(list):
     (2, 8000)
     """
 
-    def __init__(self, clips=(), sr: int | None = None):
+    def __init__(self, clips: Iterable[Any] = (), sr: int | None = None) -> None:
         super().__init__(clips)
         self.sr = sr
 
@@ -52,7 +53,7 @@ class Waveforms(list):
         """1: a sequence of clips."""
         return 1
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         if isinstance(index, tuple) and len(index) == 2 and index[1] is Ellipsis:
             index = index[0]  # scikit-learn's _safe_indexing asks for X[rows, ...]
         if isinstance(index, slice):
@@ -68,10 +69,10 @@ class Waveforms(list):
             raise IndexError(f"Waveforms index with integers, slices or masks; got {index!r}")
         return Waveforms([super(Waveforms, self).__getitem__(int(i)) for i in rows], sr=self.sr)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self), self.sr))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Waveforms(n_clips={len(self)}, sr={self.sr})"
 
 
@@ -97,19 +98,19 @@ class WaveformArray(np.ndarray):
     ((2, 8000), 8000)
     """
 
-    def __new__(cls, data, sr: int | None = None):
+    def __new__(cls, data: Any, sr: int | None = None) -> WaveformArray:
         obj = np.asarray(data).view(cls)
         obj.sr = sr
         return obj
 
-    def __array_finalize__(self, obj):
+    def __array_finalize__(self, obj: Any) -> None:
         self.sr = getattr(obj, "sr", None)
 
-    def __reduce__(self):
-        reconstruct, args, state = super().__reduce__()
+    def __reduce__(self) -> Any:
+        reconstruct, args, state = super().__reduce__()  # type: ignore[str-unpack]  # ndarray returns a triple
         return reconstruct, args, (state, self.sr)
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: Any) -> None:
         array_state, self.sr = state
         super().__setstate__(array_state)
 
@@ -141,7 +142,7 @@ def sample_rate_of(X: Any) -> int | None:
     return int(sr) if sr is not None else None
 
 
-def with_sample_rate(X, sr: int | None):
+def with_sample_rate(X: Any, sr: int | None) -> Waveforms | WaveformArray:
     """Wrap waveforms in the container that carries ``sr``.
 
     Parameters
@@ -227,8 +228,13 @@ def resolve_sample_rate(
 
 
 def check_audio(
-    step, X, *, reset: bool = False, allow_ragged: bool = True, rate_required: bool = True
-):
+    step: Any,
+    X: Any,
+    *,
+    reset: bool = False,
+    allow_ragged: bool = True,
+    rate_required: bool = True,
+) -> tuple[Any, int | None]:
     """Validate a waveform step's input and resolve its sample rate, in one call.
 
     Every audiosk step that reads waveforms starts with this: the rate comes
@@ -277,7 +283,7 @@ def check_audio(
     return checked, sr
 
 
-def to_float(x, *, owner: str = "audiosk"):
+def to_float(x: Any, *, owner: str = "audiosk") -> np.ndarray:
     """Return samples as floats in [-1, 1], scaling integer PCM as librosa does.
 
     Signed integers are divided by ``2 ** (bits - 1)`` (as
@@ -316,7 +322,7 @@ def to_float(x, *, owner: str = "audiosk"):
     return x
 
 
-def _is_path(x) -> bool:
+def _is_path(x: Any) -> bool:
     return isinstance(x, (str, bytes, os.PathLike))
 
 
@@ -324,8 +330,8 @@ _FLOATS = (np.float32, np.float64)
 
 
 def check_waveforms(
-    X, *, owner: str, allow_ragged: bool = True, estimator=None, reset: bool = False
-):
+    X: Any, *, owner: str, allow_ragged: bool = True, estimator: Any = None, reset: bool = False
+) -> Any:
     """Validate waveforms and return them as float arrays.
 
     Parameters
@@ -402,7 +408,7 @@ def check_waveforms(
     return check_array(X, dtype=_FLOATS)
 
 
-def _check_ragged(clips, owner, allow_ragged):
+def _check_ragged(clips: list[np.ndarray], owner: str, allow_ragged: bool) -> list[np.ndarray]:
     from sklearn.utils import check_array
 
     if not allow_ragged:
