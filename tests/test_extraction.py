@@ -1,9 +1,12 @@
-"""extract_features: resuming only what the same settings computed from the same files."""
+"""extract_features: failures, order, segments, resuming only what the same settings computed."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +14,11 @@ import pytest
 import soundfile as sf
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from audiosk.cli import main
 from audiosk.extraction import _read_table, extract_features
+from audiosk.features import GTZAN_COLUMNS, GTZANFeatures
+from audiosk.io import load_audio
+from audiosk.utils import Waveforms
 
 SR = 8000
 
@@ -172,3 +179,95 @@ def test_a_file_that_kills_its_worker_is_a_failure_and_the_run_goes_on(tmp_path)
     failures = pd.read_csv(tmp_path / "t.failures.csv")
     assert failures["path"].tolist() == [str(short)]
     assert failures["error"][0].startswith("WorkerCrash")
+
+
+GTZAN_SR = 22050
+
+
+def music(seconds=6.0, seed=0):
+    """A tone with harmonics plus noise bursts on a beat: harmonic and percussive parts."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * GTZAN_SR)) / GTZAN_SR
+    tone = sum(0.2 / k * np.sin(2 * np.pi * 220 * k * t) for k in range(1, 5))
+    beat = (np.mod(t, 0.5) < 0.03) * rng.normal(scale=0.4, size=t.size)
+    return (tone + beat).astype(np.float32)
+
+
+def write_files(folder, n=6, seconds=1.5):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"clip{i}.wav"
+        sf.write(str(path), music(seconds, seed=i), GTZAN_SR)
+        paths.append(str(path))
+    return paths
+
+
+def test_extract_features_failures_and_order(tmp_path):
+    paths = write_files(tmp_path / "audio")
+    bad = tmp_path / "audio" / "broken.wav"
+    bad.write_text("not audio")
+    out = tmp_path / "table.csv"
+    table = extract_features(
+        [paths[0], str(bad)] + paths[1:], "gtzan", out=out, n_jobs=2, batch_size=2, verbose=0
+    )
+    assert table["path"].tolist() == paths
+    assert list(table.columns) == ["path"] + GTZAN_COLUMNS
+    failures = pd.read_csv(tmp_path / "table.failures.csv")
+    assert failures["path"].tolist() == [str(bad)] and "AudioLoadError" in failures["error"][0]
+    expected = GTZANFeatures().fit_transform(
+        Waveforms([load_audio(p, sr=GTZAN_SR)[0] for p in paths], sr=GTZAN_SR)
+    )
+    # workers run BLAS on one thread: float32 sums in another order (1e-7)
+    np.testing.assert_allclose(table[GTZAN_COLUMNS].to_numpy(), expected, rtol=1e-6)
+    saved = _read_table(out)
+    pd.testing.assert_frame_equal(saved, table, check_dtype=False)
+    assert not (tmp_path / "table.csv.parts").exists()
+
+
+def test_segment_mode_keeps_the_source_as_group(tmp_path):
+    paths = write_files(tmp_path / "audio", n=2, seconds=3.2)
+    table = extract_features(
+        paths, "mfcc", out=tmp_path / "seg.parquet", segment_seconds=1.0, verbose=0
+    )
+    assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2], [0, 1, 2]]
+    y = load_audio(paths[1], sr=GTZAN_SR)[0][GTZAN_SR : 2 * GTZAN_SR]
+    from audiosk.extraction import _named_extractor
+
+    expected = _named_extractor("mfcc", GTZAN_SR).fit_transform(Waveforms([y], sr=GTZAN_SR))[0]
+    np.testing.assert_allclose(table.iloc[4, 2:].to_numpy(dtype=float), expected, rtol=1e-6)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "seg.parquet"), table, check_dtype=False
+    )
+
+
+@pytest.mark.slow
+def test_killed_extraction_resumes_without_recomputing(tmp_path):
+    folder = tmp_path / "audio"
+    write_files(folder, n=24, seconds=2.0)
+    full = tmp_path / "full.csv"
+    assert main(["extract", str(folder), "-o", str(full)]) == 0
+
+    out = tmp_path / "resumed.csv"
+    cmd = [sys.executable, "-m", "audiosk.cli", "extract", str(folder), "-o", str(out)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    parts = Path(str(out) + ".parts")
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(parts.glob("part-*.csv"))) < 1:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_parts = len(list(parts.glob("part-*.csv")))
+    assert 1 <= n_parts < 3 and not out.exists(), "the run was not interrupted midway"
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    done_before = 8 * n_parts
+    assert f"Resuming: {done_before} of 24 files already done." in result.stdout
+    resumed, reference_table = _read_table(out), _read_table(full)
+    assert resumed["path"].is_unique and len(resumed) == 24
+    pd.testing.assert_frame_equal(resumed, reference_table)
+    # running once more recomputes nothing and keeps the table
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert "Resuming: 24 of 24 files already done." in again.stdout
+    pd.testing.assert_frame_equal(_read_table(out), reference_table)
