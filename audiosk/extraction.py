@@ -1,4 +1,8 @@
-"""Feature extraction of many files to a table: parallel, failure-tolerant, resumable."""
+"""Feature extraction of many files to a table: parallel, failure-tolerant, resumable.
+
+Past 400 lines because the parts, the settings record, the crash recovery and
+the table assembly are one job's stages and are read together.
+"""
 
 from __future__ import annotations
 

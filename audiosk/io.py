@@ -5,7 +5,8 @@ libsndfile (through soundfile) decodes WAV, FLAC, OGG/Vorbis, AIFF, AU and,
 in recent builds, MP3; MP3 and MP4/M4A fall back on ``audioread`` (which needs
 FFmpeg or GStreamer) when libsndfile cannot read them. Values equal
 ``librosa.load`` for the same arguments: the same reader, mono mixdown and
-resampler (``soxr_hq``).
+resampler (``soxr_hq``). Past 400 lines because both decoders, their error
+reporting and the loader step belong together; docstrings are a third of it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Feature steps: waveforms to spectrograms or tables, and steps on spectrograms."""
 
 from ._gtzan import GTZAN_COLUMNS, GTZANFeatures
-from ._spectra import Deltas, Flatten, SpectrogramImage, SpectrogramScaler, TemporalStats
+from ._image import SpectrogramImage
+from ._spectra import Deltas, Flatten, SpectrogramScaler, TemporalStats
 from ._spectral import MFCC, MelSpectrogram, Spectrogram
 from ._warp import warp_frequency
 
