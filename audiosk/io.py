@@ -15,6 +15,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -63,10 +64,10 @@ class AudioLoadError(OSError):
         self.reason = reason
         super().__init__(f"Cannot load audio from '{self.path}': {reason}")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.args[0]
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.reason))
 
 
@@ -101,7 +102,9 @@ class _TooLong(Exception):
         self.seconds = seconds
 
 
-def _check_length(total: float, offset: float, duration, max_duration) -> None:
+def _check_length(
+    total: float, offset: float, duration: float | None, max_duration: float | None
+) -> None:
     """Refuse to decode more than ``max_duration`` seconds (before any sample is read)."""
     wanted = max(0.0, total - offset)
     if duration is not None:
@@ -116,7 +119,9 @@ class _OffsetPastEnd(Exception):
         self.seconds = seconds
 
 
-def _read_soundfile(path, offset, duration, max_duration=None):
+def _read_soundfile(
+    path: Any, offset: float, duration: float | None, max_duration: float | None = None
+) -> tuple[np.ndarray, int]:
     """Decode with libsndfile exactly as ``librosa.load`` does."""
     import soundfile as sf
 
@@ -140,7 +145,9 @@ def _read_soundfile(path, offset, duration, max_duration=None):
     return y, sr_native
 
 
-def _read_audioread(path, offset, duration, max_duration=None):
+def _read_audioread(
+    path: Any, offset: float, duration: float | None, max_duration: float | None = None
+) -> tuple[np.ndarray, int]:
     """Decode through audioread (FFmpeg, GStreamer, Core Audio) as librosa does."""
     import audioread
 
@@ -172,7 +179,7 @@ def _read_audioread(path, offset, duration, max_duration=None):
     return y, sr_native
 
 
-def _too_long(path, seconds: float, max_duration) -> AudioLoadError:
+def _too_long(path: Any, seconds: float, max_duration: float | None) -> AudioLoadError:
     return AudioLoadError(
         path,
         f"it would decode to {seconds:,.0f} s of audio, more than max_duration={max_duration} s; "
@@ -360,16 +367,16 @@ class AudioLoader(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        sr=22050,
+        sr: float | None = 22050,
         *,
-        mono=True,
-        offset=0.0,
-        duration=None,
-        max_duration=3600.0,
-        on_error="raise",
-        n_jobs=None,
-        verbose=0,
-    ):
+        mono: bool = True,
+        offset: float = 0.0,
+        duration: float | None = None,
+        max_duration: float | None = 3600.0,
+        on_error: str = "raise",
+        n_jobs: int | None = None,
+        verbose: int = 0,
+    ) -> None:
         self.sr = sr
         self.mono = mono
         self.offset = offset
@@ -379,7 +386,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> Self:
         """Validate the parameters (the loader learns nothing).
 
         Parameters
@@ -397,7 +404,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         self.n_features_in_ = 1
         return self
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
@@ -405,7 +412,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         return tags
 
     @staticmethod
-    def _check_paths(X) -> list:
+    def _check_paths(X: Any) -> list:
         if isinstance(X, (str, os.PathLike)):
             raise TypeError(
                 "AudioLoader expects a sequence of paths, got a single path; wrap it in a list."
@@ -425,7 +432,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 )
         return paths
 
-    def _load_one(self, path):
+    def _load_one(self, path: Any) -> tuple[Any, Any, Any]:
         try:
             y, sr = load_audio(
                 path,
@@ -441,7 +448,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 raise
             return None, None, err
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Load every file.
 
         Parameters
@@ -486,4 +493,4 @@ class AudioLoader(TransformerMixin, BaseEstimator):
                 ),
                 stacklevel=2,
             )
-        return Waveforms(waves, sr=sr)
+        return Waveforms(waves, sr=None if sr is None else int(sr))

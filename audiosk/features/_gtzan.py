@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from numbers import Integral
+from typing import Any, Self
 
 import numpy as np
 import scipy.fft
@@ -38,7 +39,7 @@ GTZAN_COLUMNS = (
 
 
 @lru_cache(maxsize=64)
-def _chroma_basis(sr, n_fft, tuning):
+def _chroma_basis(sr: float, n_fft: int, tuning: float) -> np.ndarray:
     import librosa
 
     basis = librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=12)
@@ -46,7 +47,7 @@ def _chroma_basis(sr, n_fft, tuning):
 
 
 @lru_cache(maxsize=16)
-def _window_sumsquare(n_frames, n_fft, hop_length):
+def _window_sumsquare(n_frames: int, n_fft: int, hop_length: int) -> np.ndarray:
     import librosa
 
     wss = librosa.filters.window_sumsquare(
@@ -61,12 +62,14 @@ def _window_sumsquare(n_frames, n_fft, hop_length):
     return np.where(wss > tiny, 1.0 / np.maximum(wss, tiny), 1.0).astype(np.float32)
 
 
-def _frames(y, n_fft, hop_length, pad_mode):
-    padded = np.pad(y, n_fft // 2, mode=pad_mode)
+def _frames(y: np.ndarray, n_fft: int, hop_length: int, pad_mode: str) -> np.ndarray:
+    padded = np.pad(y, n_fft // 2, mode=pad_mode)  # type: ignore[call-overload]  # a checked str
     return sliding_window_view(padded, n_fft)[::hop_length]
 
 
-def _istft(spec, window, n_fft, hop_length, length):
+def _istft(
+    spec: np.ndarray, window: np.ndarray, n_fft: int, hop_length: int, length: int
+) -> np.ndarray:
     """Inverse STFT of frame-major ``spec`` (centred frames), like ``librosa.istft``."""
     frames = scipy.fft.irfft(spec, n=n_fft, axis=1) * window
     n_frames = len(frames)
@@ -81,7 +84,7 @@ def _istft(spec, window, n_fft, hop_length, length):
     return np.pad(y, (0, length - len(y))) if len(y) < length else y
 
 
-def _tempo(onset, sr, hop_length, ac_size=8.0):
+def _tempo(onset: np.ndarray, sr: float, hop_length: int, ac_size: float = 8.0) -> float:
     """``librosa.feature.tempo`` of an onset envelope, with its tempogram computed in one batch.
 
     librosa autocorrelates every 8 s window with FFTs of an odd length
@@ -103,11 +106,19 @@ def _tempo(onset, sr, hop_length, ac_size=8.0):
     return float(librosa.feature.tempo(tg=tg.T, sr=sr, hop_length=hop_length)[0])
 
 
-def _mean_var(x):
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
     return float(np.mean(x)), float(np.var(x))
 
 
-def gtzan_features(y, sr=22050, *, n_fft=2048, hop_length=512, pad_mode="reflect", kernel_size=31):
+def gtzan_features(
+    y: np.ndarray,
+    sr: float = 22050,
+    *,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    pad_mode: str = "reflect",
+    kernel_size: int = 31,
+) -> np.ndarray:
     """``length`` and the 57 GTZAN features of one clip, from one shared STFT.
 
     Parameters
@@ -241,13 +252,20 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, sr=22050, *, pad_mode="reflect", n_jobs=None, verbose=0):
+    def __init__(
+        self,
+        sr: float | None = 22050,
+        *,
+        pad_mode: str = "reflect",
+        n_jobs: int | None = None,
+        verbose: int = 0,
+    ) -> None:
         self.sr = sr
         self.pad_mode = pad_mode
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> Self:
         """Validate the parameters and the input (nothing is learned).
 
         Parameters
@@ -264,7 +282,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         check_audio(self, X, reset=True)
         return self
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Compute ``length`` and the 57 features of every clip.
 
         Parameters
@@ -278,6 +296,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X, sr = check_audio(self, X)
+        assert sr is not None  # check_audio raised when the rate is unknown
         rows = parallel_map(
             lambda clip: gtzan_features(clip, sr, pad_mode=self.pad_mode),
             list(X),
@@ -287,7 +306,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         )
         return np.stack(rows)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Get the table's column names.
 
         Parameters
@@ -300,7 +319,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         """
         return np.asarray(GTZAN_COLUMNS, dtype=object)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.requires_fit = False  # nothing is learned: the features of each clip are its own
         return tags

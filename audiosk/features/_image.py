@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 
@@ -73,14 +74,22 @@ class SpectrogramImage(_StatelessSpectra):
         "origin": [StrOptions({"lower", "upper"})],
     }
 
-    def __init__(self, *, height=224, width=224, channels=1, cmap=None, origin="lower"):
+    def __init__(
+        self,
+        *,
+        height: int = 224,
+        width: int = 224,
+        channels: int | str = 1,
+        cmap: str | None = None,
+        origin: str = "lower",
+    ) -> None:
         self.height = height
         self.width = width
         self.channels = channels
         self.cmap = cmap
         self.origin = origin
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Resize (and colour) every clip.
 
         Parameters

@@ -21,7 +21,7 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _median_axis0(X, k, out):  # pragma: no cover - compiled
+def _median_axis0(X: np.ndarray, k: int, out: np.ndarray) -> None:  # pragma: no cover - compiled
     n, m = X.shape
     h = k // 2
     W = np.empty((k, m), X.dtype)  # sorted window of every lane
@@ -98,7 +98,14 @@ def median_filter_axis0(X: np.ndarray, size: int) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _spectral_shape(S, freqs, roll_percent, centroid, bandwidth, rolloff):  # pragma: no cover
+def _spectral_shape(
+    S: np.ndarray,
+    freqs: np.ndarray,
+    roll_percent: float,
+    centroid: np.ndarray,
+    bandwidth: np.ndarray,
+    rolloff: np.ndarray,
+) -> None:  # pragma: no cover
     tiny = np.finfo(np.float32).tiny
     n_frames, n_freq = S.shape
     for t in range(n_frames):
@@ -133,7 +140,9 @@ def _spectral_shape(S, freqs, roll_percent, centroid, bandwidth, rolloff):  # pr
                 break
 
 
-def spectral_shape(S: np.ndarray, freqs: np.ndarray, roll_percent: float = 0.85):
+def spectral_shape(
+    S: np.ndarray, freqs: np.ndarray, roll_percent: float = 0.85
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spectral centroid, bandwidth and roll-off of every frame.
 
     Parameters
@@ -172,7 +181,15 @@ def spectral_shape(S: np.ndarray, freqs: np.ndarray, roll_percent: float = 0.85)
 
 
 @numba.njit(cache=True, nogil=True)
-def _peak_pitches(S, ref, k_lo, k_hi, ratio, pitches, mags):  # pragma: no cover
+def _peak_pitches(
+    S: np.ndarray,
+    ref: np.ndarray,
+    k_lo: int,
+    k_hi: int,
+    ratio: float,
+    pitches: np.ndarray,
+    mags: np.ndarray,
+) -> int:  # pragma: no cover
     count = 0
     n_frames, n_freq = S.shape
     for t in range(n_frames):
@@ -203,7 +220,15 @@ def _peak_pitches(S, ref, k_lo, k_hi, ratio, pitches, mags):  # pragma: no cover
     return count
 
 
-def peak_pitches(S: np.ndarray, sr: float, n_fft: int, *, fmin=150.0, fmax=4000.0, threshold=0.1):
+def peak_pitches(
+    S: np.ndarray,
+    sr: float,
+    n_fft: int,
+    *,
+    fmin: float = 150.0,
+    fmax: float = 4000.0,
+    threshold: float = 0.1,
+) -> tuple[np.ndarray, np.ndarray]:
     """Pitches and magnitudes of the spectral peaks ``librosa.piptrack`` reports.
 
     Parameters
@@ -246,7 +271,9 @@ def peak_pitches(S: np.ndarray, sr: float, n_fft: int, *, fmin=150.0, fmax=4000.
 
 
 @numba.njit(cache=True, nogil=True)
-def _masked(spec, harm, perc, out):  # pragma: no cover - compiled
+def _masked(
+    spec: np.ndarray, harm: np.ndarray, perc: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
     tiny = np.finfo(np.float32).tiny
     n, m = spec.shape
     for i in range(n):
@@ -296,7 +323,15 @@ def harmonic_part(spec: np.ndarray, harm: np.ndarray, perc: np.ndarray) -> np.nd
 
 
 @numba.njit(cache=True, nogil=True)
-def _rms_zcr(padded_reflect, y, n_fft, hop, threshold, rms, zcr):  # pragma: no cover - compiled
+def _rms_zcr(
+    padded_reflect: np.ndarray,
+    y: np.ndarray,
+    n_fft: int,
+    hop: int,
+    threshold: float,
+    rms: np.ndarray,
+    zcr: np.ndarray,
+) -> None:  # pragma: no cover - compiled
     n_frames = rms.shape[0]
     # rms: running sum of squares over the reflect-padded signal
     acc = 0.0
@@ -334,7 +369,9 @@ def _rms_zcr(padded_reflect, y, n_fft, hop, threshold, rms, zcr):  # pragma: no 
         zcr[t] = count / n_fft
 
 
-def rms_zcr(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, pad_mode: str = "reflect"):
+def rms_zcr(
+    y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, pad_mode: str = "reflect"
+) -> tuple[np.ndarray, np.ndarray]:
     """Frame-wise RMS and zero-crossing rate, as librosa computes them.
 
     Parameters

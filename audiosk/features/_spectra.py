@@ -10,7 +10,9 @@ and numpydoc docstrings with examples are half of it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
+from typing import Any, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -23,7 +25,7 @@ __all__ = ["Deltas", "Flatten", "SpectrogramScaler", "TemporalStats"]
 
 
 def check_spectra(
-    estimator, X, *, reset: bool, allow_4d: bool = False, expand_2d: bool = True
+    estimator: Any, X: Any, *, reset: bool, allow_4d: bool = False, expand_2d: bool = True
 ) -> np.ndarray:
     """Validate spectra: float32, finite, 3-D (or 4-D), 2-D read as one frame.
 
@@ -80,7 +82,7 @@ def check_spectra(
 class _SpectraTransformer(TransformerMixin, BaseEstimator):
     """Base of the steps whose input is spectra."""
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> Self:
         """Validate the parameters and record the input shape.
 
         Parameters
@@ -101,10 +103,10 @@ class _SpectraTransformer(TransformerMixin, BaseEstimator):
     _allow_4d = False
     _expand_2d = True
 
-    def _fit(self, X):
+    def _fit(self, X: np.ndarray) -> None:
         """Learn from validated spectra (nothing by default)."""
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
@@ -154,13 +156,15 @@ class Deltas(_StatelessSpectra):
         "stack": ["boolean"],
     }
 
-    def __init__(self, *, width=9, order=1, mode="interp", stack=False):
+    def __init__(
+        self, *, width: int = 9, order: int = 1, mode: str = "interp", stack: bool = False
+    ) -> None:
         self.width = width
         self.order = order
         self.mode = mode
         self.stack = stack
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Compute the derivatives.
 
         Parameters
@@ -209,7 +213,7 @@ _STATS = {
 }
 
 
-def _moment_ratio(X, k):
+def _moment_ratio(X: np.ndarray, k: int) -> np.ndarray:
     centred = X - X.mean(axis=-1, keepdims=True)
     m2 = np.mean(centred**2, axis=-1)
     mk = np.mean(centred**k, axis=-1)
@@ -256,12 +260,14 @@ class TemporalStats(_SpectraTransformer):
         "start": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def __init__(self, *, stats=("mean", "std"), prefix="bin", start=0):
+    def __init__(
+        self, *, stats: Sequence[str] = ("mean", "std"), prefix: str = "bin", start: int = 0
+    ) -> None:
         self.stats = stats
         self.prefix = prefix
         self.start = start
 
-    def _fit(self, X):
+    def _fit(self, X: np.ndarray) -> None:
         stats = [str(s) for s in self.stats]  # plain strings in messages, not np.str_('...')
         if len(set(stats)) != len(stats):
             raise ValueError(
@@ -274,7 +280,7 @@ class TemporalStats(_SpectraTransformer):
                 f"TemporalStats: unknown stats {unknown or '(none given)'}; choose among {sorted(_STATS)}."
             )
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Compute the statistics.
 
         Parameters
@@ -293,7 +299,7 @@ class TemporalStats(_SpectraTransformer):
         cols = np.stack([_STATS[s](X64) for s in self.stats], axis=-1)
         return cols.reshape(len(X), -1).astype(np.float32)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Column names ``f"{prefix}{bin}_{stat}"``.
 
         Parameters
@@ -338,10 +344,10 @@ class Flatten(_SpectraTransformer):
     _parameter_constraints: dict = {}
     _allow_4d = True
 
-    def _fit(self, X):
+    def _fit(self, X: np.ndarray) -> None:
         self.input_shape_ = tuple(X.shape[1:])
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Reshape to 2-D.
 
         Parameters
@@ -362,7 +368,7 @@ class Flatten(_SpectraTransformer):
             )
         return X.reshape(len(X), -1)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``bin{b}_frame{t}`` (3-D) or ``ch{c}_y{h}_x{w}`` (4-D).
 
         Parameters
@@ -425,17 +431,19 @@ class SpectrogramScaler(_SpectraTransformer):
     _allow_4d = True
     _expand_2d = False
 
-    def __init__(self, *, per_clip=False, with_mean=True, with_std=True):
+    def __init__(
+        self, *, per_clip: bool = False, with_mean: bool = True, with_std: bool = True
+    ) -> None:
         self.per_clip = per_clip
         self.with_mean = with_mean
         self.with_std = with_std
 
-    def _stat_axes(self, X):
+    def _stat_axes(self, X: np.ndarray) -> tuple[int, ...]:
         if self.per_clip:
             return tuple(range(1, X.ndim))
         return (0, X.ndim - 1) if X.ndim > 2 else (0,)
 
-    def _fit(self, X):
+    def _fit(self, X: np.ndarray) -> None:
         self.mean_ = self.scale_ = None
         if self.per_clip:
             return
@@ -447,7 +455,7 @@ class SpectrogramScaler(_SpectraTransformer):
             std = X64.std(axis=axes)
             self.scale_ = np.where(std > 10 * np.finfo(np.float64).eps, std, 1.0)
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Standardise.
 
         Parameters
@@ -463,6 +471,8 @@ class SpectrogramScaler(_SpectraTransformer):
         X = check_spectra(self, X, reset=False, allow_4d=True, expand_2d=False).astype(np.float64)
         if self.per_clip:
             axes = self._stat_axes(X)
+            mean: Any
+            scale: Any
             mean = X.mean(axis=axes, keepdims=True) if self.with_mean else 0.0
             if self.with_std:
                 std = X.std(axis=axes, keepdims=True)
@@ -475,7 +485,7 @@ class SpectrogramScaler(_SpectraTransformer):
             scale = self.scale_.reshape(shape) if self.scale_ is not None else 1.0
         return ((X - mean) / scale).astype(np.float32)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of 2-D output (for 2-D input): the input's names or ``x0`` ...
 
         Parameters

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from functools import lru_cache
 from numbers import Integral, Real
+from typing import Any, Self
 
 import numpy as np
 import scipy.fft
@@ -47,7 +48,15 @@ _MEL_CONSTRAINTS = {
 }
 
 
-def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
+def mel_basis(
+    sr: float,
+    n_fft: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    htk: bool,
+    norm: Any,
+) -> np.ndarray:
     """Librosa's Mel filterbank, transposed to ``(n_freq, n_mels)`` float32.
 
     Raises an error for a band edge past the Nyquist frequency or an empty
@@ -76,7 +85,15 @@ def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
+def _mel_basis(
+    sr: float,
+    n_fft: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    htk: bool,
+    norm: Any,
+) -> np.ndarray:
     import librosa
 
     with warnings.catch_warnings():
@@ -90,7 +107,9 @@ def _mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, norm) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def log_frequency_basis(sr, n_fft, n_bins, fmin, fmax) -> np.ndarray:
+def log_frequency_basis(
+    sr: float, n_fft: int, n_bins: int, fmin: float, fmax: float | None
+) -> np.ndarray:
     """Linear interpolation of an STFT's bins at log-spaced frequencies, ``(n_freq, n_bins)``."""
     fmax = sr / 2 if fmax is None else fmax
     if not 0 < fmin < fmax:
@@ -124,7 +143,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
     ``(n_clips, n_frames, n_bins)`` to the output ``(n_clips, n_bins, n_frames)``.
     """
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> Self:
         """Validate the parameters and the input (nothing is learned).
 
         Parameters
@@ -142,7 +161,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         check_audio(self, X, reset=True, allow_ragged=False)
         return self
 
-    def _check_settings(self):
+    def _check_settings(self) -> None:
         """Check what the parameters' own constraints cannot: how they relate."""
         if self.win_length is not None and self.win_length > self.n_fft:
             raise ValueError(
@@ -151,7 +170,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
                 "lower win_length."
             )
 
-    def transform(self, X):
+    def transform(self, X: Any) -> Any:
         """Compute the spectrogram of every clip.
 
         Parameters
@@ -168,6 +187,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         self._validate_params()
         self._check_settings()
         X, sr = check_audio(self, X, allow_ragged=False)
+        assert sr is not None  # check_audio raised when the rate is unknown
         S = stft_power(
             X,
             basis=self._basis(sr),
@@ -182,11 +202,11 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         )
         return np.ascontiguousarray(self._from_power(S, sr))
 
-    def _basis(self, sr):
+    def _basis(self, sr: int) -> np.ndarray | None:
         """Filterbank ``(n_freq, n_bins)`` fused into the STFT, or None."""
         return None
 
-    def _maybe_db(self, S):
+    def _maybe_db(self, S: np.ndarray) -> np.ndarray:
         if getattr(self, "db", False):
             return to_db(S, power=float(self.power), ref=self.ref, top_db=self.top_db)
         return S
@@ -265,23 +285,23 @@ class Spectrogram(_SpectralBase):
     def __init__(
         self,
         *,
-        sr=None,
-        n_fft=2048,
-        hop_length=512,
-        win_length=None,
-        window="hann",
-        center=True,
-        pad_mode="constant",
-        power=2.0,
-        db=False,
-        top_db=80.0,
-        ref=1.0,
-        frequency_scale="linear",
-        n_bins=128,
-        fmin=32.7,
-        fmax=None,
-        n_jobs=None,
-    ):
+        sr: float | None = None,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        db: bool = False,
+        top_db: float | None = 80.0,
+        ref: float | str = 1.0,
+        frequency_scale: str = "linear",
+        n_bins: int = 128,
+        fmin: float = 32.7,
+        fmax: float | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
         self.sr = sr
         self.n_fft = n_fft
         self.hop_length = hop_length
@@ -299,12 +319,12 @@ class Spectrogram(_SpectralBase):
         self.fmax = fmax
         self.n_jobs = n_jobs
 
-    def _basis(self, sr):
+    def _basis(self, sr: int) -> np.ndarray | None:
         if self.frequency_scale == "log":
             return log_frequency_basis(sr, self.n_fft, self.n_bins, float(self.fmin), self.fmax)
         return None
 
-    def _from_power(self, S, sr):
+    def _from_power(self, S: np.ndarray, sr: int) -> np.ndarray:
         return self._maybe_db(S).transpose(0, 2, 1)
 
 
@@ -370,24 +390,24 @@ class MelSpectrogram(_SpectralBase):
     def __init__(
         self,
         *,
-        sr=None,
-        n_fft=2048,
-        hop_length=512,
-        win_length=None,
-        window="hann",
-        center=True,
-        pad_mode="constant",
-        power=2.0,
-        n_mels=128,
-        fmin=0.0,
-        fmax=None,
-        htk=False,
-        norm="slaney",
-        db=False,
-        top_db=80.0,
-        ref=1.0,
-        n_jobs=None,
-    ):
+        sr: float | None = None,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = False,
+        norm: str | float | None = "slaney",
+        db: bool = False,
+        top_db: float | None = 80.0,
+        ref: float | str = 1.0,
+        n_jobs: int | None = None,
+    ) -> None:
         self.sr = sr
         self.n_fft = n_fft
         self.hop_length = hop_length
@@ -406,12 +426,12 @@ class MelSpectrogram(_SpectralBase):
         self.ref = ref
         self.n_jobs = n_jobs
 
-    def _basis(self, sr):
+    def _basis(self, sr: int) -> np.ndarray | None:
         return mel_basis(
             sr, self.n_fft, self.n_mels, float(self.fmin), self.fmax, self.htk, self.norm
         )
 
-    def _from_power(self, S, sr):
+    def _from_power(self, S: np.ndarray, sr: int) -> np.ndarray:
         return self._maybe_db(S).transpose(0, 2, 1)
 
 
@@ -464,26 +484,26 @@ class MFCC(MelSpectrogram):
     def __init__(
         self,
         *,
-        sr=None,
-        n_mfcc=20,
-        dct_type=2,
-        dct_norm="ortho",
-        lifter=0,
-        n_fft=2048,
-        hop_length=512,
-        win_length=None,
-        window="hann",
-        center=True,
-        pad_mode="constant",
-        power=2.0,
-        n_mels=128,
-        fmin=0.0,
-        fmax=None,
-        htk=False,
-        norm="slaney",
-        top_db=80.0,
-        n_jobs=None,
-    ):
+        sr: float | None = None,
+        n_mfcc: int = 20,
+        dct_type: int = 2,
+        dct_norm: str | None = "ortho",
+        lifter: float = 0,
+        n_fft: int = 2048,
+        hop_length: int = 512,
+        win_length: int | None = None,
+        window: str = "hann",
+        center: bool = True,
+        pad_mode: str = "constant",
+        power: float = 2.0,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        htk: bool = False,
+        norm: str | float | None = "slaney",
+        top_db: float | None = 80.0,
+        n_jobs: int | None = None,
+    ) -> None:
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.dct_type = dct_type
@@ -504,7 +524,7 @@ class MFCC(MelSpectrogram):
         self.top_db = top_db
         self.n_jobs = n_jobs
 
-    def _check_settings(self):
+    def _check_settings(self) -> None:
         super()._check_settings()
         if self.n_mfcc > self.n_mels:
             raise ValueError(
@@ -512,7 +532,7 @@ class MFCC(MelSpectrogram):
                 f"got n_mels={self.n_mels}. Raise n_mels or lower n_mfcc."
             )
 
-    def _from_power(self, S, sr):
+    def _from_power(self, S: np.ndarray, sr: int) -> np.ndarray:
         log_mel = to_db(S, power=2.0, ref=1.0, top_db=self.top_db)
         return mfcc_from_log_mel(
             log_mel,
@@ -524,7 +544,15 @@ class MFCC(MelSpectrogram):
         ).transpose(0, 2, 1)
 
 
-def mfcc_from_log_mel(log_mel, *, n_mfcc=20, dct_type=2, norm="ortho", lifter=0, axis=-2):
+def mfcc_from_log_mel(
+    log_mel: np.ndarray,
+    *,
+    n_mfcc: int = 20,
+    dct_type: int = 2,
+    norm: str | None = "ortho",
+    lifter: float = 0,
+    axis: int = -2,
+) -> np.ndarray:
     """DCT of a log-Mel spectrum and liftering, as in ``librosa.feature.mfcc``.
 
     Parameters

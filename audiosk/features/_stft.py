@@ -40,7 +40,9 @@ def n_frames(n_samples: int, n_fft: int, hop_length: int, center: bool) -> int:
     return 1 + (n_samples - n_fft) // hop_length
 
 
-def _power_block(frames, window, power, basis, out):
+def _power_block(
+    frames: np.ndarray, window: np.ndarray, power: float, basis: np.ndarray | None, out: np.ndarray
+) -> None:
     """Write |rfft(frames * window)|**power (@ basis) into ``out`` (float32)."""
     spec = scipy.fft.rfft(frames * window, axis=-1)
     if power == 2.0:
@@ -61,13 +63,13 @@ def stft_power(
     *,
     n_fft: int,
     hop_length: int,
-    win_length=None,
+    win_length: int | None = None,
     window: str = "hann",
     center: bool = True,
     pad_mode: str = "constant",
     power: float = 2.0,
-    basis=None,
-    n_jobs=None,
+    basis: np.ndarray | None = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """|STFT|**power of a batch of equal-length clips, frame-major.
 
@@ -123,7 +125,7 @@ def stft_power(
         step = max(1, per_block // F)
         blocks = [(np.s_[i : i + step], np.s_[:]) for i in range(0, n, step)]
 
-    def run(block):
+    def run(block: tuple[Any, Any]) -> None:
         _power_block(frames[block], weights, power, basis, out[block])
 
     # The same blocks, each on one BLAS thread, whatever n_jobs: the values do not
@@ -137,7 +139,7 @@ def stft_power(
                 run(block)
         else:
 
-            def run_share(share):
+            def run_share(share: list[tuple[Any, Any]]) -> None:
                 for block in share:
                     run(block)
 
@@ -147,7 +149,7 @@ def stft_power(
     return out
 
 
-def _n_workers(n_jobs, n_tasks: int) -> int:
+def _n_workers(n_jobs: int | None, n_tasks: int) -> int:
     import os
 
     if n_jobs is None:
@@ -157,7 +159,7 @@ def _n_workers(n_jobs, n_tasks: int) -> int:
     return max(1, min(n, n_tasks))
 
 
-def to_db(S: np.ndarray, *, power: float, ref, top_db) -> np.ndarray:
+def to_db(S: np.ndarray, *, power: float, ref: float | str, top_db: float | None) -> np.ndarray:
     """Convert |STFT|**power to decibels, per clip, like librosa.
 
     Equals ``librosa.power_to_db`` (``power=2``) or

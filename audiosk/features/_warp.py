@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["interpolation_positions", "warp_frequency"]
@@ -50,7 +52,7 @@ def interpolation_positions(
     return low, high, (source - low).astype(np.float32)
 
 
-def warp_frequency(X, factor: float) -> np.ndarray:
+def warp_frequency(X: Any, factor: float) -> np.ndarray:
     """Read every spectrum's frequency axis at ``bin * factor``.
 
     The deterministic form of :class:`audiosk.nets.FrequencyWarp`: linear
