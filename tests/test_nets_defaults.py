@@ -292,3 +292,17 @@ def test_weights_alone_reload_into_a_net_built_in_code(tmp_path):
     built.load_params(f_params=tmp_path / "net.pt")
     np.testing.assert_allclose(built.predict_proba(X), net.predict_proba(X), rtol=1e-6)
     assert built.predict(X).tolist() == net.predict(X).tolist()
+
+
+def test_regression_targets_are_standardised_for_training():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = 300 + 50 * (X @ np.array([1.0, -1.0, 0.5, 0.0]))  # far from zero, wide
+    net = NeuralRegressor(random_state=0).fit(X[:150], y[:150])
+    np.testing.assert_allclose(net.target_mean_, [y[:150].mean()])
+    np.testing.assert_allclose(net.target_scale_, [y[:150].std()])
+    assert net.score(X[150:], y[150:]) > 0.9
+    raw = NeuralRegressor(standardize_target=False, random_state=0).fit(X[:150], y[:150])
+    assert raw.score(X[150:], y[150:]) < 0.5  # what the standardisation is for
+    two = NeuralRegressor(max_epochs=2, random_state=0).fit(X, np.c_[y, -y / 100])
+    assert two.predict(X).shape == (200, 2) and two.target_mean_.shape == (2,)

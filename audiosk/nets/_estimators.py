@@ -16,6 +16,15 @@ from ._base import _AudioNetMixin
 __all__ = ["NeuralClassifier", "NeuralRegressor"]
 
 
+def _standardized_r2(net, X, y):
+    """Score R2 of the net's outputs against the standardised targets it trains on."""
+    from sklearn.metrics import r2_score
+
+    y_true = np.asarray(y if not torch.is_tensor(y) else y.cpu().numpy())
+    y_pred = to_numpy(net.forward(X, training=False))
+    return float(r2_score(y_true.reshape(len(y_true), -1), y_pred.reshape(len(y_pred), -1)))
+
+
 def _encoded_accuracy(net, X, y):
     """Score the argmax against the encoded labels the net trains on."""
     y_true = np.asarray(y if not torch.is_tensor(y) else y.cpu().numpy()).ravel()
@@ -291,11 +300,20 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
     A skorch ``NeuralNetRegressor`` that infers the input shape and the
     number of targets at fit, casts input and targets to float32, returns
     1-D predictions for a 1-D target, and adds early stopping,
-    learning-rate schedules and best weights as parameters.
+    learning-rate schedules and best weights as parameters. Targets are
+    standardised for training (``standardize_target``), so that a target
+    in the hundreds trains as well as one near zero; predictions are in the
+    target's own units.
 """
         + _COMMON_DOC.replace(
             "torch loss class\n        The loss.",
             "torch loss class, default=MSELoss\n        The loss.",
+        ).replace(
+            "    random_state : int or None",
+            "    standardize_target : bool, default=True\n"
+            "        Train on each target minus its training mean, divided by its\n"
+            "        standard deviation; the losses in ``history`` are in those units.\n"
+            "    random_state : int or None",
         )
         + """
     Attributes
@@ -304,6 +322,8 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         Shape of one sample seen at fit.
     n_outputs_ : int
         Number of targets.
+    target_mean_, target_scale_ : ndarray of shape (n_targets,)
+        The standardisation of the targets (0 and 1 without ``standardize_target``).
     history : skorch History
         Per-epoch ``train_loss``, ``valid_loss``, ``train_r2``, ``valid_r2``, ``dur``.
 
@@ -339,6 +359,7 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         lr_schedule="cosine",
         restore_best=False,
         augment="auto",
+        standardize_target=True,
         random_state=None,
         n_threads=1,
         device="auto",
@@ -372,19 +393,33 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
             augment,
             n_threads,
         )
+        self.standardize_target = standardize_target
 
     def _metric_callbacks(self):
-        yield "train_r2", EpochScoring("r2", name="train_r2", lower_is_better=False, on_train=True)
+        # R2 is the same in standardised units, which the net predicts and the dataset holds
+        yield (
+            "train_r2",
+            EpochScoring(_standardized_r2, name="train_r2", lower_is_better=False, on_train=True),
+        )
         if self._validates():
-            yield "valid_r2", EpochScoring("r2", name="valid_r2", lower_is_better=False)
+            yield "valid_r2", EpochScoring(_standardized_r2, name="valid_r2", lower_is_better=False)
 
     def _prepare(self, X, y, *, reset, classes=None):
         X, y = self._check_X(X, y, reset=reset, multi_output=True, y_numeric=True)
-        y = y.astype(np.float32, copy=False)
+        y = np.asarray(y, dtype=np.float64)
         if reset:
             self.y_ndim_ = y.ndim
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        return X, y.reshape(len(y), -1)
+            y2 = y.reshape(len(y), -1)
+            if self.standardize_target:
+                std = y2.std(axis=0)
+                self.target_mean_ = y2.mean(axis=0)
+                self.target_scale_ = np.where(std > 0, std, 1.0)
+            else:
+                self.target_mean_ = np.zeros(y2.shape[1])
+                self.target_scale_ = np.ones(y2.shape[1])
+        y = (y.reshape(len(y), -1) - self.target_mean_) / self.target_scale_
+        return X, y.astype(np.float32)
 
     def predict(self, X):
         """Predicted targets.
@@ -398,6 +433,7 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         y = to_numpy(self.forward(self._check_X(X), training=False)).astype(np.float64)
+        y = y * self.target_scale_ + self.target_mean_
         return y.ravel() if self.y_ndim_ == 1 else y
 
     @available_if(lambda self: False)
