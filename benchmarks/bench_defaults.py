@@ -11,6 +11,7 @@ the folds, fit seconds per fold) and a summary: the net's rank, and whether
 it is within one fold standard deviation of the best baseline.
 
     python benchmarks/bench_defaults.py [gtzan fsdd emodb digits]
+    python benchmarks/bench_defaults.py valence arousal recognition   # NeuralRegressor(), R2
 
 The real data comes from ../shared/data (or AUDIOSK_BENCH_DATA); a dataset
 whose folder is missing is skipped with a message. Folds run two at a time
@@ -32,7 +33,7 @@ from audiosk.datasets import load_spoken_digits
 from audiosk.features import MelSpectrogram
 from audiosk.io import AudioLoader
 from audiosk.model_selection import compare
-from audiosk.nets import NeuralClassifier
+from audiosk.nets import NeuralClassifier, NeuralRegressor
 from audiosk.preprocessing import PadTrim
 
 DATA = Path(
@@ -40,14 +41,14 @@ DATA = Path(
 )
 
 
-def log_mel_net(sr):
+def log_mel_net(sr, net=None):
     """Files -> 90th-percentile length -> 64-band log-Mel (32 ms windows, half overlap) -> net."""
     n_fft = int(2 ** round(np.log2(0.032 * sr)))
     return make_pipeline(
         AudioLoader(sr=sr),
         PadTrim(percentile=90),
         MelSpectrogram(n_mels=64, n_fft=n_fft, hop_length=n_fft // 2, db=True),
-        NeuralClassifier(random_state=0),
+        NeuralClassifier(random_state=0) if net is None else net,
     )
 
 
@@ -117,7 +118,35 @@ def digits():
     )
 
 
-DATASETS = {"gtzan": gtzan, "fsdd": fsdd, "emodb": emodb, "digits": digits}
+def emodb_regression(target):
+    def spec():
+        root = DATA / "emodb"
+        if not (root / "emodb_meta.csv").exists():
+            return None
+        meta = pd.read_csv(root / "emodb_meta.csv")
+        paths = [str(root / f) for f in meta["filename"]]
+        return (
+            f"EmoDB {target} regression (R2), speaker-grouped 5-fold",
+            log_mel_net(16000, NeuralRegressor(random_state=0)),
+            paths,
+            meta[target].to_numpy(float),
+            meta["speaker"].to_numpy(),
+            GroupKFold(5),
+            16000,
+        )
+
+    return spec
+
+
+DATASETS = {
+    "gtzan": gtzan,
+    "fsdd": fsdd,
+    "emodb": emodb,
+    "digits": digits,
+    "valence": emodb_regression("valence_sign_derived"),
+    "arousal": emodb_regression("arousal_sign_derived"),
+    "recognition": emodb_regression("recognition_pct"),
+}
 
 
 def main(names):
@@ -129,14 +158,17 @@ def main(names):
             print(f"\n{name}: data not found under {DATA}; skipped")
             continue
         title, net, X, y, groups, cv, sr = spec
+        regression = type(net[-1]) is NeuralRegressor
+        metric = "r2" if regression else "accuracy"
+        name_of_net = f"{type(net[-1]).__name__}()"
         start = time.perf_counter()
         table = compare(
-            {"NeuralClassifier()": net},
+            {name_of_net: net},
             X,
             y,
             cv=cv,
             groups=groups,
-            scoring={"accuracy": "accuracy"},
+            scoring={metric: metric},
             baselines="auto",
             sr=sr,
             n_jobs=2,
@@ -145,19 +177,19 @@ def main(names):
         print(f"\n{title} ({len(y)} clips, {seconds / 60:.1f} min in all)")
         for model, row in table.iterrows():
             print(
-                f"  {model:36s} {row['accuracy_mean']:.3f} +- {row['accuracy_std']:.3f}"
+                f"  {model:36s} {row[metric + '_mean']:.3f} +- {row[metric + '_std']:.3f}"
                 f"   fit {row['fit_time']:6.1f} s/fold"
             )
-        net_row = table.loc["NeuralClassifier()"]
+        net_row = table.loc[name_of_net]
         best = table[table["baseline"]].iloc[0]
         summary.append(
             (
                 name,
-                net_row["accuracy_mean"],
+                net_row[metric + "_mean"],
                 best.name,
-                best["accuracy_mean"],
-                best["accuracy_std"],
-                int(np.flatnonzero(table.index == "NeuralClassifier()")[0]) + 1,
+                best[metric + "_mean"],
+                best[metric + "_std"],
+                int(np.flatnonzero(table.index == name_of_net)[0]) + 1,
             )
         )
     print("\nsummary: the default net against the best baseline")
@@ -170,4 +202,4 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(DATASETS))
+    main(sys.argv[1:] or ["gtzan", "fsdd", "emodb", "digits"])
