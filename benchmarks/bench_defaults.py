@@ -71,35 +71,40 @@ def gtzan():
     )
 
 
-def fsdd():
-    root = DATA / "fsdd"
-    if not (root / "metadata.csv").exists():
+def _files(folder, meta_name, title, target, cv, sr, net=None):
+    """A dataset of audio files listed in a metadata table, speaker-grouped; None when absent."""
+    root = DATA / folder
+    if not (root / meta_name).exists():
         return None
-    meta = pd.read_csv(root / "metadata.csv")
-    paths = [str(root / f) for f in meta["filename"]]
+    meta = pd.read_csv(root / meta_name)
     return (
-        "FSDD, leave one speaker out (6 folds)",
-        log_mel_net(8000),
-        paths,
-        meta["digit"].to_numpy(),
+        title,
+        log_mel_net(sr, net),
+        [str(root / f) for f in meta["filename"]],
+        meta[target].to_numpy(),
         meta["speaker"].to_numpy(),
+        cv,
+        sr,
+    )
+
+
+def fsdd():
+    return _files(
+        "fsdd",
+        "metadata.csv",
+        "FSDD, leave one speaker out (6 folds)",
+        "digit",
         LeaveOneGroupOut(),
         8000,
     )
 
 
 def emodb():
-    root = DATA / "emodb"
-    if not (root / "emodb_meta.csv").exists():
-        return None
-    meta = pd.read_csv(root / "emodb_meta.csv")
-    paths = [str(root / f) for f in meta["filename"]]
-    return (
+    return _files(
+        "emodb",
+        "emodb_meta.csv",
         "EmoDB emotions, speaker-grouped 5-fold",
-        log_mel_net(16000),
-        paths,
-        meta["emotion"].to_numpy(),
-        meta["speaker"].to_numpy(),
+        "emotion",
         GroupKFold(5),
         16000,
     )
@@ -120,19 +125,14 @@ def digits():
 
 def emodb_regression(target):
     def spec():
-        root = DATA / "emodb"
-        if not (root / "emodb_meta.csv").exists():
-            return None
-        meta = pd.read_csv(root / "emodb_meta.csv")
-        paths = [str(root / f) for f in meta["filename"]]
-        return (
+        return _files(
+            "emodb",
+            "emodb_meta.csv",
             f"EmoDB {target} regression (R2), speaker-grouped 5-fold",
-            log_mel_net(16000, NeuralRegressor(random_state=0)),
-            paths,
-            meta[target].to_numpy(float),
-            meta["speaker"].to_numpy(),
+            target,
             GroupKFold(5),
             16000,
+            NeuralRegressor(random_state=0),
         )
 
     return spec
