@@ -31,8 +31,8 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         "sr": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def _chunks(self, X, reset=False):
-        X, sr = check_audio(self, X, reset=reset)
+    def _chunks(self, X):
+        X, sr = check_audio(self, X)
         chunk = int(round(self.chunk_seconds * sr))
         hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
         if chunk < 1 or hop < 1:
@@ -65,7 +65,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         y = column_or_1d(y, warn=True)
-        chunks, clip_index, n_clips = self._chunks(X, reset=True)
+        chunks, clip_index, n_clips = self._chunks(X)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
         self.estimator_ = clone(self.estimator).fit(chunks, y[clip_index], **fit_params)

@@ -142,7 +142,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
                 f"PadTrim takes one of length, duration or percentile; got {given}. "
                 "Leave all three None to pad to the longest clip seen at fit."
             )
-        X, sr = check_audio(self, X, reset=True, rate_required=self.duration is not None)
+        X, sr = check_audio(self, X, rate_required=self.duration is not None)
         if self.length is not None:
             self.length_ = int(self.length)
         elif self.duration is not None:

@@ -279,7 +279,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        check_audio(self, X, reset=True)
+        check_audio(self, X)
         return self
 
     def transform(self, X: Any) -> Any:

@@ -158,7 +158,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         self._check_settings()
-        check_audio(self, X, reset=True, allow_ragged=False)
+        check_audio(self, X, allow_ragged=False)
         return self
 
     def _check_settings(self) -> None:

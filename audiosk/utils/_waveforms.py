@@ -228,12 +228,7 @@ def resolve_sample_rate(
 
 
 def check_audio(
-    step: Any,
-    X: Any,
-    *,
-    reset: bool = False,
-    allow_ragged: bool = True,
-    rate_required: bool = True,
+    step: Any, X: Any, *, allow_ragged: bool = True, rate_required: bool = True
 ) -> tuple[Any, int | None]:
     """Validate a waveform step's input and resolve its sample rate, in one call.
 
@@ -249,10 +244,6 @@ def check_audio(
         parameter (if any) is reconciled with the input's rate.
     X : list of 1-D array-like, or array-like of shape (n_clips, n_samples)
         Waveforms.
-    reset : bool, default=False
-        Whether this call is a ``fit``. Nothing is recorded on ``step``: a
-        clip's length is not a feature count (``n_features_in_``), and steps
-        accept clips of any length after fit.
     allow_ragged : bool, default=True
         Whether clips of different lengths are accepted.
     rate_required : bool, default=True
@@ -278,7 +269,8 @@ def check_audio(
     sr = resolve_sample_rate(
         sample_rate_of(X), getattr(step, "sr", None), owner=owner, required=rate_required
     )
-    # no n_features_in_: a clip's length is not a feature count, and any length is accepted
+    # nothing is recorded on the step (no n_features_in_): a clip's length is not a feature
+    # count, and clips of any length are accepted after fit
     checked = check_waveforms(X, owner=owner, allow_ragged=allow_ragged)
     return checked, sr
 
@@ -329,9 +321,7 @@ def _is_path(x: Any) -> bool:
 _FLOATS = (np.float32, np.float64)
 
 
-def check_waveforms(
-    X: Any, *, owner: str, allow_ragged: bool = True, estimator: Any = None, reset: bool = False
-) -> Any:
+def check_waveforms(X: Any, *, owner: str, allow_ragged: bool = True) -> Any:
     """Validate waveforms and return them as float arrays.
 
     Parameters
@@ -343,18 +333,13 @@ def check_waveforms(
     allow_ragged : bool, default=True
         Whether clips of different lengths are accepted. When False, a ragged
         input raises an error that points to :class:`~audiosk.preprocessing.PadTrim`.
-    estimator : estimator or None, default=None
-        When given with ``reset=True`` and a 2-D input, ``n_features_in_`` (the
-        clip length seen at fit) is recorded through scikit-learn's
-        ``validate_data``.
-    reset : bool, default=False
-        Whether this call is a ``fit``.
 
     Returns
     -------
     X : ndarray of shape (n_clips, n_samples) or list of ndarray
-        A 2-D float32/float64 array when every clip has the same length,
-        otherwise a list of 1-D float arrays.
+        Integer PCM scaled to [-1, 1) (:func:`to_float`): a 2-D float32/float64
+        array when every clip has the same length, otherwise a list of 1-D
+        float arrays.
 
     Examples
     --------
@@ -399,10 +384,6 @@ def check_waveforms(
             f"{owner} expects 1-D waveforms, got an array of shape {X.shape}: "
             "multi-channel audio? Load it with mono=True."
         )
-    if estimator is not None and reset:
-        from sklearn.utils.validation import validate_data
-
-        return validate_data(estimator, X, reset=True, dtype=_FLOATS)
     from sklearn.utils import check_array
 
     return check_array(X, dtype=_FLOATS)
