@@ -87,8 +87,6 @@ class PadTrim(TransformerMixin, BaseEstimator):
     ----------
     length_ : int
         The output length in samples.
-    n_features_in_ : int
-        Clip length seen at fit, when the input was a 2-D array.
 
     Examples
     --------

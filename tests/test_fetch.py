@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audiosk.datasets import fetch_esc50, fetch_fsdd, fetch_gtzan_features, get_data_home
+from audiosk.datasets import (
+    fetch_esc50,
+    fetch_fsdd,
+    fetch_gtzan_features,
+    fetch_panns_weights,
+    get_data_home,
+)
 
 
 @pytest.fixture
@@ -288,3 +294,25 @@ def test_two_fetches_into_one_folder_take_turns(server, tmp_path):
         t.join()
     assert not errors and len(results) == 3 and len(requests) == 1
     assert all(list(r.filenames) == list(results[0].filenames) for r in results)
+
+
+def test_fetch_panns_weights_keeps_the_file_and_records_its_digest(server, tmp_path):
+    import torch
+
+    served, base, requests = server
+    torch.save({"model": {"fc1.weight": torch.ones(2, 2)}}, served / "cnn10.pth")
+    digest = hashlib.sha256((served / "cnn10.pth").read_bytes()).hexdigest()
+    home = tmp_path / "cache"
+    with pytest.warns(UserWarning, match="recorded sha256"):
+        path = fetch_panns_weights("cnn10", data_home=home, url=f"{base}/cnn10.pth", verbose=False)
+    assert path == home / "panns_cnn10" / "Cnn10_mAP=0.380.pth"
+    assert path.with_name(path.name + ".sha256").read_text().strip() == digest
+    state = torch.load(path, weights_only=True)["model"]
+    assert torch.equal(state["fc1.weight"], torch.ones(2, 2))
+    assert fetch_panns_weights("cnn10", data_home=home, verbose=False) == path
+    assert len(requests) == 1  # the second call used the cache
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(OSError, match="does not match its checksum"):
+        fetch_panns_weights("cnn10", data_home=home, verbose=False)
+    with pytest.raises(ValueError, match="'cnn14' or 'cnn10'"):
+        fetch_panns_weights("mobilenet", data_home=home)

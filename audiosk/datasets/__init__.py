@@ -6,6 +6,7 @@ from ._fetch import (
     fetch_esc50,
     fetch_fsdd,
     fetch_gtzan_features,
+    fetch_panns_weights,
     get_data_home,
     gtzan_table,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "fetch_esc50",
     "fetch_fsdd",
     "fetch_gtzan_features",
+    "fetch_panns_weights",
     "get_data_home",
     "gtzan_table",
     "ClipPaths",

@@ -37,7 +37,14 @@ from sklearn.utils import Bunch
 
 from ..utils._lock import FileLock
 
-__all__ = ["REMOTES", "fetch_esc50", "fetch_fsdd", "fetch_gtzan_features", "get_data_home"]
+__all__ = [
+    "REMOTES",
+    "fetch_esc50",
+    "fetch_fsdd",
+    "fetch_gtzan_features",
+    "fetch_panns_weights",
+    "get_data_home",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Remote:
     url: str
     filename: str
     sha256: str | None = None  # None: recorded on first download (trust on first use)
+    archive: bool = True  # False: a single file, kept as downloaded
 
 
 #: The archives the fetchers download. None of them has a published SHA-256 (GitHub's
@@ -61,6 +69,18 @@ REMOTES = {
     "gtzan_features": Remote(
         "https://www.kaggle.com/api/v1/datasets/download/andradaolteanu/gtzan-dataset-music-genre-classification",
         "gtzan-dataset-music-genre-classification.zip",
+    ),
+    # PANNs checkpoints (Kong et al., 2020; CC BY 4.0), Zenodo record 3987831, which
+    # publishes MD5 digests only: the SHA-256 is recorded on the first download.
+    "panns_cnn14": Remote(
+        "https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1",
+        "Cnn14_mAP=0.431.pth",
+        archive=False,
+    ),
+    "panns_cnn10": Remote(
+        "https://zenodo.org/record/3987831/files/Cnn10_mAP%3D0.380.pth?download=1",
+        "Cnn10_mAP=0.380.pth",
+        archive=False,
     ),
 }
 
@@ -222,13 +242,15 @@ def _fetch(name, data_home, sha256, url, verbose) -> Path:
     """Download, verify and extract a dataset once; record its checksum only when all succeeded.
 
     The state is complete when the archive, its recorded SHA-256 and the
-    extracted folder are all there; anything less is fetched again. Two
+    extracted folder are all there (for a single file, the file and its
+    SHA-256; the file is returned); anything less is fetched again. Two
     fetches into one folder (threads or processes) take turns.
     """
     remote = REMOTES[name]
     home = get_data_home(data_home) / name
     home.mkdir(parents=True, exist_ok=True)
-    archive, folder = home / remote.filename, home / "extracted"
+    archive = home / remote.filename
+    folder = home / "extracted" if remote.archive else archive
     recorded = archive.with_name(archive.name + ".sha256")
     with FileLock(home / "fetch.lock", f"'{home}'", wait=3600):
         known = recorded.read_text().strip() if recorded.exists() else None
@@ -250,11 +272,12 @@ def _fetch(name, data_home, sha256, url, verbose) -> Path:
                 f"Checksum mismatch for {source}: got sha256 {actual}, expected {expected}. "
                 "Nothing was kept."
             )
-        try:
-            _extract(tmp, folder)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        if remote.archive:
+            try:
+                _extract(tmp, folder)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         os.replace(tmp, archive)
         recorded.write_text(actual + "\n")  # only now is the fetch complete
         if expected is None:
@@ -436,3 +459,41 @@ def gtzan_table(path: str | os.PathLike):
         groups=tracks,
         DESCR="GTZAN features (librosa, 22,050 Hz), from the Kaggle GTZAN dataset; research use.",
     )
+
+
+def fetch_panns_weights(
+    model: str = "cnn14",
+    *,
+    data_home=None,
+    sha256: str | None = None,
+    url: str | None = None,
+    verbose: bool = True,
+) -> Path:
+    """Download a released PANNs checkpoint once (Zenodo record 3987831) and return its path.
+
+    Nothing else in audiosk downloads weights: :class:`~audiosk.features.PANNsEmbedding`
+    and :class:`~audiosk.nets.PANNs` read the file this returns (or one you
+    downloaded by hand).
+
+    Parameters
+    ----------
+    model : {"cnn14", "cnn10"}, default="cnn14"
+        ``Cnn14_mAP=0.431.pth`` (327 MB) or ``Cnn10_mAP=0.380.pth`` (20 MB).
+    data_home, sha256, url, verbose
+        As in :func:`fetch_fsdd`; Zenodo publishes no SHA-256, so the digest of
+        the first download is recorded and checked afterwards.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The checkpoint, a ``.pth`` file whose ``"model"`` entry is the state dict.
+
+    Examples
+    --------
+    >>> from audiosk.datasets import fetch_panns_weights
+    >>> path = fetch_panns_weights("cnn10")  # doctest: +SKIP
+    """
+    key = f"panns_{model}"
+    if key not in REMOTES:
+        raise ValueError(f"fetch_panns_weights: model must be 'cnn14' or 'cnn10'; got {model!r}.")
+    return _fetch(key, data_home, sha256, url, verbose)

@@ -2,6 +2,7 @@
 
 from ._gtzan import GTZAN_COLUMNS, GTZANFeatures
 from ._image import SpectrogramImage
+from ._panns import PANNsEmbedding
 from ._spectra import Deltas, Flatten, SpectrogramScaler, TemporalStats
 from ._spectral import MFCC, MelSpectrogram, Spectrogram
 from ._warp import warp_frequency
@@ -13,6 +14,7 @@ __all__ = [
     "GTZANFeatures",
     "GTZAN_COLUMNS",
     "MelSpectrogram",
+    "PANNsEmbedding",
     "Spectrogram",
     "SpectrogramImage",
     "SpectrogramScaler",

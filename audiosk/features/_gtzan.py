@@ -229,10 +229,6 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
     verbose : int, default=0
         Progress bar over clips.
 
-    Attributes
-    ----------
-    n_features_in_ : int
-        Clip length seen at fit, for a 2-D input.
 
     Examples
     --------

@@ -221,8 +221,8 @@ class Spectrogram(_SpectralBase):
     Parameters
     ----------
     sr : int or None, default=None
-        Sample rate; ``None`` adopts the rate the waveforms carry (22050 if
-        unknown). Only the log frequency axis uses it.
+        Sample rate; ``None`` adopts the rate the waveforms carry (an error
+        when they carry none).
     n_fft : int, default=2048
         FFT size; the output has ``1 + n_fft // 2`` bins on a linear axis.
     hop_length : int, default=512
@@ -255,10 +255,6 @@ class Spectrogram(_SpectralBase):
     n_jobs : int or None, default=None
         Threads over chunks of clips.
 
-    Attributes
-    ----------
-    n_features_in_ : int
-        Clip length seen at fit (clips of any length are accepted later).
 
     Examples
     --------
@@ -335,8 +331,8 @@ class MelSpectrogram(_SpectralBase):
     ----------
     sr : int or None, default=None
         Sample rate of the waveforms; ``None`` adopts the rate they carry
-        (22050 if unknown). A given ``sr`` that differs from the carried
-        rate raises an error.
+        (an error when they carry none). A given ``sr`` that differs from
+        the carried rate raises an error.
     n_fft : int, default=2048
         FFT size.
     hop_length : int, default=512
@@ -370,10 +366,6 @@ class MelSpectrogram(_SpectralBase):
     n_jobs : int or None, default=None
         Threads over chunks of clips.
 
-    Attributes
-    ----------
-    n_features_in_ : int
-        Clip length seen at fit (clips of any length are accepted later).
 
     Examples
     --------
@@ -457,10 +449,6 @@ class MFCC(MelSpectrogram):
     sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk, norm, n_jobs
         As in :class:`MelSpectrogram`.
 
-    Attributes
-    ----------
-    n_features_in_ : int
-        Clip length seen at fit.
 
     Examples
     --------

@@ -12,6 +12,7 @@ from ._augment import (
 from ._callbacks import RestoreBestWeights
 from ._estimators import NeuralClassifier, NeuralRegressor
 from ._modules import CNN, MLP, TDNN
+from ._panns import PANNs, resample
 from ._tensorboard import TensorBoardLogger
 from ._vision import GoogLeNet, ResNet
 
@@ -24,6 +25,7 @@ __all__ = [
     "Mixup",
     "NeuralClassifier",
     "NeuralRegressor",
+    "PANNs",
     "ResNet",
     "RestoreBestWeights",
     "SpecAugment",
@@ -32,4 +34,5 @@ __all__ = [
     "TimeShift",
     "TimeStretch",
     "make_augmentations",
+    "resample",
 ]

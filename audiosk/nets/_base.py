@@ -24,7 +24,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import is_dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
-from ..utils import DiskArray, GroupLeakageWarning
+from ..utils import DiskArray, GroupLeakageWarning, Waveforms, check_waveforms
 from ._augment import Mixup, SpecAugment, make_augmentations
 from ._callbacks import RestoreBestWeights
 from ._data import DiskDataset, validation_split
@@ -193,6 +193,7 @@ class _AudioNetMixin:
         for name, value in (
             ("input_shape", getattr(self, "input_shape_", None)),
             ("n_outputs", getattr(self, "n_outputs_", None)),
+            ("sr", getattr(self, "sample_rate_", None)),
         ):
             if value is not None and name in accepted and name not in kwargs:
                 kwargs[name] = value
@@ -331,6 +332,16 @@ class _AudioNetMixin:
             )
         if not reset:
             check_is_fitted(self, "module_")
+        rate = getattr(X, "sr", None)  # waveforms carry their rate; a module taking sr gets it
+        if reset:
+            self.sample_rate_ = rate
+        elif rate is not None and getattr(self, "sample_rate_", None) not in (None, rate):
+            raise ValueError(
+                f"{type(self).__name__} was fitted on waveforms at {self.sample_rate_} Hz; X is "
+                f"at {rate} Hz. Load or resample X at {self.sample_rate_} Hz."
+            )
+        if isinstance(X, Waveforms):  # a list of clips: one array, every clip one length
+            X = check_waveforms(X, owner=type(self).__name__, allow_ragged=False)
         if isinstance(X, DiskArray):  # read batch by batch, never as a whole
             if X.ndim < 2:
                 raise ValueError(f"Expected rows of at least 1 dimension; got shape {X.shape}.")

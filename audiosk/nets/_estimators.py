@@ -54,15 +54,17 @@ _COMMON_DOC = """
     ----------
     module : "auto", str or torch.nn.Module class, default="auto"
         The architecture: "auto" (the table above), or by name ("mlp",
-        "tdnn", "cnn", "resnet18", "resnet34", "resnet50", "googlenet"):
-        :class:`~audiosk.nets.MLP`, :class:`~audiosk.nets.TDNN`,
-        :class:`~audiosk.nets.CNN`, :class:`~audiosk.nets.ResNet`,
-        :class:`~audiosk.nets.GoogLeNet` (pretrained weights with
+        "tdnn", "cnn", "resnet18", "resnet34", "resnet50", "googlenet",
+        "panns_cnn14", "panns_cnn10"): :class:`~audiosk.nets.MLP`,
+        :class:`~audiosk.nets.TDNN`, :class:`~audiosk.nets.CNN`,
+        :class:`~audiosk.nets.ResNet`, :class:`~audiosk.nets.GoogLeNet`,
+        :class:`~audiosk.nets.PANNs` (on waveforms; pretrained weights with
         ``module__weights=PATH``, fine-tuning of the last stages with
         ``module__trainable_layers=n``), or any module class.
-        ``input_shape`` (one sample's shape) and ``n_outputs`` are inferred
-        at fit and passed when the class accepts them; its other arguments
-        are set as ``module__<name>``.
+        ``input_shape`` (one sample's shape), ``n_outputs`` and ``sr`` (the
+        rate of :class:`~audiosk.utils.Waveforms` input) are inferred at fit
+        and passed when the class accepts them; its other arguments are set
+        as ``module__<name>``.
     criterion : torch loss class
         The loss.
     optimizer : {"adamw", "adam", "sgd", "rmsprop"} or torch optimizer class, default="adamw"
@@ -157,6 +159,9 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         Shape of one sample seen at fit.
     n_outputs_ : int
         Number of classes.
+    sample_rate_ : int or None
+        Sample rate of :class:`~audiosk.utils.Waveforms` input at fit
+        (``None`` for other input); input at another rate is refused.
     history : skorch History
         Per-epoch ``train_loss``, ``valid_loss``, ``train_acc``, ``valid_acc``, ``dur``.
 
@@ -322,6 +327,9 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         Shape of one sample seen at fit.
     n_outputs_ : int
         Number of targets.
+    sample_rate_ : int or None
+        Sample rate of :class:`~audiosk.utils.Waveforms` input at fit
+        (``None`` for other input); input at another rate is refused.
     target_mean_, target_scale_ : ndarray of shape (n_targets,)
         The standardisation of the targets (0 and 1 without ``standardize_target``).
     history : skorch History

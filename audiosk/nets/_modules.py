@@ -412,6 +412,7 @@ class CNN(nn.Module):
 def _architectures():
     from functools import partial
 
+    from ._panns import PANNs
     from ._vision import GoogLeNet, ResNet
 
     return {
@@ -422,6 +423,8 @@ def _architectures():
         "resnet34": partial(ResNet, depth=34),
         "resnet50": partial(ResNet, depth=50),
         "googlenet": GoogLeNet,
+        "panns_cnn10": partial(PANNs, arch="cnn10"),
+        "panns_cnn14": partial(PANNs, arch="cnn14"),
     }
 
 

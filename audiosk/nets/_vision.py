@@ -24,12 +24,16 @@ __all__ = ["GoogLeNet", "ResNet"]
 class _Frozen(nn.Module):
     """Base: input shaping, pretrained weights, freezing of the first stages."""
 
+    head_name = "fc"  # the linear layer a new head replaces
+
     def _finish(self, input_shape, n_outputs, weights, trainable_layers, channels_last):
         self.in_dims = len(input_shape)
         self.channels_last = channels_last
         if weights is not None:
             self.load_pretrained(weights)
-        self.fc = nn.Linear(self.fc.in_features, n_outputs)  # the head fits the data
+        if n_outputs is not None:  # the head fits the data
+            head = getattr(self, self.head_name)
+            setattr(self, self.head_name, nn.Linear(head.in_features, n_outputs))
         self.trainable_layers = trainable_layers
         if trainable_layers is not None:
             stages = self.stages()

@@ -1,0 +1,301 @@
+"""PANNs CNN10 and CNN14 (Kong et al., 2020) in plain torch, loading the released AudioSet checkpoints.
+
+The networks take waveforms ``(n, n_samples)``; the log-Mel front end (32 kHz,
+1024-point Hann STFT, hop 320, 64 Mel bands from 50 Hz to 14 kHz) is computed
+in the module, so one forward pass maps audio to AudioSet logits. Parameters
+are named as in the released checkpoints (``conv_block1.conv1.weight``, ...,
+``fc1``, ``fc_audioset``): their ``"model"`` state dict loads with
+``weights=PATH``. Input at another rate is resampled by :func:`resample`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import librosa
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._vision import _Frozen
+
+__all__ = ["PANNS_SR", "PANNs", "resample"]
+
+#: The sample rate the released PANNs were trained at.
+PANNS_SR = 32000
+#: The front end of the 32 kHz release.
+FRONT_END = {"n_fft": 1024, "hop_length": 320, "n_mels": 64, "fmin": 50.0, "fmax": 14000.0}
+#: Channels of the convolution blocks, by architecture.
+ARCHITECTURES = {"cnn10": (64, 128, 256, 512), "cnn14": (64, 128, 256, 512, 1024, 2048)}
+#: AudioSet's classes: the width of the released head.
+N_AUDIOSET_CLASSES = 527
+
+
+def resample(x: torch.Tensor, orig_sr: int, target_sr: int) -> torch.Tensor:
+    """Resample the last axis by Fourier interpolation, as :func:`scipy.signal.resample`.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (..., n_samples)
+        Real signals.
+    orig_sr, target_sr : int
+        Their rate and the rate wanted.
+
+    Returns
+    -------
+    y : torch.Tensor of shape (..., round(n_samples * target_sr / orig_sr))
+        The band-limited signals at ``target_sr`` (the spectrum above the lower
+        Nyquist frequency is dropped).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets._panns import resample
+    >>> resample(torch.zeros(2, 16000), 16000, 32000).shape
+    torch.Size([2, 32000])
+    """
+    if orig_sr == target_sr:
+        return x
+    n = x.shape[-1]
+    num = round(n * target_sr / orig_sr)
+    kept = min(n, num)
+    spectrum = torch.fft.rfft(x)[..., : kept // 2 + 1]
+    if kept % 2 == 0:  # the unpaired bin at the lower Nyquist frequency
+        spectrum = spectrum.clone()
+        spectrum[..., kept // 2] *= 2.0 if num < n else 0.5
+    return torch.fft.irfft(spectrum * (num / n), n=num)
+
+
+class LogMel(nn.Module):
+    """Power STFT, Mel filter bank and decibels, as ``librosa.feature.melspectrogram`` + ``power_to_db``.
+
+    Parameters
+    ----------
+    sr : int, default=32000
+        Sample rate of the input.
+    n_fft, hop_length, n_mels, fmin, fmax
+        As in :func:`librosa.feature.melspectrogram` (Hann window, centred
+        frames, reflect padding, Slaney Mel scale and normalisation).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets._panns import LogMel
+    >>> LogMel()(torch.zeros(1, 32000)).shape  # (n, frames, n_mels)
+    torch.Size([1, 101, 64])
+    """
+
+    window: torch.Tensor
+    mel_basis: torch.Tensor
+
+    def __init__(self, sr=PANNS_SR, n_fft=1024, hop_length=320, n_mels=64, fmin=50.0, fmax=14000.0):
+        super().__init__()
+        self.n_fft, self.hop_length = n_fft, hop_length
+        basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+        # buffers, not parameters: fixed by the settings and kept out of the state dict
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        self.register_buffer("mel_basis", torch.from_numpy(basis.T.copy()), persistent=False)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        spec = torch.stft(
+            wave,
+            self.n_fft,
+            self.hop_length,
+            window=self.window,
+            center=True,
+            pad_mode="reflect",
+            return_complex=True,
+        )
+        power = spec.real.square() + spec.imag.square()  # (n, bins, frames)
+        mel = power.transpose(1, 2) @ self.mel_basis  # (n, frames, n_mels)
+        return 10.0 * torch.log10(mel.clamp(min=1e-10))
+
+
+class ConvBlock(nn.Module):
+    """Two 3x3 convolutions with batch norm and ReLU, then average pooling."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x, pool):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        return F.avg_pool2d(x, pool) if pool != (1, 1) else x
+
+
+class PANNs(_Frozen):
+    """PANNs CNN10 / CNN14: waveforms to AudioSet logits, or to a new head for fine-tuning.
+
+    Parameters
+    ----------
+    input_shape : tuple of int or None, default=None
+        ``(n_samples,)``: the net takes waveforms. Checked, not needed.
+    n_outputs : int or None, default=None
+        Outputs of a new head replacing AudioSet's 527 (``None`` keeps it).
+    arch : {"cnn14", "cnn10"}, default="cnn14"
+        CNN14 (6 blocks, 2048-d embedding, 81 M parameters) or CNN10
+        (4 blocks, 512-d, 5 M).
+    weights : str, os.PathLike or None, default=None
+        A released checkpoint (``Cnn14_mAP=0.431.pth``, ``Cnn10_mAP=0.380.pth``
+        or a file with their ``"model"`` state dict), loaded with
+        ``torch.load(weights_only=True)``; see
+        :func:`~audiosk.datasets.fetch_panns_weights`.
+    trainable_layers : int or None, default=None
+        Train only the last n stages (the convolution blocks, then ``fc1``)
+        and the head; ``None`` trains everything. Frozen stages keep their
+        batch-norm statistics.
+    sr : int, default=32000
+        Sample rate of the input; other rates are resampled to 32 kHz with
+        :func:`resample`.
+
+    Attributes
+    ----------
+    embedding_size : int
+        Width of :meth:`embed`'s output (2048 or 512).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import PANNs
+    >>> net = PANNs(n_outputs=3, arch="cnn10", trainable_layers=1).eval()
+    >>> net(torch.zeros(2, 32000)).shape
+    torch.Size([2, 3])
+    >>> net.embed(torch.zeros(2, 32000)).shape
+    torch.Size([2, 512])
+    """
+
+    head_name = "fc_audioset"
+
+    def __init__(
+        self,
+        input_shape=None,
+        n_outputs: int | None = None,
+        arch: str = "cnn14",
+        weights: str | os.PathLike | None = None,
+        trainable_layers: int | None = None,
+        sr: int = PANNS_SR,
+    ):
+        super().__init__()
+        if arch not in ARCHITECTURES:
+            raise ValueError(f"PANNs arch must be one of {sorted(ARCHITECTURES)}; got {arch!r}.")
+        if input_shape is not None and len(input_shape) != 1:
+            raise ValueError(
+                "PANNs take waveforms of shape (n_samples, n_samples_per_clip); got samples of "
+                f"shape {tuple(input_shape)}. Give it the waveforms (padded to one length), "
+                "not spectrograms."
+            )
+        if not (isinstance(sr, (int, np.integer)) and sr > 0):
+            raise ValueError(f"PANNs sr must be a positive integer (Hz); got {sr!r}.")
+        self.arch, self.sr = arch, int(sr)
+        widths = ARCHITECTURES[arch]
+        self.front_end = LogMel(PANNS_SR, **FRONT_END)
+        self.bn0 = nn.BatchNorm2d(int(FRONT_END["n_mels"]))
+        for i, (c_in, c_out) in enumerate(zip((1, *widths[:-1]), widths, strict=True), 1):
+            setattr(self, f"conv_block{i}", ConvBlock(c_in, c_out))
+        self.embedding_size = widths[-1]
+        self.fc1 = nn.Linear(widths[-1], widths[-1])
+        self.fc_audioset = nn.Linear(widths[-1], N_AUDIOSET_CLASSES)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+        self._finish(input_shape or (None,), n_outputs, weights, trainable_layers, False)
+
+    def blocks(self) -> list[ConvBlock]:
+        """List the convolution blocks, first to last."""
+        return [
+            getattr(self, f"conv_block{i}") for i in range(1, len(ARCHITECTURES[self.arch]) + 1)
+        ]
+
+    def stages(self):
+        first, *rest = self.blocks()
+        return [nn.ModuleList([self.bn0, first]), *rest, self.fc1]
+
+    @property
+    def min_samples(self) -> int:
+        """Fewest input samples (at ``sr``) the pooling accepts: one frame after the last pool."""
+        n_pools = len(ARCHITECTURES[self.arch]) - (1 if self.arch == "cnn14" else 0)
+        frames = 2**n_pools
+        at_32k = (frames - 1) * FRONT_END["hop_length"]
+        return int(np.ceil(at_32k * self.sr / PANNS_SR)) + 1
+
+    def load_pretrained(self, path: str | os.PathLike) -> None:
+        """Load a released checkpoint (its ``"model"`` state dict, or that dict itself).
+
+        The front end's stored filters are checked against this module's
+        (a checkpoint of another rate or Mel setting is refused) and not
+        loaded: they are fixed by the settings.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.pth`` file.
+        """
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
+        if not isinstance(state, dict):
+            raise TypeError(f"'{path}' holds no PANNs checkpoint (a dict with a 'model' entry).")
+        mel = state.pop("logmel_extractor.melW", None)
+        for key in [k for k in state if k.startswith("spectrogram_extractor.")]:
+            del state[key]
+        if mel is not None and (
+            mel.shape != self.front_end.mel_basis.shape
+            or not torch.allclose(mel.float(), self.front_end.mel_basis, atol=1e-6)
+        ):
+            raise ValueError(
+                f"'{path}' was trained with another front end (Mel filters of shape "
+                f"{tuple(mel.shape)}); audiosk's PANNs are the 32 kHz release (1024-point "
+                "STFT, 64 Mel bands, 50-14000 Hz)."
+            )
+        own = self.state_dict()
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        resized = [k for k in own if k in state and state[k].shape != own[k].shape]
+        if missing or unexpected or resized:
+            raise ValueError(
+                f"'{path}' does not match PANNs arch={self.arch!r}: missing {missing[:5]}, "
+                f"unexpected {unexpected[:5]}, other shapes {resized[:5]} (is it the "
+                f"{self.arch.upper()} checkpoint?)."
+            )
+        self.load_state_dict(state)
+
+    def embed(self, wave: torch.Tensor) -> torch.Tensor:
+        """Clip embeddings: ReLU of ``fc1`` on max + mean pooled block outputs.
+
+        Parameters
+        ----------
+        wave : torch.Tensor of shape (n, n_samples)
+            Waveforms at ``sr``.
+
+        Returns
+        -------
+        embedding : torch.Tensor of shape (n, embedding_size)
+        """
+        if wave.dim() != 2:
+            raise ValueError(f"PANNs take waveforms (n, n_samples); got shape {tuple(wave.shape)}.")
+        if wave.shape[1] < self.min_samples:
+            raise ValueError(
+                f"PANNs {self.arch.upper()} needs clips of at least {self.min_samples} samples at "
+                f"{self.sr} Hz; got {wave.shape[1]}. Pad them (PadTrim(duration=1.0))."
+            )
+        x = resample(wave, self.sr, PANNS_SR)
+        x = self.front_end(x).unsqueeze(1)  # (n, 1, frames, n_mels)
+        x = self.bn0(x.transpose(1, 3)).transpose(1, 3)  # normalise each Mel band
+        blocks = self.blocks()
+        for i, block in enumerate(blocks):
+            last_of_cnn14 = self.arch == "cnn14" and i == len(blocks) - 1
+            x = F.dropout(block(x, (1, 1) if last_of_cnn14 else (2, 2)), 0.2, self.training)
+        x = x.mean(dim=3)  # over frequency
+        x = x.amax(dim=2) + x.mean(dim=2)  # over time
+        x = F.dropout(x, 0.5, self.training)
+        return F.relu(self.fc1(x))
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        """Logits of the head (AudioSet's 527 tags, or ``n_outputs``)."""
+        return self.fc_audioset(F.dropout(self.embed(wave), 0.5, self.training))
