@@ -1,13 +1,17 @@
-"""Plots: confusion matrices, learning curves from a net's history, feature-table EDA.
+"""Plots: spectrograms, confusion matrices, learning curves, feature-table EDA, image folders.
 
 matplotlib is an optional dependency (``pip install 'audiosk[plot]'``).
-Every function draws on the axes it is given, or on a new figure, and returns
-what it drew on.
+Every function draws on the axes it is given, or on a new figure of
+``figsize``, titles what it drew and labels its axes with units, and returns
+what it drew on. Past 400 lines because every picture audiosk makes, and the
+batch job that writes spectrogram images to disk, share these helpers.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +21,8 @@ __all__ = [
     "plot_correlation_heatmap",
     "plot_learning_curves",
     "plot_pca",
+    "plot_spectrogram",
+    "write_spectrogram_images",
 ]
 
 
@@ -30,6 +36,14 @@ def _pyplot():
     return plt
 
 
+def _new_axes(ax, figsize, **kwargs):
+    """Return the given axes, or one on a new figure of ``figsize``."""
+    if ax is not None:
+        return ax
+    fig = _pyplot().figure(figsize=figsize)
+    return fig.add_subplot(**kwargs)
+
+
 def plot_confusion_matrix(
     y_true,
     y_pred,
@@ -37,8 +51,9 @@ def plot_confusion_matrix(
     labels=None,
     normalize: str | None = None,
     ax=None,
+    figsize: tuple[float, float] = (5, 4.5),
     cmap: str = "Blues",
-    title=None,
+    title: str | None = "Confusion matrix",
 ):
     """Draw the confusion matrix of predictions.
 
@@ -52,9 +67,11 @@ def plot_confusion_matrix(
         Show proportions over rows, columns or all cells instead of counts.
     ax : matplotlib Axes or None, default=None
         Where to draw.
+    figsize : tuple of 2 float, default=(5, 4.5)
+        Size of a new figure (inches).
     cmap : str, default="Blues"
         Colormap.
-    title : str or None, default=None
+    title : str or None, default="Confusion matrix"
         Axes title.
 
     Returns
@@ -71,9 +88,7 @@ def plot_confusion_matrix(
     """
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    plt = _pyplot()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4.5))
+    ax = _new_axes(ax, figsize)
     ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
@@ -88,7 +103,7 @@ def plot_confusion_matrix(
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
     if title:
-        ax.set_title(title)
+        ax.set_title(title + (f" (normalised over {normalize})" if normalize else ""))
     return ax
 
 
@@ -107,8 +122,19 @@ def _history_of(net_or_pipeline):
     return history
 
 
-def plot_learning_curves(net_or_pipeline, *, metric: str | None = None, axes=None):
-    """Draw train and validation loss, and a metric, per epoch.
+_METRIC_NAMES = {"loss": "Loss", "acc": "Accuracy", "r2": "R²", "lr": "Learning rate"}
+
+
+def plot_learning_curves(
+    net_or_pipeline,
+    *,
+    metric: str | None = None,
+    lr: bool = False,
+    axes=None,
+    figsize: tuple[float, float] | None = None,
+    title: str | None = None,
+):
+    """Draw train and validation loss, a metric and optionally the learning rate, per epoch.
 
     Parameters
     ----------
@@ -118,13 +144,20 @@ def plot_learning_curves(net_or_pipeline, *, metric: str | None = None, axes=Non
     metric : str or None, default=None
         History name without the ``train_``/``valid_`` prefix; ``None``
         takes ``acc`` or ``r2`` when recorded.
-    axes : sequence of 2 matplotlib Axes or None, default=None
-        Where to draw the loss and the metric.
+    lr : bool, default=False
+        Add a panel with the learning rate of each epoch (log scale).
+    axes : sequence of matplotlib Axes or None, default=None
+        Where to draw the loss, the metric and (with ``lr``) the learning rate.
+    figsize : tuple of 2 float or None, default=None
+        Size of a new figure (inches); 5 x 4 per panel when None.
+    title : str or None, default=None
+        Figure title above the panels.
 
     Returns
     -------
-    axes : ndarray of 2 matplotlib Axes
-        Loss (train and, when recorded, validation lines), then the metric.
+    axes : ndarray of matplotlib Axes
+        Loss (train and, when recorded, validation lines), the metric, then
+        the learning rate when asked.
 
     Examples
     --------
@@ -132,32 +165,52 @@ def plot_learning_curves(net_or_pipeline, *, metric: str | None = None, axes=Non
     >>> from audiosk.nets import NeuralClassifier
     >>> from audiosk.plotting import plot_learning_curves
     >>> X = np.random.default_rng(0).normal(size=(40, 3)); y = (X[:, 0] > 0).astype(int)
-    >>> axes = plot_learning_curves(NeuralClassifier(max_epochs=4, validation_fraction=0.25).fit(X, y))
-    >>> [line.get_label() for line in axes[0].lines]
-    ['train_loss', 'valid_loss']
+    >>> net = NeuralClassifier(max_epochs=4, validation_fraction=0.25).fit(X, y)
+    >>> axes = plot_learning_curves(net, lr=True)
+    >>> [line.get_label() for line in axes[0].lines], axes[2].get_ylabel()
+    (['train_loss', 'valid_loss'], 'learning rate')
     """
     history = _history_of(net_or_pipeline)
-    plt = _pyplot()
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 4))
     keys = set(history[-1])
+    lr_key = next((k for k in ("event_lr", "lr") if k in keys), None)
+    if lr and lr_key is None:
+        raise ValueError(
+            "The net recorded no learning rate: skorch's LRScheduler records it as 'event_lr' "
+            "(audiosk's nets schedule it unless lr_schedule=None)."
+        )
     if metric is None:
         metric = next(
             (m for m in ("acc", "r2") if f"train_{m}" in keys or f"valid_{m}" in keys), None
         )
+    panels = ["loss", metric] + (["lr"] if lr else [])
+    if axes is None:
+        plt = _pyplot()
+        size = figsize or (5 * len(panels), 4)
+        _, axes = plt.subplots(1, len(panels), figsize=size, squeeze=False, layout="constrained")
+        axes = axes[0]
+    if len(axes) < len(panels):
+        raise ValueError(f"axes must hold {len(panels)} Axes for these panels; got {len(axes)}.")
     epochs = history[:, "epoch"]
-    for ax, name in zip(axes, ["loss", metric], strict=True):
+    for ax, name in zip(axes, panels, strict=False):
         if name is None:
             ax.set_visible(False)
             continue
-        for split in ("train", "valid"):
-            key = f"{split}_{name}"
-            if key in keys:
-                ax.plot(epochs, history[:, key], marker="o", markersize=3, label=key)
+        if name == "lr":
+            ax.plot(epochs, history[:, lr_key], marker="o", markersize=3, color="C2")
+            ax.set_yscale("log")
+            ax.set_ylabel("learning rate")
+        else:
+            for split in ("train", "valid"):
+                key = f"{split}_{name}"
+                if key in keys:
+                    ax.plot(epochs, history[:, key], marker="o", markersize=3, label=key)
+            ax.set_ylabel(name)
+            ax.legend()
+        ax.set_title(_METRIC_NAMES.get(name, name))
         ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.legend()
         ax.grid(alpha=0.3)
+    if title:
+        axes[0].figure.suptitle(title)
     return np.asarray(axes)
 
 
@@ -171,7 +224,15 @@ def _frame(X, feature_names=None):
     return pd.DataFrame(X, columns=list(names))
 
 
-def plot_correlation_heatmap(X, *, feature_names=None, ax=None, cmap: str = "coolwarm"):
+def plot_correlation_heatmap(
+    X,
+    *,
+    feature_names=None,
+    ax=None,
+    figsize: tuple[float, float] | None = None,
+    cmap: str = "coolwarm",
+    title: str | None = "Feature correlation",
+):
     """Draw the Pearson correlation matrix of a feature table.
 
     Parameters
@@ -182,13 +243,17 @@ def plot_correlation_heatmap(X, *, feature_names=None, ax=None, cmap: str = "coo
         Names for an array ``X``.
     ax : matplotlib Axes or None, default=None
         Where to draw.
+    figsize : tuple of 2 float or None, default=None
+        Size of a new figure (inches); grows with the number of features when None.
     cmap : str, default="coolwarm"
         Diverging colormap, fixed to [-1, 1].
+    title : str or None, default="Feature correlation"
+        Axes title.
 
     Returns
     -------
     ax : matplotlib Axes
-        Holds one (n_features, n_features) image.
+        Holds one (n_features, n_features) image and a colour bar of Pearson's r.
 
     Examples
     --------
@@ -198,22 +263,30 @@ def plot_correlation_heatmap(X, *, feature_names=None, ax=None, cmap: str = "coo
     >>> ax.images[0].get_array().shape
     (4, 4)
     """
-    plt = _pyplot()
     df = _frame(X, feature_names)
     corr = df.corr().to_numpy()
-    if ax is None:
-        size = min(4 + 0.18 * len(df.columns), 16)
-        _, ax = plt.subplots(figsize=(size, size))
+    size = min(4 + 0.18 * len(df.columns), 16)
+    ax = _new_axes(ax, figsize or (size + 1, size))
     image = ax.imshow(corr, cmap=cmap, vmin=-1, vmax=1)
     ticks = np.arange(len(df.columns))
     ax.set_xticks(ticks, df.columns, rotation=90, fontsize=7)
     ax.set_yticks(ticks, df.columns, fontsize=7)
-    ax.figure.colorbar(image, ax=ax, fraction=0.046)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, label="Pearson r")
+    if title:
+        ax.set_title(title)
     return ax
 
 
 def plot_class_boxplots(
-    X, y, *, features: Sequence[str] | None = None, feature_names=None, ncols: int = 3
+    X,
+    y,
+    *,
+    features: Sequence[str] | None = None,
+    feature_names=None,
+    ncols: int = 3,
+    axes=None,
+    figsize: tuple[float, float] | None = None,
+    title: str | None = None,
 ):
     """Draw one box plot per feature, a box per class.
 
@@ -228,7 +301,13 @@ def plot_class_boxplots(
     feature_names : sequence of str or None, default=None
         Names for an array ``X``.
     ncols : int, default=3
-        Panels per row.
+        Panels per row of a new figure.
+    axes : array-like of matplotlib Axes or None, default=None
+        Where to draw, one per feature.
+    figsize : tuple of 2 float or None, default=None
+        Size of a new figure (inches); 4 x 3 per panel when None.
+    title : str or None, default=None
+        Figure title above the panels.
 
     Returns
     -------
@@ -244,26 +323,42 @@ def plot_class_boxplots(
     >>> [t.get_text() for t in axes[0].get_xticklabels()]
     ['a', 'b', 'c']
     """
-    plt = _pyplot()
     df = _frame(X, feature_names)
     features = list(features) if features is not None else list(df.columns)
     y = np.asarray(y)
     classes = np.unique(y)
-    nrows = int(np.ceil(len(features) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3 * nrows), squeeze=False)
-    axes = axes.ravel()
+    if axes is None:
+        plt = _pyplot()
+        nrows = int(np.ceil(len(features) / ncols))
+        size = figsize or (4 * ncols, 3 * nrows)
+        _, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained")
+    axes = np.asarray(axes).ravel()
+    if len(axes) < len(features):
+        raise ValueError(f"axes must hold one Axes per feature ({len(features)}); got {len(axes)}.")
     for ax, name in zip(axes, features, strict=False):
         values = df[name].to_numpy()
         ax.boxplot([values[y == c] for c in classes], tick_labels=[str(c) for c in classes])
         ax.set_title(name)
+        ax.set_xlabel("class")
+        ax.set_ylabel("value")
         ax.tick_params(axis="x", rotation=45)
     for ax in axes[len(features) :]:
         ax.set_visible(False)
-    fig.tight_layout()
+    if title:
+        axes[0].figure.suptitle(title)
     return axes
 
 
-def plot_pca(X, y=None, *, n_components: int = 2, ax=None, standardize: bool = True):
+def plot_pca(
+    X,
+    y=None,
+    *,
+    n_components: int = 2,
+    ax=None,
+    figsize: tuple[float, float] | None = None,
+    standardize: bool = True,
+    title: str | None = "Principal components",
+):
     """Scatter the samples on their first 2 or 3 principal components.
 
     Parameters
@@ -276,14 +371,19 @@ def plot_pca(X, y=None, *, n_components: int = 2, ax=None, standardize: bool = T
         2-D or 3-D scatter.
     ax : matplotlib Axes or None, default=None
         Where to draw (a 3-D axes for ``n_components=3``).
+    figsize : tuple of 2 float or None, default=None
+        Size of a new figure (inches): (6, 5), or (8, 6) in 3-D.
     standardize : bool, default=True
         Scale features to unit variance first.
+    title : str or None, default="Principal components"
+        Axes title.
 
     Returns
     -------
     ax : matplotlib Axes
         One scatter collection per class; axis labels give the explained
-        variance of each component.
+        variance of each component. In 3-D the legend sits beside the axes,
+        where it covers no axis label.
 
     Examples
     --------
@@ -298,21 +398,346 @@ def plot_pca(X, y=None, *, n_components: int = 2, ax=None, standardize: bool = T
 
     if n_components not in (2, 3):
         raise ValueError(f"n_components must be 2 or 3, got {n_components}.")
-    plt = _pyplot()
     X = np.asarray(X, dtype=float)
     if standardize:
         X = StandardScaler().fit_transform(X)
     pca = PCA(n_components=n_components).fit(X)
     Z = pca.transform(X)
-    if ax is None:
-        fig = plt.figure(figsize=(6, 5))
-        ax = fig.add_subplot(projection="3d" if n_components == 3 else None)
+    three_d = n_components == 3
+    ax = _new_axes(
+        ax, figsize or ((8, 6) if three_d else (6, 5)), projection="3d" if three_d else None
+    )
     y = np.zeros(len(Z), dtype=int) if y is None else np.asarray(y)
     for c in np.unique(y):
         ax.scatter(*Z[y == c].T, s=12, label=str(c))
-    setters = [ax.set_xlabel, ax.set_ylabel] + ([ax.set_zlabel] if n_components == 3 else [])
+    setters = [ax.set_xlabel, ax.set_ylabel] + ([ax.set_zlabel] if three_d else [])
     for i, set_label in enumerate(setters):
-        set_label(f"PC{i + 1} ({100 * pca.explained_variance_ratio_[i]:.1f} %)")
+        set_label(f"PC{i + 1} ({100 * pca.explained_variance_ratio_[i]:.1f} % of variance)")
     if len(np.unique(y)) > 1:
-        ax.legend(fontsize=7, markerscale=1.5)
+        if three_d:  # beside the box: inside, it hides the z label
+            ax.legend(
+                fontsize=7,
+                markerscale=1.5,
+                title="class",
+                loc="center left",
+                bbox_to_anchor=(1.12, 0.5),
+            )
+            ax.figure.subplots_adjust(left=0.0, right=0.78)
+        else:
+            ax.legend(fontsize=7, markerscale=1.5, title="class")
+    if title:
+        ax.set_title(title)
     return ax
+
+
+def _display_values(S, step):
+    """Values and colour-bar label: MFCCs as they are, spectra in dB."""
+    import librosa
+
+    from .features import MFCC
+
+    if isinstance(step, MFCC):
+        return S, "MFCC value"
+    if step.db:
+        return S, "dB" if step.ref != "max" else "dB re clip maximum"
+    power = float(step.power)  # |X| ** power; in dB: (20 / power) log10 S
+    return librosa.power_to_db(S ** (2.0 / power), ref=np.max, top_db=80.0), "dB re maximum"
+
+
+def plot_spectrogram(
+    S,
+    step,
+    *,
+    sr: float | None = None,
+    ax=None,
+    figsize: tuple[float, float] = (8, 4),
+    cmap: str | None = None,
+    colorbar: bool = True,
+    title: str | None = None,
+):
+    """Draw one clip's spectrogram with time in seconds and frequency in Hz (or Mel bands).
+
+    The axes come from the parameters of the audiosk step that computed
+    ``S`` (rate, hop, FFT size, Mel or log-frequency settings), and the
+    drawing is ``librosa.display.specshow``. Power or magnitude spectra are
+    shown in dB (relative to their maximum unless the step already gave dB).
+
+    Parameters
+    ----------
+    S : array-like of shape (n_bins, n_frames), or (1, n_bins, n_frames)
+        One clip's output of ``step``.
+    step : Spectrogram, MelSpectrogram or MFCC
+        The step that computed ``S`` (fitted or not).
+    sr : float or None, default=None
+        Sample rate, when ``step.sr`` is None (the rate came with the waveforms).
+    ax : matplotlib Axes or None, default=None
+        Where to draw.
+    figsize : tuple of 2 float, default=(8, 4)
+        Size of a new figure (inches).
+    cmap : str or None, default=None
+        Colormap; "magma" for spectra, the diverging "coolwarm" for MFCCs.
+    colorbar : bool, default=True
+        Add a colour bar (dB, or MFCC values).
+    title : str or None, default=None
+        Axes title; the step's kind and rate when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        Holds the spectrogram as one mesh (``ax.collections[0]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features import MelSpectrogram
+    >>> from audiosk.plotting import plot_spectrogram
+    >>> t = np.arange(8000) / 8000
+    >>> step = MelSpectrogram(sr=8000, n_fft=256, hop_length=128, n_mels=32, db=True)
+    >>> S = step.fit_transform(np.sin(2 * np.pi * 440 * t)[None])[0]
+    >>> ax = plot_spectrogram(S, step)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Time (s)', 'Frequency (Hz, Mel scale)')
+    """
+    import librosa.display
+
+    from .features import MFCC, MelSpectrogram, Spectrogram
+
+    S = np.asarray(S)
+    if S.ndim == 3 and len(S) == 1:
+        S = S[0]
+    if S.ndim != 2:
+        raise ValueError(
+            f"plot_spectrogram draws one clip's spectrogram (n_bins, n_frames); got shape {S.shape}. "
+            "Pass S[i] for clip i."
+        )
+    if not isinstance(step, (Spectrogram, MelSpectrogram)):
+        raise TypeError(
+            "plot_spectrogram needs the audiosk step that computed S (Spectrogram, "
+            f"MelSpectrogram or MFCC) for its axes; got {type(step).__name__}."
+        )
+    rate = sr if sr is not None else step.sr
+    if rate is None:
+        raise ValueError(
+            f"{type(step).__name__}(sr=None) took the rate from its input: pass "
+            "plot_spectrogram(..., sr=RATE) to label the axes."
+        )
+    ax = _new_axes(ax, figsize)
+    values, unit = _display_values(S, step)
+    mfcc = isinstance(step, MFCC)
+    cmap = cmap or ("coolwarm" if mfcc else "magma")
+    kwargs = dict(sr=rate, hop_length=step.hop_length, x_axis="time", ax=ax, cmap=cmap)
+    if mfcc:
+        kind, ylabel = "MFCC", "MFCC coefficient"
+    elif isinstance(step, MelSpectrogram):
+        kind, ylabel = "Mel spectrogram", "Frequency (Hz, Mel scale)"
+        kwargs.update(y_axis="mel", fmin=step.fmin, fmax=step.fmax or rate / 2, htk=step.htk)
+    elif step.frequency_scale == "log":
+        kind, ylabel = "Log-frequency spectrogram", "Frequency (Hz, log scale)"
+        centres = np.geomspace(step.fmin, step.fmax or rate / 2, step.n_bins)
+        kwargs.update(y_axis="log", y_coords=centres)
+    else:
+        kind, ylabel = "Spectrogram", "Frequency (Hz)"
+        kwargs.update(y_axis="linear", n_fft=step.n_fft)
+    mesh = librosa.display.specshow(values, **kwargs)
+    ax.set_xlabel("Time (s)")
+    ax.set_ylabel(ylabel)
+    if mfcc:
+        ax.set_yticks(np.arange(0, len(values), max(1, len(values) // 5)) + 0.5)
+        ax.set_yticklabels(np.arange(0, len(values), max(1, len(values) // 5)))
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label=unit, format="%+.0f" if "dB" in unit else None)
+    ax.set_title(title if title is not None else f"{kind} ({rate:g} Hz)")
+    return ax
+
+
+def _image_steps(kinds, sr, n_fft, hop_length, n_mels, n_bins, fmin):
+    from .features import MFCC, MelSpectrogram, Spectrogram
+
+    stft = dict(sr=sr, n_fft=n_fft, hop_length=hop_length)
+    available = {
+        "linear": lambda: Spectrogram(**stft, db=True, ref="max"),
+        "log": lambda: Spectrogram(
+            **stft, db=True, ref="max", frequency_scale="log", n_bins=n_bins, fmin=fmin
+        ),
+        "mel": lambda: MelSpectrogram(**stft, n_mels=n_mels, db=True, ref="max"),
+        "mfcc": lambda: MFCC(**stft, n_mels=n_mels),
+    }
+    unknown = [k for k in kinds if k not in available]
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be a non-empty subset of {sorted(available)}; got {kinds!r}.")
+    return {kind: available[kind]() for kind in kinds}
+
+
+def write_spectrogram_images(
+    files: Sequence[str | os.PathLike],
+    folder: str | os.PathLike,
+    *,
+    kinds: Sequence[str] = ("linear", "log", "mel"),
+    sr: int = 22050,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    n_mels: int = 128,
+    n_bins: int = 128,
+    fmin: float = 32.7,
+    figsize: tuple[float, float] = (4.32, 2.88),
+    dpi: int = 100,
+    cmap: str = "magma",
+    with_axes: bool = False,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+):
+    """Write one spectrogram PNG per file and kind into ``folder/<kind>/<file stem>.png``.
+
+    The images of reference workflow 4: linear, log-frequency and Mel
+    spectrograms (and MFCCs) in dB, drawn by :func:`plot_spectrogram`. The
+    job resumes: a PNG already written and newer than its audio file is
+    kept, and each kind's folder records its settings (``settings.json``),
+    so a run with other settings is refused instead of mixing images.
+    A file that cannot be read is reported in the returned table, and the
+    other files are still drawn.
+
+    Parameters
+    ----------
+    files : sequence of str or os.PathLike
+        Audio files; their stems name the images and must be unique.
+    folder : str or os.PathLike
+        Root of the tree, created if missing.
+    kinds : sequence of {"linear", "log", "mel", "mfcc"}, default=("linear", "log", "mel")
+        Images per file, one folder each.
+    sr : int, default=22050
+        Rate the files are loaded at.
+    n_fft, hop_length : int, default=2048, 512
+        STFT settings.
+    n_mels, n_bins, fmin : int, int, float, default=128, 128, 32.7
+        Mel bands; bins and lowest frequency of the log-frequency axis.
+    figsize : tuple of 2 float, default=(4.32, 2.88)
+        Image size in inches (432 x 288 pixels at ``dpi=100``).
+    dpi : int, default=100
+        Pixels per inch.
+    cmap : str, default="magma"
+        Colormap.
+    with_axes : bool, default=False
+        Draw axes, title and colour bar (for people); without them the image
+        is the spectrogram alone (for a network).
+    n_jobs : int or None, default=None
+        Files drawn in parallel (processes).
+    verbose : int, default=0
+        Progress bar over files.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per file and kind: ``file``, ``kind``, ``image``,
+        ``status`` ("written", "kept" or "failed") and ``error``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from audiosk.datasets import load_spoken_digits
+    >>> from audiosk.plotting import write_spectrogram_images
+    >>> files, folder = load_spoken_digits().filenames[:2], tempfile.mkdtemp()
+    >>> report = write_spectrogram_images(files, folder, sr=8000, n_fft=256, hop_length=64)
+    >>> report[["kind", "status"]].value_counts().sort_index().to_dict()
+    {('linear', 'written'): 2, ('log', 'written'): 2, ('mel', 'written'): 2}
+    >>> again = write_spectrogram_images(files, folder, sr=8000, n_fft=256, hop_length=64)
+    >>> again["status"].unique().tolist()  # resumed: nothing redrawn
+    ['kept']
+    """
+    import json
+
+    import pandas as pd
+
+    from . import __version__
+    from .extraction import _check_same_settings, _write_json
+    from .utils import parallel_map
+
+    steps = _image_steps(list(kinds), sr, n_fft, hop_length, n_mels, n_bins, fmin)
+    files = [str(f) for f in files]
+    stems = [Path(f).stem for f in files]
+    duplicates = sorted({s for s in stems if stems.count(s) > 1})
+    if duplicates:
+        raise ValueError(
+            f"write_spectrogram_images names images by file stem; these stems repeat: "
+            f"{duplicates[:5]}. Write each folder of sources into its own tree."
+        )
+    root = Path(folder)
+    drawing = {"figsize": list(figsize), "dpi": dpi, "cmap": cmap, "with_axes": with_axes}
+    for kind, step in steps.items():
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        settings = {
+            "audiosk": __version__,
+            "step": {k: repr(v) for k, v in sorted(step.get_params().items())},
+            "drawing": drawing,
+        }
+        record = root / kind / "settings.json"
+        if record.exists():
+            _check_same_settings(json.loads(record.read_text()), settings, root / kind, record)
+        else:
+            _write_json(settings, record)
+
+    def draw(index: int) -> list[dict]:
+        return _draw_file(files[index], stems[index], root, steps, sr, drawing)
+
+    rows = parallel_map(
+        draw,
+        range(len(files)),
+        n_jobs=n_jobs,
+        verbose=verbose,
+        desc="spectrogram images",
+        prefer="processes",
+    )
+    return pd.DataFrame([row for file_rows in rows for row in file_rows])
+
+
+def _draw_file(path, stem, root, steps, sr, drawing) -> list[dict]:
+    from matplotlib.figure import Figure
+
+    from .io import AudioLoadError, load_audio
+    from .utils import Waveforms
+
+    targets = {kind: root / kind / f"{stem}.png" for kind in steps}
+    source_time = os.stat(path).st_mtime if os.path.exists(path) else None
+    todo = [
+        k
+        for k, image in targets.items()
+        if source_time is None or not image.exists() or image.stat().st_mtime < source_time
+    ]
+    rows = [
+        {"file": path, "kind": k, "image": str(targets[k]), "status": "kept", "error": ""}
+        for k in targets
+        if k not in todo
+    ]
+    if not todo:
+        return rows
+    try:
+        y, rate = load_audio(path, sr=sr)
+    except AudioLoadError as exc:
+        return rows + [
+            {"file": path, "kind": k, "image": "", "status": "failed", "error": str(exc)}
+            for k in todo
+        ]
+    for kind in todo:
+        step = steps[kind]
+        S = step.fit_transform(Waveforms([y], sr=rate))[0]
+        fig = Figure(figsize=drawing["figsize"], dpi=drawing["dpi"])
+        if drawing["with_axes"]:
+            plot_spectrogram(S, step, ax=fig.add_subplot(), cmap=drawing["cmap"], title=stem)
+            fig.tight_layout()
+        else:
+            ax = fig.add_axes((0, 0, 1, 1))
+            ax.set_axis_off()
+            plot_spectrogram(S, step, ax=ax, cmap=drawing["cmap"], colorbar=False, title="")
+            ax.set_axis_off()
+        tmp = targets[kind].with_name(targets[kind].name + ".tmp")
+        fig.savefig(tmp, format="png", dpi=drawing["dpi"])
+        os.replace(tmp, targets[kind])  # a PNG on disk is always complete
+        rows.append(
+            {
+                "file": path,
+                "kind": kind,
+                "image": str(targets[kind]),
+                "status": "written",
+                "error": "",
+            }
+        )
+    return rows

@@ -68,3 +68,148 @@ def test_eda_plots():
     assert offsets.shape == (40, 2)
     ax3 = plot_pca(df, y, n_components=3)
     assert ax3.name == "3d" and len(ax3.collections) == 2
+
+
+def _chirp(sr=8000, seconds=0.5):
+    t = np.arange(int(sr * seconds)) / sr
+    return np.sin(2 * np.pi * (300 + 2000 * t) * t).astype(np.float32)[None]
+
+
+@pytest.mark.parametrize("kind", ["linear", "log", "mel", "mfcc"])
+def test_spectrogram_axes_come_from_the_step(kind):
+    import librosa
+
+    from audiosk.features import MFCC, MelSpectrogram, Spectrogram
+    from audiosk.plotting import plot_spectrogram
+
+    stft = dict(n_fft=256, hop_length=100)
+    step = {
+        "linear": Spectrogram(**stft),
+        "log": Spectrogram(**stft, frequency_scale="log", n_bins=40, fmin=100.0, db=True),
+        "mel": MelSpectrogram(**stft, n_mels=32, fmax=3000.0, db=True),
+        "mfcc": MFCC(**stft, n_mfcc=13, n_mels=32),
+    }[kind]
+    S = step.set_params(sr=8000).fit_transform(_chirp())
+    ax = plot_spectrogram(S, step, figsize=(6, 3))
+    assert ax.figure.get_size_inches().tolist() == [6, 3]
+    assert ax.get_xlabel() == "Time (s)"
+    n_frames = S.shape[2]
+    assert ax.get_xlim()[1] == pytest.approx(n_frames * 100 / 8000, rel=0.02)  # seconds
+    shown = ax.collections[0].get_array().reshape(S.shape[1:])
+    colorbar = ax.figure.axes[-1]
+    if kind == "linear":  # power shown in dB re its maximum, frequency up to Nyquist in Hz
+        assert ax.get_ylim()[1] == pytest.approx(4000, rel=0.02)
+        expected = librosa.power_to_db(S[0], ref=np.max, top_db=80.0)
+        np.testing.assert_allclose(shown, expected, rtol=1e-5, atol=1e-4)
+        assert colorbar.get_ylabel() == "dB re maximum"
+    elif kind == "log":
+        assert ax.get_yscale() == "symlog"  # librosa's log frequency axis
+        assert ax.get_ylim()[0] < 100 and ax.get_ylim()[1] == pytest.approx(4000, rel=0.1)
+        np.testing.assert_allclose(shown, S[0])  # already in dB
+    elif kind == "mel":
+        assert ax.get_ylabel() == "Frequency (Hz, Mel scale)" and colorbar.get_ylabel() == "dB"
+    else:
+        assert ax.get_ylabel() == "MFCC coefficient" and colorbar.get_ylabel() == "MFCC value"
+        np.testing.assert_allclose(shown, S[0])
+
+
+def test_spectrogram_plot_errors_say_what_to_pass():
+    from audiosk.features import MelSpectrogram
+    from audiosk.plotting import plot_spectrogram
+    from audiosk.utils import Waveforms
+
+    step = MelSpectrogram(n_fft=256, hop_length=100, n_mels=16)
+    S = step.fit_transform(Waveforms(list(np.repeat(_chirp(), 2, axis=0)), sr=8000))
+    with pytest.raises(ValueError, match=r"one clip's spectrogram.*S\[i\]"):
+        plot_spectrogram(S, step)
+    with pytest.raises(ValueError, match="sr=RATE"):
+        plot_spectrogram(S[0], step)
+    ax = plot_spectrogram(S[0], step, sr=8000)
+    assert ax.get_title() == "Mel spectrogram (8000 Hz)"
+    with pytest.raises(TypeError, match="Spectrogram, MelSpectrogram or MFCC"):
+        plot_spectrogram(S[0], object(), sr=8000)
+
+
+def test_learning_rate_panel_shows_the_schedule():
+    from audiosk.plotting import plot_learning_curves
+
+    X, y = make_classification(n_samples=60, random_state=0)
+    net = NeuralClassifier(max_epochs=6, random_state=0).fit(X, y)
+    axes = plot_learning_curves(net, lr=True, title="demo", figsize=(9, 3))
+    assert len(axes) == 3 and axes[0].figure.get_size_inches().tolist() == [9, 3]
+    np.testing.assert_allclose(axes[2].lines[0].get_ydata(), net.history[:, "event_lr"])
+    assert axes[2].get_yscale() == "log" and axes[0].figure.get_suptitle() == "demo"
+    fixed = NeuralClassifier(max_epochs=2, lr_schedule=None, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="no learning rate"):
+        plot_learning_curves(fixed, lr=True)
+
+
+def test_every_plot_draws_on_given_axes_and_the_3d_legend_hides_nothing():
+    import matplotlib.pyplot as plt
+
+    from audiosk.plotting import (
+        plot_class_boxplots,
+        plot_confusion_matrix,
+        plot_correlation_heatmap,
+        plot_pca,
+    )
+
+    X, y = make_classification(
+        n_samples=60, n_features=4, n_informative=3, n_redundant=1, random_state=0
+    )
+    fig, axes = plt.subplots(1, 3)
+    assert plot_confusion_matrix(y, y, ax=axes[0]) is axes[0]
+    assert plot_correlation_heatmap(X, ax=axes[1]) is axes[1]
+    assert plot_pca(X, y, ax=axes[2]) is axes[2]
+    _, box_axes = plt.subplots(2, 2)
+    drawn = plot_class_boxplots(X, y, axes=box_axes, title="by class")
+    assert list(drawn) == list(box_axes.ravel()) and drawn[0].get_xlabel() == "class"
+    with pytest.raises(ValueError, match="one Axes per feature"):
+        plot_class_boxplots(X, y, axes=box_axes[0])
+    ax = plot_pca(X, y, n_components=3, figsize=(8, 6))
+    ax.figure.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    box = ax.get_window_extent()
+    assert legend.x0 > box.x1 * 0.95  # beside the 3-D box, not over its z label
+    assert ax.get_zlabel().startswith("PC3")
+
+
+def test_spectrogram_images_resume_and_survive_a_bad_file(tmp_path):
+    import soundfile as sf
+    from PIL import Image
+
+    from audiosk.plotting import write_spectrogram_images
+
+    files = []
+    for i in range(2):
+        files.append(tmp_path / f"clip{i}.wav")
+        sf.write(files[-1], _chirp()[0], 8000)
+    (tmp_path / "broken.wav").write_bytes(b"not audio")
+    files.append(tmp_path / "broken.wav")
+    settings = dict(sr=8000, n_fft=256, hop_length=64, n_mels=32, kinds=("linear", "mel"))
+    out = tmp_path / "images"
+    report = write_spectrogram_images(files, out, **settings)
+    written = report[report["status"] == "written"]
+    assert sorted(written["image"].map(lambda p: p.split("images/")[1])) == [
+        "linear/clip0.png",
+        "linear/clip1.png",
+        "mel/clip0.png",
+        "mel/clip1.png",
+    ]
+    failed = report[report["status"] == "failed"]
+    assert len(failed) == 2 and failed["error"].str.contains("broken.wav").all()
+    assert Image.open(out / "mel" / "clip0.png").size == (432, 288)
+    again = write_spectrogram_images(files[:2], out, **settings)
+    assert set(again["status"]) == {"kept"}
+    import os
+
+    later = os.stat(files[0]).st_mtime + 10
+    os.utime(files[0], (later, later))  # the source changed: its images are redrawn
+    third = write_spectrogram_images(files[:2], out, **settings)
+    assert sorted(third.loc[third["status"] == "written", "file"].unique()) == [str(files[0])]
+    with pytest.raises(ValueError, match="other settings.*hop_length"):
+        write_spectrogram_images(files[:2], out, **{**settings, "hop_length": 128})
+    (tmp_path / "sub").mkdir()
+    sf.write(tmp_path / "sub" / "clip0.wav", _chirp()[0], 8000)
+    with pytest.raises(ValueError, match=r"stems repeat: \['clip0'\]"):
+        write_spectrogram_images([files[0], tmp_path / "sub" / "clip0.wav"], tmp_path / "x")
