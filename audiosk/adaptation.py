@@ -21,7 +21,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     vocal tract scales every formant by about the same factor, so a voice
     the classifier never heard often reads better after its frequency axis
     is stretched or compressed. For every group of clips (one speaker), each
-    of ``factors`` warps the spectra (:func:`warp_frequency`) and the factor
+    of ``factors`` warps the spectra (:func:`~audiosk.features.warp_frequency`) and the factor
     whose predictions are the most confident (highest mean top-class
     probability over the group's clips) gives the group's predictions. No
     labels are used: only the group's own recordings.

@@ -240,7 +240,7 @@ def extract_features(
     paths : sequence of str or os.PathLike
         Audio files.
     extractor : "gtzan", "mfcc" or transformer, default="gtzan"
-        ``"gtzan"`` is :class:`GTZANFeatures`; ``"mfcc"`` the mean and
+        ``"gtzan"`` is :class:`~audiosk.features.GTZANFeatures`; ``"mfcc"`` the mean and
         variance of 20 MFCCs; a transformer maps waveforms to a 2-D table
         and has ``get_feature_names_out`` (for a pipeline, its last step); it
         is cloned and fitted per file.

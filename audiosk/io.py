@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .utils import Waveforms, parallel_map
+from .utils._base import ArrayOutputMixin
 from .utils._sklearn_compat import Interval, StrOptions
 
 PathLike = str | os.PathLike
@@ -308,7 +309,7 @@ def load_audio(
     return np.ascontiguousarray(y, dtype=np.float32), int(sr)
 
 
-class AudioLoader(TransformerMixin, BaseEstimator):
+class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Load audio files: a transformer from paths to waveforms.
 
     The first step of a pipeline that starts from files. It is stateless:

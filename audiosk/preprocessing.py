@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .utils import WaveformArray, check_audio
+from .utils._base import ArrayOutputMixin
 from .utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["PadTrim", "split_chunks"]
@@ -50,7 +51,7 @@ def _pad_trim(x: np.ndarray, length: int, mode: str, side: str) -> np.ndarray:
     return x
 
 
-class PadTrim(TransformerMixin, BaseEstimator):
+class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Pad or trim waveforms to one length.
 
     The length is given in samples (``length``), in seconds (``duration``,
@@ -166,7 +167,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : WaveformArray of shape (n_clips, length_), float32
+        X_out : WaveformArray of shape (n_clips, length), float32
             Fixed-length waveforms; they keep the input's sample rate.
         """
         check_is_fitted(self)
@@ -186,7 +187,7 @@ class PadTrim(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        names : ndarray of str of shape (length_,)
+        names : ndarray of str of shape (length,)
         """
         check_is_fitted(self)
         return np.asarray([f"sample{i}" for i in range(self.length_)], dtype=object)

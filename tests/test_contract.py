@@ -142,3 +142,20 @@ def test_nan_rows_on_disk_are_refused(tmp_path):
     np.save(tmp_path / "x.npy", X)
     with pytest.raises(ValueError, match=r"Rows \[7\] .* hold NaN"):
         NeuralClassifier(max_epochs=1).fit(DiskArray(tmp_path / "x.npy"), np.arange(20) % 2)
+
+
+def test_a_pipeline_from_paths_gives_a_named_table_with_pandas_output():
+    from sklearn.pipeline import make_pipeline
+
+    from audiosk.datasets import load_spoken_digits
+    from audiosk.features import MFCC, TemporalStats
+    from audiosk.io import AudioLoader
+    from audiosk.preprocessing import PadTrim
+
+    files = load_spoken_digits().filenames[:4]
+    steps = [AudioLoader(sr=8000), PadTrim(), MFCC(n_mfcc=5, n_fft=256, hop_length=80)]
+    plain = make_pipeline(*steps, TemporalStats(prefix="mfcc")).fit_transform(files)
+    pipe = make_pipeline(*steps, TemporalStats(prefix="mfcc")).set_output(transform="pandas")
+    table = pipe.fit_transform(files)  # loader, pad and MFCC keep their arrays
+    assert list(table.columns[:2]) == ["mfcc0_mean", "mfcc0_std"]
+    np.testing.assert_array_equal(table.to_numpy(), plain)

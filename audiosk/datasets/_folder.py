@@ -242,7 +242,7 @@ def load_pickle_folder(
     sr: int | None = None,
     pattern: str = "*.pkl",
 ):
-    """Load a folder of pickled utterances.
+    r"""Load a folder of pickled utterances.
 
     Each file holds one utterance: a dict with the audio array, its sample
     rate and its label or target, or a tuple ``(audio, sr, target)``.
@@ -265,7 +265,7 @@ def load_pickle_folder(
     sr : int or None, default=None
         Resample every utterance to this rate; ``None`` keeps the stored
         rate, which must then be the same for every file.
-    pattern : str, default="*.pkl"
+    pattern : str, default="\*.pkl"
         Glob of the files to read.
 
     Returns

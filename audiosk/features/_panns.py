@@ -141,7 +141,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_clips, n_features_out_), float32
+        features : ndarray of shape (n_clips, n_features_out), float32
         """
         import torch
 
@@ -195,7 +195,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_out_,)
+        names : ndarray of str of shape (n_features_out,)
         """
         check_is_fitted(self, "model_")
         names = []

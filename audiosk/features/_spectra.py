@@ -357,7 +357,7 @@ class Flatten(_SpectraTransformer):
 
         Returns
         -------
-        X_flat : ndarray of shape (n_clips, prod(input_shape_)), float32
+        X_flat : ndarray of shape (n_clips, prod(input_shape)), float32
         """
         check_is_fitted(self)
         X = check_spectra(self, X, reset=False, allow_4d=True)
@@ -377,7 +377,7 @@ class Flatten(_SpectraTransformer):
 
         Returns
         -------
-        names : ndarray of str of shape (prod(input_shape_),)
+        names : ndarray of str of shape (prod(input_shape),)
         """
         check_is_fitted(self)
         index = np.indices(self.input_shape_).reshape(len(self.input_shape_), -1).T
@@ -494,7 +494,7 @@ class SpectrogramScaler(_SpectraTransformer):
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_in_,)
+        names : ndarray of str of shape (n_features_in,)
         """
         from sklearn.utils.validation import _check_feature_names_in
 

@@ -242,7 +242,7 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
             )
 
     def check_data(self, X, y):
-        """Labels are encoded in :meth:`fit`; nothing to infer here."""
+        """Do nothing: labels are encoded in ``fit``."""
 
     @property
     def classes_(self):

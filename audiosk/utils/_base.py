@@ -3,16 +3,16 @@
 from typing import Any, Self
 
 
-class StatelessArrayMixin:
-    """For steps with 3-D/4-D float32 output that need no fit.
+class ArrayOutputMixin:
+    """For steps whose output has no table form: waveforms, spectra, images.
 
     ``set_output`` accepts a pipeline's configuration (so
     ``Pipeline.set_output(transform="pandas")`` works around them) and leaves
-    their arrays as they are: a 3-D array has no table form.
+    their output as it is.
     """
 
     def set_output(self, *, transform: str | None = None) -> Self:
-        """Accept a pipeline's output configuration; 3-D/4-D results stay arrays.
+        """Accept a pipeline's output configuration; waveforms and 3-D/4-D results stay arrays.
 
         Parameters
         ----------
@@ -24,6 +24,10 @@ class StatelessArrayMixin:
         self
         """
         return self
+
+
+class StatelessArrayMixin(ArrayOutputMixin):
+    """For steps with 3-D/4-D float32 output that need no fit."""
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]  # from the estimator mixed in
