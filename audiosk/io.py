@@ -24,7 +24,7 @@ from .utils import Waveforms, parallel_map
 from .utils._base import ArrayOutputMixin
 from .utils._sklearn_compat import Interval, StrOptions
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
 
 __all__ = ["AudioLoadError", "AudioLoadWarning", "AudioLoader", "load_audio"]
 
@@ -38,7 +38,7 @@ class AudioLoadError(OSError):
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str or os.PathLike[str]
         The file.
     reason : str
         What is wrong and, where possible, what to do.
@@ -66,7 +66,7 @@ class AudioLoadError(OSError):
         super().__init__(f"Cannot load audio from '{self.path}': {reason}")
 
     def __str__(self) -> str:
-        return self.args[0]
+        return str(self.args[0])
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.path, self.reason))
@@ -86,7 +86,7 @@ class AudioLoadWarning(UserWarning):
         self.failures = list(failures)
 
 
-def _sniff(path: str | os.PathLike) -> str:
+def _sniff(path: str | os.PathLike[str]) -> str:
     """Name the container from the first bytes: 'mp3', 'mp4' or ''."""
     with open(path, "rb") as fh:
         head = fh.read(12)
@@ -201,7 +201,7 @@ def load_audio(
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str or os.PathLike[str]
         The file. Its format is recognised from its content, so a FLAC file
         named ``.wav`` or a file without extension loads.
     sr : number or None, default=22050
@@ -244,7 +244,7 @@ def load_audio(
     import soundfile as sf
 
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}.")
+        raise TypeError(f"path must be a str or os.PathLike[str], got {type(path).__name__}.")
     if not os.path.exists(path):
         raise AudioLoadError(path, "no such file")
     if os.path.isdir(path):
@@ -355,7 +355,7 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     (3, 8000, dtype('float32'))
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "sr": [Interval(Real, 0, None, closed="neither"), None],
         "mono": ["boolean"],
         "offset": [Interval(Real, 0, None, closed="left")],
@@ -392,7 +392,7 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of str or os.PathLike
+        X : sequence of str or os.PathLike[str]
             Paths.
         y : ignored
 
@@ -413,7 +413,7 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return tags
 
     @staticmethod
-    def _check_paths(X: Any) -> list:
+    def _check_paths(X: Any) -> list[Any]:
         if isinstance(X, (str, os.PathLike)):
             raise TypeError(
                 "AudioLoader expects a sequence of paths, got a single path; wrap it in a list."
@@ -454,7 +454,7 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of str or os.PathLike, or array of shape (n_clips, 1)
+        X : sequence of str or os.PathLike[str], or array of shape (n_clips, 1)
             Paths.
 
         Returns

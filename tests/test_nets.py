@@ -236,14 +236,28 @@ def test_unknown_names_are_reported():
         NeuralClassifier(module__activation="swish2", max_epochs=1).fit(X, y)
 
 
-def test_device_auto_resolves_and_is_kept_as_a_parameter():
-    clf = NeuralClassifier()
-    assert clf.get_params()["device"] == "auto"
-    assert clf.device == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert NeuralClassifier(device="cpu").device == "cpu"
+def test_device_auto_is_a_plain_parameter_resolved_while_skorch_runs():
     from sklearn.base import clone
+    from skorch.callbacks import Callback
 
-    assert clone(clf).get_params()["device"] == "auto"
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            seen.append(net.device)
+
+    X, y = blobs()
+    clf = NeuralClassifier(max_epochs=2, callbacks=[Spy()], random_state=0).fit(X, y)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert seen == [expected, expected]  # what skorch sees while it trains
+    assert vars(clf)["device"] == "auto" and clf.get_params()["device"] == "auto"
+    assert next(clf.module_.parameters()).device.type == expected
+    assert clone(clf).device == "auto"
+    assert NeuralClassifier(device="cpu").device == "cpu"
+    clf.set_params(callbacks=None).initialize_callbacks()  # the local Spy class cannot pickle
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.device == "auto"
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
 
 
 def test_cross_val_score_with_groups_on_the_full_audio_pipeline(tone_files):
@@ -331,7 +345,6 @@ def test_model_saved_on_cuda_loads_on_cpu(monkeypatch):
     clf = NeuralClassifier(device="cpu", max_epochs=2, random_state=0).fit(X, y)
     state = clf.__getstate__()
     state["device"] = "cuda"
-    state["device_request_"] = "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     restored = NeuralClassifier.__new__(NeuralClassifier)
     with pytest.warns(UserWarning, match="cuda"):

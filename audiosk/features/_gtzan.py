@@ -241,7 +241,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
     ((2, 58), ['length', 'chroma_stft_mean', 'chroma_stft_var'])
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "sr": [Interval(Integral, 4000, None, closed="left"), None],  # lower: empty bands
         "pad_mode": [StrOptions({"reflect", "constant"})],
         "n_jobs": [Integral, None],

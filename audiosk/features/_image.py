@@ -66,7 +66,7 @@ class SpectrogramImage(_StatelessSpectra):
     (2, 3, 32, 32)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "height": [Interval(Integral, 1, None, closed="left")],
         "width": [Interval(Integral, 1, None, closed="left")],
         "channels": [StrOptions({"1", "3"}), Interval(Integral, 1, 3, closed="both")],

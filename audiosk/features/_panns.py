@@ -31,7 +31,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    weights : str or os.PathLike
+    weights : str or os.PathLike[str]
         A released checkpoint, ``Cnn14_mAP=0.431.pth`` or ``Cnn10_mAP=0.380.pth``
         (or a ``.pth`` file with their ``"model"`` state dict), read with
         ``torch.load(weights_only=True)``;
@@ -74,7 +74,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
     (2, 2048)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "weights": [str, os.PathLike],
         "model": [StrOptions({"cnn14", "cnn10"})],
         "output": [StrOptions({"embedding", "tags", "both"})],
@@ -86,7 +86,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        weights: str | os.PathLike,
+        weights: str | os.PathLike[str],
         *,
         model: str = "cnn14",
         output: str = "embedding",

@@ -10,7 +10,7 @@ and numpydoc docstrings with examples are half of it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral
 from typing import Any, Self
 
@@ -76,7 +76,8 @@ def check_spectra(
             "(no bins or no frames): are the clips shorter than one frame? Pad them with "
             "audiosk.preprocessing.PadTrim or lower n_fft."
         )
-    return X
+    spectra: np.ndarray = X
+    return spectra
 
 
 class _SpectraTransformer(TransformerMixin, BaseEstimator):
@@ -149,7 +150,7 @@ class Deltas(_StatelessSpectra):
     (2, 9, 10)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "width": [Interval(Integral, 3, None, closed="left")],
         "order": [Interval(Integral, 1, None, closed="left")],
         "mode": [StrOptions({"interp", "nearest", "mirror", "constant", "wrap"})],
@@ -201,7 +202,7 @@ class Deltas(_StatelessSpectra):
         return np.concatenate(out, axis=1).astype(np.float32, copy=False)
 
 
-_STATS = {
+_STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mean": lambda X: X.mean(axis=-1),
     "std": lambda X: X.std(axis=-1),
     "var": lambda X: X.var(axis=-1),
@@ -254,7 +255,7 @@ class TemporalStats(_SpectraTransformer):
     ['mfcc1_mean', 'mfcc1_max', 'mfcc2_mean', 'mfcc2_max']
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "stats": [list, tuple],
         "prefix": [str],
         "start": [Interval(Integral, 0, None, closed="left")],
@@ -341,7 +342,7 @@ class Flatten(_SpectraTransformer):
     ((5, 6), ['bin0_frame0', 'bin0_frame1', 'bin0_frame2'])
     """
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict[str, Any] = {}
     _allow_4d = True
 
     def _fit(self, X: np.ndarray) -> None:
@@ -423,7 +424,7 @@ class SpectrogramScaler(_SpectraTransformer):
     array([-1.,  1.], dtype=float32)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         "per_clip": ["boolean"],
         "with_mean": ["boolean"],
         "with_std": ["boolean"],
@@ -499,4 +500,5 @@ class SpectrogramScaler(_SpectraTransformer):
         from sklearn.utils.validation import _check_feature_names_in
 
         check_is_fitted(self)
-        return _check_feature_names_in(self, input_features)
+        names: np.ndarray = _check_feature_names_in(self, input_features)
+        return names

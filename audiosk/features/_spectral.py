@@ -269,7 +269,7 @@ class Spectrogram(_SpectralBase):
     437
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         **_STFT_CONSTRAINTS,
         **_DB_CONSTRAINTS,
         "frequency_scale": [StrOptions({"linear", "log"})],
@@ -377,7 +377,11 @@ class MelSpectrogram(_SpectralBase):
     (4, 64, 16)
     """
 
-    _parameter_constraints: dict = {**_STFT_CONSTRAINTS, **_MEL_CONSTRAINTS, **_DB_CONSTRAINTS}
+    _parameter_constraints: dict[str, Any] = {
+        **_STFT_CONSTRAINTS,
+        **_MEL_CONSTRAINTS,
+        **_DB_CONSTRAINTS,
+    }
 
     def __init__(
         self,
@@ -459,7 +463,7 @@ class MFCC(MelSpectrogram):
     (3, 13, 32)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, Any] = {
         **_STFT_CONSTRAINTS,
         **_MEL_CONSTRAINTS,
         "n_mfcc": [Interval(Integral, 1, None, closed="left")],
@@ -564,4 +568,5 @@ def mfcc_from_log_mel(
         shape[axis] = n_mfcc
         lift = 1 + (lifter / 2) * np.sin(np.pi * np.arange(1, 1 + n_mfcc) / lifter)
         M = M * lift.reshape(shape)
-    return M.astype(np.float32, copy=False)
+    coefficients: np.ndarray = M.astype(np.float32, copy=False)
+    return coefficients

@@ -183,7 +183,7 @@ def to_db(S: np.ndarray, *, power: float, ref: float | str, top_db: float | None
     """
     scale = 20.0 / power
     amin = 1e-10 ** (power / 2.0)
-    out = np.maximum(S, np.float32(amin))
+    out: np.ndarray = np.maximum(S, np.float32(amin))
     np.log10(out, out=out)
     out *= np.float32(scale)
     axes = tuple(range(1, S.ndim))

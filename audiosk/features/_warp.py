@@ -92,4 +92,5 @@ def warp_frequency(X: Any, factor: float) -> np.ndarray:
     lo = np.take_along_axis(X, low.reshape(shape), axis=-2)
     hi = np.take_along_axis(X, high.reshape(shape), axis=-2)
     w = weight.reshape(shape)
-    return (lo * (1 - w) + hi * w).astype(np.float32)
+    warped: np.ndarray = (lo * (1 - w) + hi * w).astype(np.float32)
+    return warped

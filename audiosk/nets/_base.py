@@ -30,6 +30,12 @@ from ._callbacks import RestoreBestWeights
 from ._data import DiskDataset, validation_split
 from ._modules import MODULES
 
+
+def _auto_device() -> str:
+    """Return the device ``device="auto"`` means on this machine."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
@@ -99,28 +105,10 @@ class _AudioNetMixin:
         self.random_state = random_state
         self.n_threads = n_threads
 
-    # -- device="auto": skorch reads self.device everywhere, get_params must return "auto"
-    @property
-    def device(self):
-        requested = self.__dict__.get("device_request_", "cpu")
-        if requested == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return requested
-
-    @device.setter
-    def device(self, value):
-        self.__dict__["device_request_"] = value
-
     def _get_param_names(self):
         # skorch takes every attribute without a trailing underscore as a parameter;
         # its private bookkeeping ("_params_to_validate", ...) is not one.
-        names = {n for n in super()._get_param_names() if not n.startswith("_")}
-        return sorted(names | {"device"})
-
-    def get_params(self, deep=True, **kwargs):
-        params = super().get_params(deep=deep, **kwargs)
-        params["device"] = self.__dict__.get("device_request_", "cpu")
-        return params
+        return sorted(n for n in super()._get_param_names() if not n.startswith("_"))
 
     # -- the recipe: "auto" parameters resolved from the shape of one sample
     def _recipe(self, name):
@@ -375,22 +363,32 @@ class _AudioNetMixin:
             x = x.float()
         return super().infer(x, **fit_params)
 
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["device"] = self.device
-        return state
+    def initialize(self):
+        """Build the module, criterion, optimiser and callbacks (on the resolved device)."""
+        with self._running():
+            return super().initialize()
+
+    def load_params(self, *args, **kwargs):
+        """Load weights saved with ``save_params`` (``torch.load(weights_only=True)``)."""
+        with self._running():
+            return super().load_params(*args, **kwargs)
 
     def __setstate__(self, state):
-        request = state.get("device_request_", "cpu")
+        # skorch maps the pickled weights to state["device"]: give it the device "auto" means here
+        requested = state.get("device")
+        if requested == "auto":
+            state = {**state, "device": _auto_device()}
         super().__setstate__(state)
-        checked = self.__dict__.pop("device")  # skorch moved CUDA weights to an available device
-        self.__dict__["device_request_"] = "auto" if request == "auto" else checked
+        if requested == "auto":
+            self.device = "auto"
 
     # -- seeding and threads
     def _seeded(self):
         if self.random_state is None:
             return contextlib.nullcontext()
-        devices = list(range(torch.cuda.device_count())) if self.device.startswith("cuda") else []
+        devices = (
+            list(range(torch.cuda.device_count())) if str(self.device).startswith("cuda") else []
+        )
         ctx = torch.random.fork_rng(devices=devices)
 
         @contextlib.contextmanager
@@ -402,16 +400,22 @@ class _AudioNetMixin:
         return seeded()
 
     @contextlib.contextmanager
-    def _threads(self):
-        """Run torch on ``n_threads`` CPU threads, restoring the process' setting after."""
-        if self.n_threads is None or self.n_threads == torch.get_num_threads():
-            yield
-            return
-        before = torch.get_num_threads()
-        torch.set_num_threads(self.n_threads)
+    def _running(self):
+        """Run torch on ``n_threads`` CPU threads and on the device ``device="auto"`` resolves to.
+
+        skorch reads ``self.device`` wherever it moves the module or tensors; while
+        audiosk runs skorch's code the parameter holds the concrete device, and
+        ``"auto"`` again afterwards (so ``get_params`` and clones keep "auto").
+        """
+        requested, before = self.device, torch.get_num_threads()
+        if isinstance(requested, str) and requested == "auto":
+            self.device = _auto_device()
+        if self.n_threads is not None:
+            torch.set_num_threads(self.n_threads)
         try:
             yield
         finally:
+            self.device = requested
             torch.set_num_threads(before)
 
     def _warn_carried_groups(self, X, groups):
@@ -446,7 +450,7 @@ class _AudioNetMixin:
         # the groups serve the validation split of this call only; a fitted net keeps none
         self._groups = None if groups is None else np.asarray(groups)
         try:
-            with self._seeded(), self._threads():
+            with self._running(), self._seeded():
                 if not initialized or not (self.warm_start or partial):
                     self.initialize()
                 super().partial_fit(X, y, **fit_params)  # skorch's training loop
@@ -525,7 +529,7 @@ class _AudioNetMixin:
         y_infer : torch.Tensor
             Concatenated outputs.
         """
-        with self._threads():
+        with self._running():
             return super().forward(X, training=training, device=device)
 
     def train_step_single(self, batch, **fit_params):

@@ -279,7 +279,7 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        with self._threads():
+        with self._running():
             return super().predict_proba(self._check_X(X))
 
     def predict(self, X):

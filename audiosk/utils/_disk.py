@@ -23,7 +23,7 @@ class DiskArray:
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str or os.PathLike[str]
         A ``.npy`` file (e.g. spectrograms ``(n_clips, n_bins, n_frames)``,
         float32 so that nothing needs converting).
     rows : array-like of int or None, default=None
@@ -49,7 +49,7 @@ class DiskArray:
     array([18., 19., 20.], dtype=float32)
     """
 
-    def __init__(self, path: str | os.PathLike, rows: np.ndarray | None = None):
+    def __init__(self, path: str | os.PathLike[str], rows: np.ndarray | None = None):
         self.path = os.fspath(path)
         self._memmap: np.ndarray | None = None
         head = self._file()

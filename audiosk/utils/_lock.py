@@ -15,7 +15,7 @@ class FileLock:
 
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str or os.PathLike[str]
         The lock file (created, and removed on exit).
     what : str
         What the lock protects, for the error message.
@@ -35,7 +35,7 @@ class FileLock:
     False
     """
 
-    def __init__(self, path: str | os.PathLike, what: str, *, wait: float = 0.0):
+    def __init__(self, path: str | os.PathLike[str], what: str, *, wait: float = 0.0):
         self.path = Path(path)
         self.what = what
         self.wait = wait

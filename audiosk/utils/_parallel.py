@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from joblib import Parallel, delayed
 
 
 def parallel_map(
-    func: Callable,
-    items: Sequence,
+    func: Callable[[Any], Any],
+    items: Sequence[Any],
     *,
     n_jobs: int | None = None,
     verbose: int = 0,
     desc: str = "",
     prefer: str = "threads",
-) -> list:
+) -> list[Any]:
     """Apply ``func`` to every item, in order, on ``n_jobs`` workers.
 
     Parameters
@@ -47,7 +48,7 @@ def parallel_map(
     """
     items = list(items)
     if n_jobs in (None, 1):
-        iterator: Iterable = map(func, items)
+        iterator: Iterable[Any] = map(func, items)
     else:
         iterator = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")(
             delayed(func)(item) for item in items

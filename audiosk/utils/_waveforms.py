@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 
-class Waveforms(list):
+class Waveforms(list[Any]):
     """A list of 1-D waveforms with their common sample rate.
 
     Parameters
@@ -304,14 +304,16 @@ def to_float(x: Any, *, owner: str = "audiosk") -> np.ndarray:
     """
     x = np.asarray(x)
     if x.dtype.kind == "i":
-        return x.astype(np.float32) / np.float32(1 << (8 * x.itemsize - 1))
+        scaled: np.ndarray = x.astype(np.float32) / np.float32(1 << (8 * x.itemsize - 1))
+        return scaled
     if x.dtype.kind in "ub":
         raise TypeError(
             f"{owner} got {x.dtype} samples. Signed integer PCM is scaled to [-1, 1) and "
             "floats are used as they are; convert unsigned audio first, e.g. "
             "(x.astype(np.float32) - 128) / 128 for 8-bit PCM."
         )
-    return x
+    floats: np.ndarray = x
+    return floats
 
 
 def _is_path(x: Any) -> bool:
