@@ -422,7 +422,9 @@ def plot_pca(
                 loc="center left",
                 bbox_to_anchor=(1.12, 0.5),
             )
-            ax.figure.subplots_adjust(left=0.0, right=0.78)
+            engine = getattr(ax.figure, "get_layout_engine", lambda: None)()
+            if engine is None:  # a constrained or tight layout makes room by itself
+                ax.figure.subplots_adjust(left=0.0, right=0.78)
         else:
             ax.legend(fontsize=7, markerscale=1.5, title="class")
     if title:

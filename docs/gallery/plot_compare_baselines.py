@@ -44,5 +44,11 @@ colors = ["C1" if b else "C0" for b in table["baseline"]]
 ax.barh(table.index, table["accuracy_mean"], xerr=table["accuracy_std"], color=colors)
 ax.invert_yaxis()
 ax.set_xlabel("accuracy (mean ± std over 3 speaker-grouped folds)")
-ax.set_title("Embedded digits, MFCC statistics: net (blue) and baselines (orange)")
+ax.set_title("Embedded digits, MFCC statistics")
+ax.set_xlim(0, 1)
+ax.legend(
+    handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in ("C0", "C1")],
+    labels=["net", "classical baseline"],
+    loc="lower right",
+)
 plt.show()
