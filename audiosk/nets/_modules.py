@@ -2,7 +2,9 @@
 
 Every module takes ``input_shape`` (the shape of one sample, without the
 batch axis) and ``n_outputs``; the estimators infer both from the data at
-fit, so the size of whatever comes before the net can be searched.
+fit, so the size of whatever comes before the net can be searched. Past 400
+lines because each architecture documents its options; the image networks are
+in ``_vision`` and the pretrained audio networks in ``_panns``.
 """
 
 from __future__ import annotations

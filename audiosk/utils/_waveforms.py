@@ -1,5 +1,8 @@
 """Waveform containers that remember their sample rate, and input validation.
 
+Past 400 lines because the containers and the one input check every waveform
+step calls belong together.
+
 A pipeline carries one sample rate from :class:`~audiosk.io.AudioLoader` to
 the spectral steps. Plain NumPy arrays cannot hold it, so audiosk's waveform
 steps return one of two thin containers that do:
