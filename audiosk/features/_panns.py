@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from importlib import resources
 from numbers import Integral
 from typing import Any, Self
 
@@ -14,6 +16,13 @@ from ..utils import check_audio, parallel_map
 from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["PANNsEmbedding"]
+
+
+@lru_cache(maxsize=1)
+def audioset_classes() -> tuple[str, ...]:
+    """Return the 527 AudioSet class names, in the order of the PANNs outputs."""
+    text = resources.files("audiosk.features").joinpath("data/audioset_classes.txt").read_text()
+    return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 class PANNsEmbedding(TransformerMixin, BaseEstimator):
@@ -39,7 +48,8 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
     model : {"cnn14", "cnn10"}, default="cnn14"
         The architecture the checkpoint is for.
     output : {"embedding", "tags", "both"}, default="embedding"
-        The embedding, the AudioSet tag probabilities, or both side by side
+        The embedding, the probabilities of the 527 AudioSet classes (columns
+        named after them, ``audioset_Speech``, ...), or both side by side
         (embedding first).
     sr : int or None, default=None
         Sample rate of the waveforms; ``None`` takes the rate they carry.
@@ -187,7 +197,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Get the output column names: ``panns_<model>_<i>``, then ``audioset_tag_<k>``.
+        """Get the output column names: ``panns_<model>_<i>``, then ``audioset_<class name>``.
 
         Parameters
         ----------
@@ -202,5 +212,5 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         if self.output in ("embedding", "both"):
             names += [f"panns_{self.model}_{i}" for i in range(self.model_.embedding_size)]
         if self.output in ("tags", "both"):
-            names += [f"audioset_tag_{k}" for k in range(527)]
+            names += [f"audioset_{name}" for name in audioset_classes()]
         return np.asarray(names, dtype=object)
