@@ -156,6 +156,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         import torch
 
         from ..nets import resample
+        from ..nets._base import _auto_device
         from ..nets._panns import PANNS_SR
 
         check_is_fitted(self, "model_")
@@ -170,9 +171,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
             for rows in by_length.values()
             for start in range(0, len(rows), self.batch_size)
         ]
-        device = self.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = _auto_device() if self.device == "auto" else self.device
         model = self.model_.to(device)
 
         def run(rows: list[int]) -> np.ndarray:
