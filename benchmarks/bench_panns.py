@@ -22,8 +22,9 @@ import torch
 
 from audiosk.features import PANNsEmbedding
 from audiosk.nets import PANNs, resample
-from audiosk.nets._panns import FRONT_END, PANNS_SR, LogMel
+from audiosk.nets._panns import LogMel
 from audiosk.utils import Waveforms
+from audiosk.utils._dsp import FRONT_END, PANNS_SR
 
 
 def best_of(func, repeats=2):

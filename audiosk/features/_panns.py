@@ -28,7 +28,7 @@ def audioset_classes() -> tuple[str, ...]:
 class PANNsEmbedding(TransformerMixin, BaseEstimator):
     """Waveforms to the clip embeddings of a pretrained PANNs network (Kong et al., 2020).
 
-    Each clip is resampled to the network's 32 kHz (:func:`~audiosk.nets.resample`),
+    Each clip is resampled to the network's 32 kHz (Fourier interpolation, as ``scipy.signal.resample``),
     turned into its log-Mel spectrogram and passed through the network in
     eval mode; the output is the ``fc1`` embedding the released models put
     before their AudioSet head (2048 values for CNN14, 512 for CNN10),
@@ -155,9 +155,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         """
         import torch
 
-        from ..nets import resample
-        from ..nets._base import _auto_device
-        from ..nets._panns import PANNS_SR
+        from ..utils._dsp import PANNS_SR, auto_device, resample
 
         check_is_fitted(self, "model_")
         X, sr = check_audio(self, X)
@@ -171,7 +169,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
             for rows in by_length.values()
             for start in range(0, len(rows), self.batch_size)
         ]
-        device = _auto_device() if self.device == "auto" else self.device
+        device = auto_device() if self.device == "auto" else self.device
         model = self.model_.to(device)
 
         def run(rows: list[int]) -> np.ndarray:

@@ -6,50 +6,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["interpolation_positions", "warp_frequency"]
+from ..utils._dsp import interpolation_positions
 
-
-def interpolation_positions(
-    size: int, factors: np.ndarray, center: float = 0.0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where to read an axis of ``size`` points when it is scaled by each factor.
-
-    Output point ``i`` reads the input at ``center + (i - center) * factor``,
-    clipped to the axis, by linear interpolation between its two neighbours.
-    :func:`warp_frequency` (NumPy) and the nets' ``FrequencyWarp`` and
-    ``TimeStretch`` augmentations (torch) gather with these same positions.
-
-    Parameters
-    ----------
-    size : int
-        Points on the axis.
-    factors : array-like of shape (n,)
-        One scale per example.
-    center : float, default=0.0
-        The point that stays in place.
-
-    Returns
-    -------
-    low, high : ndarray of shape (n, size), int64
-        The neighbours read.
-    weight : ndarray of shape (n, size), float32
-        The share of ``high`` in each output point.
-
-    Examples
-    --------
-    >>> from audiosk.features._warp import interpolation_positions
-    >>> low, high, weight = interpolation_positions(4, [1.5])
-    >>> low.tolist(), high.tolist(), weight.tolist()
-    ([[0, 1, 3, 3]], [[1, 2, 3, 3]], [[0.0, 0.5, 0.0, 0.0]])
-    """
-    factors = np.asarray(factors, dtype=np.float32).reshape(-1, 1)
-    positions = np.arange(size, dtype=np.float32)[None, :]
-    source = np.clip(
-        np.float32(center) + (positions - np.float32(center)) * factors, 0, size - 1
-    ).astype(np.float32)
-    low = np.floor(source).astype(np.int64)
-    high = np.minimum(low + 1, size - 1)
-    return low, high, (source - low).astype(np.float32)
+__all__ = ["warp_frequency"]
 
 
 def warp_frequency(X: Any, factor: float) -> np.ndarray:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ..features._warp import interpolation_positions
+from ..utils._dsp import interpolation_positions
 
 __all__ = [
     "AddNoise",

@@ -25,16 +25,11 @@ from skorch.utils import is_dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
 from ..utils import DiskArray, GroupLeakageWarning, Waveforms, check_waveforms
+from ..utils._dsp import auto_device
 from ._augment import Mixup, SpecAugment, make_augmentations
 from ._callbacks import RestoreBestWeights
 from ._data import DiskDataset, validation_split
 from ._modules import MODULES
-
-
-def _auto_device() -> str:
-    """Return the device ``device="auto"`` means on this machine."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -377,7 +372,7 @@ class _AudioNetMixin:
         # skorch maps the pickled weights to state["device"]: give it the device "auto" means here
         requested = state.get("device")
         if requested == "auto":
-            state = {**state, "device": _auto_device()}
+            state = {**state, "device": auto_device()}
         super().__setstate__(state)
         if requested == "auto":
             self.device = "auto"
@@ -409,7 +404,7 @@ class _AudioNetMixin:
         """
         requested, before = self.device, torch.get_num_threads()
         if isinstance(requested, str) and requested == "auto":
-            self.device = _auto_device()
+            self.device = auto_device()
         if self.n_threads is not None:
             torch.set_num_threads(self.n_threads)
         try:

@@ -5,7 +5,7 @@ The networks take waveforms ``(n, n_samples)``; the log-Mel front end (32 kHz,
 in the module, so one forward pass maps audio to AudioSet logits. Parameters
 are named as in the released checkpoints (``conv_block1.conv1.weight``, ...,
 ``fc1``, ``fc_audioset``): their ``"model"`` state dict loads with
-``weights=PATH``. Input at another rate is resampled by :func:`resample`.
+``weights=PATH``. Input at another rate is resampled by Fourier interpolation (``scipy.signal.resample``).
 """
 
 from __future__ import annotations
@@ -18,53 +18,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..utils._dsp import FRONT_END, PANNS_SR, resample
 from ._vision import _Frozen
 
 __all__ = ["PANNS_SR", "PANNs", "resample"]
 
-#: The sample rate the released PANNs were trained at.
-PANNS_SR = 32000
-#: The front end of the 32 kHz release.
-FRONT_END = {"n_fft": 1024, "hop_length": 320, "n_mels": 64, "fmin": 50.0, "fmax": 14000.0}
 #: Channels of the convolution blocks, by architecture.
 ARCHITECTURES = {"cnn10": (64, 128, 256, 512), "cnn14": (64, 128, 256, 512, 1024, 2048)}
 #: AudioSet's classes: the width of the released head.
 N_AUDIOSET_CLASSES = 527
-
-
-def resample(x: torch.Tensor, orig_sr: int, target_sr: int) -> torch.Tensor:
-    """Resample the last axis by Fourier interpolation, as :func:`scipy.signal.resample`.
-
-    Parameters
-    ----------
-    x : torch.Tensor of shape (..., n_samples)
-        Real signals.
-    orig_sr, target_sr : int
-        Their rate and the rate wanted.
-
-    Returns
-    -------
-    y : torch.Tensor of shape (..., round(n_samples * target_sr / orig_sr))
-        The band-limited signals at ``target_sr`` (the spectrum above the lower
-        Nyquist frequency is dropped).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from audiosk.nets._panns import resample
-    >>> resample(torch.zeros(2, 16000), 16000, 32000).shape
-    torch.Size([2, 32000])
-    """
-    if orig_sr == target_sr:
-        return x
-    n = x.shape[-1]
-    num = round(n * target_sr / orig_sr)
-    kept = min(n, num)
-    spectrum = torch.fft.rfft(x)[..., : kept // 2 + 1]
-    if kept % 2 == 0:  # the unpaired bin at the lower Nyquist frequency
-        spectrum = spectrum.clone()
-        spectrum[..., kept // 2] *= 2.0 if num < n else 0.5
-    return torch.fft.irfft(spectrum * (num / n), n=num)
 
 
 class LogMel(nn.Module):
@@ -151,7 +113,7 @@ class PANNs(_Frozen):
         batch-norm statistics.
     sr : int, default=32000
         Sample rate of the input; other rates are resampled to 32 kHz with
-        :func:`resample`.
+        Fourier interpolation (as ``scipy.signal.resample``).
 
     Attributes
     ----------
