@@ -144,7 +144,11 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
     """
 
     def fit(self, X: Any, y: Any = None) -> Self:
-        """Validate the parameters and the input (nothing is learned).
+        """Validate the parameters and the input, and record the sample rate.
+
+        The step works unfitted too (the rate then comes from each input or
+        ``sr``); once fitted it refuses waveforms carrying another rate than
+        ``sample_rate_``.
 
         Parameters
         ----------
@@ -157,12 +161,13 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        self._check_settings()
-        check_audio(self, X, allow_ragged=False)
+        _, sr = check_audio(self, X, reset=True, allow_ragged=False)
+        assert sr is not None  # check_audio raised when the rate is unknown
+        self._check_settings(sr)
         return self
 
-    def _check_settings(self) -> None:
-        """Check what the parameters' own constraints cannot: how they relate."""
+    def _check_settings(self, sr: int) -> None:
+        """Check what the parameters' own constraints cannot: how they relate at rate ``sr``."""
         if self.win_length is not None and self.win_length > self.n_fft:
             raise ValueError(
                 f"{type(self).__name__}: win_length={self.win_length} is longer than "
@@ -178,16 +183,16 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         X : ndarray of shape (n_clips, n_samples) or list of equal-length 1-D arrays
             Waveforms; a :class:`~audiosk.utils.WaveformArray` or
             :class:`~audiosk.utils.Waveforms` also carries its sample rate,
-            which must match ``sr``.
+            which must match ``sr`` and, once fitted, ``sample_rate_``.
 
         Returns
         -------
         S : ndarray of shape (n_clips, n_bins, n_frames), float32
         """
         self._validate_params()
-        self._check_settings()
-        X, sr = check_audio(self, X, allow_ragged=False)
+        X, sr = check_audio(self, X, reset=False, allow_ragged=False)
         assert sr is not None  # check_audio raised when the rate is unknown
+        self._check_settings(sr)
         S = stft_power(
             X,
             basis=self._basis(sr),
@@ -255,6 +260,12 @@ class Spectrogram(_SpectralBase):
     n_jobs : int or None, default=None
         Threads over chunks of clips.
 
+    Attributes
+    ----------
+    sample_rate_ : int
+        Rate of the waveforms seen at fit (carried by them, or ``sr``); after
+        fit, waveforms carrying another rate are refused and plain arrays are
+        taken at this rate.
 
     Examples
     --------
@@ -315,6 +326,23 @@ class Spectrogram(_SpectralBase):
         self.fmax = fmax
         self.n_jobs = n_jobs
 
+    def _check_settings(self, sr: int) -> None:
+        super()._check_settings(sr)
+        if self.frequency_scale != "log":
+            return
+        top = sr / 2 if self.fmax is None else self.fmax
+        if top > sr / 2:
+            raise ValueError(
+                f"Spectrogram: fmax={self.fmax} Hz is above the Nyquist frequency of {sr} Hz "
+                f"audio ({sr / 2:g} Hz); the log-frequency bins above it would all repeat the "
+                "top FFT bin. Lower fmax to at most sr / 2, or leave it None."
+            )
+        if not self.fmin < top:
+            raise ValueError(
+                f"Spectrogram: fmin={self.fmin} Hz must be below fmax={top:g} Hz "
+                f"(sr / 2 when fmax is None, here {sr} Hz audio). Lower fmin."
+            )
+
     def _basis(self, sr: int) -> np.ndarray | None:
         if self.frequency_scale == "log":
             return log_frequency_basis(sr, self.n_fft, self.n_bins, float(self.fmin), self.fmax)
@@ -366,6 +394,12 @@ class MelSpectrogram(_SpectralBase):
     n_jobs : int or None, default=None
         Threads over chunks of clips.
 
+    Attributes
+    ----------
+    sample_rate_ : int
+        Rate of the waveforms seen at fit (carried by them, or ``sr``); after
+        fit, waveforms carrying another rate are refused and plain arrays are
+        taken at this rate.
 
     Examples
     --------
@@ -453,6 +487,12 @@ class MFCC(MelSpectrogram):
     sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk, norm, n_jobs
         As in :class:`MelSpectrogram`.
 
+    Attributes
+    ----------
+    sample_rate_ : int
+        Rate of the waveforms seen at fit (carried by them, or ``sr``); after
+        fit, waveforms carrying another rate are refused and plain arrays are
+        taken at this rate.
 
     Examples
     --------
@@ -516,8 +556,8 @@ class MFCC(MelSpectrogram):
         self.top_db = top_db
         self.n_jobs = n_jobs
 
-    def _check_settings(self) -> None:
-        super()._check_settings()
+    def _check_settings(self, sr: int) -> None:
+        super()._check_settings(sr)
         if self.n_mfcc > self.n_mels:
             raise ValueError(
                 f"MFCC: n_mfcc={self.n_mfcc} coefficients need at least as many Mel bands; "

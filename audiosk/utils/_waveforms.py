@@ -231,14 +231,22 @@ def resolve_sample_rate(
 
 
 def check_audio(
-    step: Any, X: Any, *, allow_ragged: bool = True, rate_required: bool = True
+    step: Any,
+    X: Any,
+    *,
+    reset: bool | None = None,
+    allow_ragged: bool = True,
+    rate_required: bool = True,
 ) -> tuple[Any, int | None]:
     """Validate a waveform step's input and resolve its sample rate, in one call.
 
     Every audiosk step that reads waveforms starts with this: the rate comes
     from the input (:func:`sample_rate_of`) or the step's ``sr`` parameter
     (:func:`resolve_sample_rate`), and the clips are checked and turned into
-    floats (:func:`check_waveforms`).
+    floats (:func:`check_waveforms`). At fit (``reset=True``) the resolved rate
+    is recorded as ``step.sample_rate_``; after fit (``reset=False``) input
+    carrying another rate is refused, and input carrying none (a plain array)
+    is taken at the fitted rate.
 
     Parameters
     ----------
@@ -247,6 +255,10 @@ def check_audio(
         parameter (if any) is reconciled with the input's rate.
     X : list of 1-D array-like, or array-like of shape (n_clips, n_samples)
         Waveforms.
+    reset : bool or None, default=None
+        ``True`` in ``fit``: record the resolved rate as ``step.sample_rate_``.
+        ``False`` in ``transform``/``predict``: check the input against
+        ``step.sample_rate_`` when the step has one. ``None``: neither.
     allow_ragged : bool, default=True
         Whether clips of different lengths are accepted.
     rate_required : bool, default=True
@@ -259,23 +271,60 @@ def check_audio(
     sr : int or None
         Their sample rate (``None`` only when not ``rate_required`` and unknown).
 
+    Raises
+    ------
+    ValueError
+        When the rate is needed and unknown, when ``sr`` and the carried rate
+        differ, or (``reset=False``) when the input's rate is not the rate the
+        step was fitted at.
+
     Examples
     --------
     >>> import numpy as np
-    >>> from audiosk.features import MelSpectrogram
+    >>> from audiosk.preprocessing import PadTrim
     >>> from audiosk.utils import Waveforms, check_audio
-    >>> X, sr = check_audio(MelSpectrogram(), Waveforms([np.zeros(4), np.ones(4)], sr=8000))
-    >>> X.shape, sr
-    ((2, 4), 8000)
+    >>> step = PadTrim(duration=1.0)
+    >>> X, sr = check_audio(step, Waveforms([np.zeros(4), np.ones(4)], sr=8000), reset=True)
+    >>> X.shape, sr, step.sample_rate_
+    ((2, 4), 8000, 8000)
+    >>> check_audio(step, Waveforms([np.zeros(4)], sr=16000), reset=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: PadTrim was fitted on waveforms at 8000 Hz, but X carries 16000 Hz. ...
     """
     owner = type(step).__name__
-    sr = resolve_sample_rate(
-        sample_rate_of(X), getattr(step, "sr", None), owner=owner, required=rate_required
-    )
-    # nothing is recorded on the step (no n_features_in_): a clip's length is not a feature
-    # count, and clips of any length are accepted after fit
+    carried = sample_rate_of(X)
+    fitted = getattr(step, "sample_rate_", None) if reset is False else None
+    sr: int | None
+    if fitted is not None:
+        sr = _check_fitted_rate(step, owner, carried, fitted)
+    else:
+        sr = resolve_sample_rate(
+            carried, getattr(step, "sr", None), owner=owner, required=rate_required
+        )
+    # no n_features_in_ is recorded: a clip's length is not a feature count, and clips of
+    # any length are accepted after fit
     checked = check_waveforms(X, owner=owner, allow_ragged=allow_ragged)
+    if reset:
+        step.sample_rate_ = sr
     return checked, sr
+
+
+def _check_fitted_rate(step: Any, owner: str, carried: int | None, fitted: int) -> int:
+    """Return the fitted rate a step computes with, refusing input that carries another."""
+    if carried is not None and carried != fitted:
+        raise ValueError(
+            f"{owner} was fitted on waveforms at {fitted} Hz, but X carries {carried} Hz. "
+            f"Load or resample X at {fitted} Hz (e.g. AudioLoader(sr={fitted})), or fit "
+            f"{owner} again on {carried} Hz audio."
+        )
+    sr = getattr(step, "sr", None)
+    if sr is not None and int(sr) != fitted:
+        raise ValueError(
+            f"{owner} was fitted at {fitted} Hz and its sr is now {sr}: fit it again after "
+            "changing sr."
+        )
+    return fitted
 
 
 def to_float(x: Any, *, owner: str = "audiosk") -> np.ndarray:
