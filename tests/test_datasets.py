@@ -143,3 +143,191 @@ def test_folder_reports_what_it_cannot_read(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match=r"could not read 1 folder.*bird.*Permission denied"):
         data = load_audio_folder(tmp_path)
     assert data.target_names.tolist() == ["cat"]
+
+
+# GTZAN: the fault-filtered split shipped as package data, and the leak-free protocols
+
+
+def gtzan_split_file():
+    import pandas as pd
+
+    from audiosk.datasets._gtzan import SPLIT_FILE
+
+    return pd.read_csv(SPLIT_FILE, comment="#", dtype=str)
+
+
+GENRES = [
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
+]
+
+
+def test_gtzan_split_file_counts_disjoint_and_gtzan_names():
+    table = gtzan_split_file()
+    assert list(table.columns) == ["track", "split"]
+    counts = table["split"].value_counts().to_dict()
+    assert counts == {"train": 443, "valid": 197, "test": 290}  # the published sizes
+    assert table["track"].is_unique  # so the three lists are disjoint
+    names = {f"{genre}.{i:05d}" for genre in GENRES for i in range(100)}
+    assert set(table["track"]) <= names and len(names - set(table["track"])) == 70
+    # per genre, as the lists give them (blues and rock keep all 100 tracks)
+    per_genre = table["track"].str.split(".").str[0].value_counts().to_dict()
+    assert per_genre == {
+        "blues": 100, "classical": 99, "country": 98, "disco": 93, "hiphop": 92,
+        "jazz": 87, "metal": 91, "pop": 84, "reggae": 86, "rock": 100,
+    }  # fmt: skip
+
+
+def test_gtzan_split_keeps_known_artists_on_one_side():
+    # Sturm's GTZAN index: blues.00000-00011 John Lee Hooker, 00012-00028 Robert Johnson,
+    # 00029-00039 Kelly Joe Phelps, 00040-00049 Stevie Ray Vaughan, 00050-00060 Magic Slim,
+    # 00061-00072 Clifton Chenier, 00073-00084 Buckwheat Zydeco, 00085-00097 Hot Toddy,
+    # 00098-00099 Albert Collins; classical.00011-00029 Mozart symphonies
+    side = dict(zip(*gtzan_split_file().to_numpy().T, strict=True))
+    runs = {
+        ("blues", 0, 11): "valid",
+        ("blues", 12, 28): "test",
+        ("blues", 29, 39): "train",
+        ("blues", 40, 49): "train",
+        ("blues", 50, 60): "valid",
+        ("blues", 61, 72): "test",
+        ("blues", 73, 84): "train",
+        ("blues", 85, 97): "train",
+        ("blues", 98, 99): "test",
+        ("classical", 11, 29): "test",
+    }
+    for (genre, first, last), expected in runs.items():
+        got = {side[f"{genre}.{i:05d}"] for i in range(first, last + 1)}
+        assert got == {expected}, (genre, first, last, got)
+
+
+def test_gtzan_split_names_are_in_the_shared_table(shared_data):
+    import pandas as pd
+
+    table = pd.read_csv(shared_data / "gtzan" / "features_30_sec.csv")
+    assert table["filename"].str.fullmatch(r"[a-z]+\.\d{5}\.au").all()
+    shared = set(table["filename"].str.removesuffix(".au"))
+    assert set(gtzan_split_file()["track"]) <= shared
+
+
+def write_gtzan_table(path, names):
+    rows = [f"{name},66149,{i}.0,{name.split('.')[0]}" for i, name in enumerate(names)]
+    path.write_text("filename,length,tempo,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_gtzan_table_split_and_groups_follow_the_rows(tmp_path):
+    from audiosk.datasets import gtzan_table
+
+    # 3 s segments in no particular order; classical.00042 is outside the split
+    names = [
+        "rock.00010.2.wav",
+        "blues.00000.0.wav",
+        "classical.00042.1.wav",
+        "blues.00029.5.wav",
+        "rock.00010.0.wav",
+        "blues.00000.1.wav",
+    ]
+    table = gtzan_table(write_gtzan_table(tmp_path / "t.csv", names))
+    assert table.filenames.tolist() == names
+    assert table.groups.tolist() == [
+        "rock.00010", "blues.00000", "classical.00042", "blues.00029", "rock.00010", "blues.00000",
+    ]  # fmt: skip
+    assert table.split.tolist() == ["test", "valid", "", "train", "test", "valid"]
+    assert table.data["tempo"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert table.target_names[table.target].tolist() == [n.split(".")[0] for n in names]
+
+
+def test_gtzan_table_refuses_names_it_cannot_place(tmp_path):
+    from audiosk.datasets import gtzan_table
+
+    path = write_gtzan_table(tmp_path / "mine.csv", ["blues.00000.au", "song1.wav"])
+    with pytest.raises(ValueError, match=r"mine\.csv.*filenames\[1\] = 'song1\.wav'.*GTZAN name"):
+        gtzan_table(path)
+
+
+def test_gtzan_table_on_the_shared_table(shared_data):
+    from audiosk.datasets import gtzan_table
+
+    table = gtzan_table(shared_data / "gtzan" / "features_30_sec.csv")
+    side = dict(zip(*gtzan_split_file().to_numpy().T, strict=True))
+    assert len(table.split) == len(table.groups) == len(table.target) == 1000
+    for name, group, split in zip(table.filenames, table.groups, table.split, strict=True):
+        assert group == name.removesuffix(".au") and split == side.get(group, "")
+    assert {s: int((table.split == s).sum()) for s in ("train", "valid", "test", "")} == {
+        "train": 443,
+        "valid": 197,
+        "test": 290,
+        "": 70,
+    }
+
+
+def test_gtzan_fault_filtered_split_indices():
+    from audiosk.datasets import gtzan_fault_filtered_split
+
+    # valid, test, train, outside, test (a 3 s segment with a folder), valid
+    names = [
+        "blues.00000.au",
+        "blues.00012.au",
+        "blues.00029.au",
+        "classical.00042.au",
+        "genres/rock/rock.00010.3.wav",
+        "blues.00001.au",
+    ]
+    [(train, test)] = gtzan_fault_filtered_split(names)
+    assert train.tolist() == [0, 2, 5] and test.tolist() == [1, 4]
+    [(train, test)] = gtzan_fault_filtered_split(names, held_out="valid")
+    assert train.tolist() == [2] and test.tolist() == [0, 5]
+    with pytest.raises(ValueError, match="held_out"):
+        gtzan_fault_filtered_split(names, held_out="train")
+
+
+def test_gtzan_contiguous_folds_are_runs_of_tracks_whatever_the_row_order(rng):
+    from audiosk.datasets import gtzan_contiguous_folds
+
+    # 3 genres x 6 tracks x 3 segments, rows shuffled
+    names = np.array(
+        [
+            f"{g}.{i:05d}.{s}.wav"
+            for g in ("blues", "jazz", "rock")
+            for i in range(6)
+            for s in range(3)
+        ]
+    )
+    names = names[rng.permutation(len(names))]
+    folds = gtzan_contiguous_folds(names, n_splits=3)
+    assert len(folds) == 3
+    tracks = np.array([n.rsplit(".", 2)[0] for n in names])
+    held = []
+    for train, test in folds:
+        assert sorted(np.concatenate([train, test]).tolist()) == list(range(len(names)))
+        held.append(sorted(set(tracks[test])))
+    # each fold holds two neighbouring tracks of each genre, with all their segments
+    for k, (first, second) in enumerate([(0, 1), (2, 3), (4, 5)]):
+        assert held[k] == [
+            f"{g}.{i:05d}" for g in ("blues", "jazz", "rock") for i in (first, second)
+        ]
+    for _, test in folds:
+        assert np.isin(tracks, tracks[test]).sum() == len(test)  # no track split across folds
+
+
+def test_gtzan_contiguous_folds_match_unshuffled_stratified_kfold(shared_data):
+    from sklearn.model_selection import StratifiedKFold
+
+    from audiosk.datasets import gtzan_contiguous_folds, gtzan_table
+
+    table = gtzan_table(shared_data / "gtzan" / "features_30_sec.csv")
+    ours = gtzan_contiguous_folds(table.filenames)
+    theirs = StratifiedKFold(10).split(table.data, table.target)
+    for (_, a), (_, b) in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # fold 0 holds tracks 0-9 of each genre
+    assert table.groups[ours[0][1]].tolist()[:10] == [f"blues.{i:05d}" for i in range(10)]

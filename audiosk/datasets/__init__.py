@@ -17,6 +17,7 @@ from ._folder import (
     load_audio_folder,
     load_pickle_folder,
 )
+from ._gtzan import gtzan_contiguous_folds, gtzan_fault_filtered_split
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -27,6 +28,8 @@ __all__ = [
     "fetch_panns_weights",
     "get_data_home",
     "gtzan_table",
+    "gtzan_contiguous_folds",
+    "gtzan_fault_filtered_split",
     "ClipPaths",
     "encode_target",
     "load_audio_folder",

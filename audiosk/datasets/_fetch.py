@@ -428,14 +428,28 @@ def fetch_gtzan_features(
 def gtzan_table(path: str | os.PathLike):
     r"""Read a GTZAN feature CSV into a Bunch (see :func:`fetch_gtzan_features`).
 
+    GTZAN numbers each genre's tracks artist by artist, so shuffled folds put
+    an artist on both sides and overstate accuracy. Evaluate with the
+    artist-filtered ``split`` (:func:`gtzan_fault_filtered_split`) or with
+    contiguous stratified folds (:func:`gtzan_contiguous_folds`).
+
     Parameters
     ----------
     path : str or os.PathLike
-        ``features_30_sec.csv`` or ``features_3_sec.csv``.
+        ``features_30_sec.csv`` or ``features_3_sec.csv``; every ``filename``
+        must be a GTZAN name (``blues.00000.au``, ``blues.00000.3.wav``).
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
+        ``frame`` (the table), ``data`` (the features, a DataFrame of shape
+        (n_rows, n_features)), ``target`` (genre index, shape (n_rows,)),
+        ``target_names``, ``filenames``, ``groups`` (the track of each row,
+        ``"blues.00000"``: keeps a track's 3 s segments together; GTZAN gives
+        no artist per track), ``split`` (``"train"``, ``"valid"``,
+        ``"test"`` in the fault-filtered split of Kereliuk, Sturm and Larsen
+        2015, ``""`` for the 70 tracks it leaves out) and ``DESCR``; the
+        arrays are aligned with the rows.
 
     Examples
     --------
@@ -443,24 +457,34 @@ def gtzan_table(path: str | os.PathLike):
     >>> from audiosk.datasets import gtzan_table
     >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
     >>> _ = open(path, "w").write("filename,length,tempo,label\nblues.00000.0.wav,66149,120.0,blues\n")
-    >>> gtzan_table(path).groups.tolist()
-    ['blues.00000']
+    >>> table = gtzan_table(path)
+    >>> table.groups.tolist(), table.split.tolist()
+    (['blues.00000'], ['valid'])
     """
     import pandas as pd
 
     from ._folder import encode_target
+    from ._gtzan import gtzan_split_membership, gtzan_tracks
 
     frame = pd.read_csv(path)
-    tracks = frame["filename"].str.extract(r"^([a-z]+\.\d{5})", expand=False).to_numpy()
+    filenames = frame["filename"].astype(str).to_numpy()
+    try:
+        tracks = gtzan_tracks(filenames)
+    except ValueError as error:
+        raise ValueError(f"{os.fspath(path)}: {error}") from None
     target, names = encode_target(frame["label"].to_numpy())
     return Bunch(
         frame=frame,
         data=frame.drop(columns=["filename", "length", "label"]),
         target=target,
         target_names=names,
-        filenames=frame["filename"].to_numpy(),
+        filenames=filenames,
         groups=tracks,
-        DESCR="GTZAN features (librosa, 22,050 Hz), from the Kaggle GTZAN dataset; research use.",
+        split=gtzan_split_membership(filenames),
+        DESCR=(
+            "GTZAN features (librosa, 22,050 Hz), from the Kaggle GTZAN dataset; research use. "
+            "split: the fault-filtered split of Kereliuk, Sturm and Larsen (2015)."
+        ),
     )
 
 
