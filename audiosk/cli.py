@@ -241,9 +241,9 @@ def _extract(args) -> int:
             message = message.replace(python, cli)
         print(f"audiosk extract: error: {message}", file=sys.stderr)
         return 2
-    from .extraction import _read_table
+    from ._jobs import read_table
 
-    rows = len(_read_table(table, columns=["path"]))
+    rows = len(read_table(table, columns=["path"]))
     if rows == 0:
         print(
             f"audiosk extract: error: no file could be described; the reasons are in "

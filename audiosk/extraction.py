@@ -1,16 +1,19 @@
 """Feature extraction of many files to a table: parallel, failure-tolerant, resumable.
 
-Past 400 lines because the parts, the settings record, the crash recovery and
-the table assembly are one job's stages and are read together.
+The job's stages (settings check, parts, crash recovery, table assembly) are
+small functions below :func:`extract_features`; what every job shares
+(records, hashes, atomic writes, batches in worker processes) is in
+``audiosk._jobs``.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import numbers
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,20 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from ._jobs import (
+    TableWriter,
+    check_same_settings,
+    file_digest,
+    iter_table,
+    job_file,
+    read_json,
+    read_table,
+    remove_stale_temporaries,
+    run_batches,
+    settings_record,
+    write_atomic,
+    write_json,
+)
 from .utils._lock import FileLock
 
 __all__ = ["extract_features"]
@@ -84,129 +101,6 @@ def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds):
             frame = pd.DataFrame({"path": [str(path)], "error": [f"{type(exc).__name__}: {exc}"]})
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)
-
-
-def _part_path(parts_dir: Path, number: int) -> Path:
-    return parts_dir / f"part-{number:06d}.csv"
-
-
-def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    """Write a part as CSV (exact floats, and nothing that runs code when read back)."""
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)  # a killed run never leaves half a part
-
-
-def _read_part(path: Path) -> pd.DataFrame:
-    frame = _read_table(path)
-    frame["error"] = frame["error"].fillna("").astype(str)
-    return frame
-
-
-def _stamp(path: str | os.PathLike) -> str:
-    """Identify a file's content by its size and modification time."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return "missing"
-    return f"{info.st_size}:{info.st_mtime_ns}"
-
-
-def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict:
-    """Everything that decides a row's values, to refuse resuming under other settings."""
-    from . import __version__
-
-    described: object
-    if isinstance(extractor, str):
-        described = extractor
-    else:
-        params = extractor.get_params(deep=True) if hasattr(extractor, "get_params") else {}
-        described = {
-            "class": f"{type(extractor).__module__}.{type(extractor).__qualname__}",
-            "params": {k: repr(v) for k, v in sorted(params.items())},
-        }
-    return {
-        "audiosk": __version__,
-        "extractor": described,
-        "sr": float(sr),
-        "segment_seconds": None if segment_seconds is None else float(segment_seconds),
-        "hop_seconds": None if hop_seconds is None else float(hop_seconds),
-    }
-
-
-def _check_same_settings(recorded: dict, settings: dict, out: Path, where: Path) -> None:
-    changed = [k for k in settings if recorded.get(k) != settings[k]]
-    if changed:
-        said = "; ".join(f"{k}: {recorded.get(k)!r} then, {settings[k]!r} now" for k in changed)
-        raise ValueError(
-            f"'{out}' was started with other settings ({said}). Its rows cannot be reused: "
-            f"choose another output, or delete '{out}' and '{where}' to start over."
-        )
-
-
-def _write_json(data, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True))
-    os.replace(tmp, path)
-
-
-def _read_table(path: Path, columns=None) -> pd.DataFrame:
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path, columns=columns)
-    # pandas >= 3 parses floats round-trip by default (and deprecates the option)
-    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], usecols=columns, **exact)
-
-
-def _iter_table(path: Path, rows: int):
-    """Chunks of a finished table, without loading it whole."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas()
-    else:
-        exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-        yield from pd.read_csv(path, keep_default_na=False, na_values=[""], chunksize=rows, **exact)
-
-
-class _TableWriter:
-    """Append DataFrame chunks to a CSV or Parquet file (written under a temporary name)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.tmp = path.with_name(path.name + ".tmp")
-        self.parquet = path.suffix.lower() == ".parquet"
-        self.writer: Any = None
-        self.schema = None
-        self.rows = 0
-
-    def write(self, frame: pd.DataFrame) -> None:
-        if self.parquet:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(frame, preserve_index=False, schema=self.schema)
-            if self.writer is None:
-                self.schema = table.schema
-                self.writer = pq.ParquetWriter(self.tmp, self.schema)
-            self.writer.write_table(table)
-        else:
-            frame.to_csv(
-                self.tmp, mode="w" if self.rows == 0 else "a", header=self.rows == 0, index=False
-            )
-        self.rows += len(frame)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        if self.rows == 0:  # every file failed: an empty table
-            empty = pd.DataFrame({"path": pd.Series([], dtype=str)})
-            if self.parquet:
-                empty.to_parquet(self.tmp, index=False)
-            else:
-                empty.to_csv(self.tmp, index=False)
-        os.replace(self.tmp, self.path)
 
 
 def extract_features(
@@ -286,70 +180,148 @@ def extract_features(
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out must end in .csv or .parquet, got '{out}'.")
     _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size)
-    settings = _settings(extractor, sr, segment_seconds, hop_seconds)
-    extractor = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
     paths = [str(p) for p in paths]
     if len(set(paths)) != len(paths):
         raise ValueError("paths contains duplicates; each file must appear once.")
-    parts_dir = out.with_name(out.name + ".parts")
-    failures_path = out.with_name(out.stem + ".failures.csv")
-    record_path = out.with_name(out.stem + ".extraction.json")
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(parts_dir / "lock", f"'{out}'"):
-        stamps = {p: _stamp(p) for p in paths}
-        settings_path = parts_dir / "settings.json"
-        if settings_path.exists():
-            _check_same_settings(json.loads(settings_path.read_text()), settings, out, parts_dir)
-        elif out.exists():
-            done = _reuse_finished_table(out, record_path, settings, stamps, paths, verbose)
-            if done:
-                return _read_table(out) if return_table else out
-            if not any(parts_dir.glob("part-*.csv")):
-                _table_to_parts(out, record_path, parts_dir)
-        _write_json(settings, settings_path)
-
-        # which part holds each file's latest attempt, read one part at a time
-        latest = {}
-        part_files = sorted(parts_dir.glob("part-*.csv"))
-        for part in part_files:
-            frame = _read_part(part)
-            for path, error, stamp in zip(
-                frame["path"], frame["error"], frame["stamp"].astype(str), strict=True
-            ):
-                latest[path] = (part, error, stamp)
-        todo = [p for p in paths if latest.get(p, (None, "missing", ""))[1:] != ("", stamps[p])]
-        if verbose and len(todo) < len(paths):
-            print(
-                f"Resuming: {len(paths) - len(todo)} of {len(paths)} files already done.",
-                flush=True,
+    settings = settings_record(_settings(extractor, sr, segment_seconds, hop_seconds))
+    estimator = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
+    job = _Job(out)
+    with FileLock(job.lock, f"'{out}'"):
+        remove_stale_temporaries(out.parent, out.name)
+        digests = {p: file_digest(p) for p in paths}
+        if not _finished(job, settings, paths, digests, verbose):
+            latest = _open_parts(job, settings)
+            todo = [
+                p for p in paths if latest.get(p, (None, "missing", ""))[1:] != ("", digests[p])
+            ]
+            if verbose and len(todo) < len(paths):
+                print(
+                    f"Resuming: {len(paths) - len(todo)} of {len(paths)} files already done.",
+                    flush=True,
+                )
+            compute = functools.partial(
+                _extract_batch,
+                extractor=estimator,
+                sr=sr,
+                segment_seconds=segment_seconds,
+                hop_seconds=hop_seconds,
             )
+            _compute(job, todo, digests, latest, compute, n_jobs, batch_size, len(paths), verbose)
+            failures = _assemble(job, paths, latest)
+            _finish(job, settings, paths, digests, failures, verbose)
+        # the lock is held until the parts are gone, so no other run can start on them
+        shutil.rmtree(job.parts, ignore_errors=True)
+        return read_table(out) if return_table else out
 
-        progress = None
-        if verbose:
-            from tqdm.auto import tqdm
 
-            progress = tqdm(
-                total=len(paths), initial=len(paths) - len(todo), desc="extracting", unit="file"
-            )
-        number = len(part_files)
-        for frame in _run_batches(
-            todo, batch_size, n_jobs, (extractor, sr, segment_seconds, hop_seconds)
-        ):
-            part = _part_path(parts_dir, number)
-            number += 1
-            frame["stamp"] = frame["path"].map(stamps)
-            _write_part(frame, part)
-            for path, error in zip(frame["path"], frame["error"], strict=True):
-                latest[path] = (part, error, stamps[path])
-            if progress is not None:
-                progress.update(frame["path"].nunique())
+@dataclass(frozen=True)
+class _Job:
+    """The files of the job writing ``out``, all named after its full file name."""
+
+    out: Path
+
+    @property
+    def parts(self) -> Path:
+        return job_file(self.out, ".parts")
+
+    @property
+    def record(self) -> Path:
+        return job_file(self.out, ".job.json")
+
+    @property
+    def failures(self) -> Path:
+        return job_file(self.out, ".failures.csv")
+
+    @property
+    def lock(self) -> Path:
+        return job_file(self.out, ".lock")
+
+
+def _finished(job: _Job, settings: dict, paths: list[str], digests: dict, verbose: int) -> bool:
+    """Check a finished table's record; True when it holds exactly these files, unchanged.
+
+    Raises when the table exists without a record, or was made with other
+    settings (naming each difference).
+    """
+    if (job.parts / "settings.json").exists() or not job.out.exists():
+        return False
+    if not job.record.exists():
+        raise ValueError(
+            f"'{job.out}' exists but has no record of how it was made ('{job.record}'), so "
+            "its rows cannot be trusted for these settings. Choose another output or delete it."
+        )
+    record = read_json(job.record)
+    check_same_settings(record["settings"], settings, job.out, job.record)
+    if record["rows"] != [[p, digests[p], ""] for p in paths]:
+        return False
+    if verbose:
+        print(f"Resuming: {len(paths)} of {len(paths)} files already done.", flush=True)
+    return True
+
+
+def _open_parts(job: _Job, settings: dict) -> dict[str, tuple[Path, str, str]]:
+    """Check or start the parts folder; return each file's latest attempt (part, error, digest).
+
+    A finished table whose record matches the settings becomes parts first,
+    so that its rows of unchanged files are reused.
+    """
+    settings_path = job.parts / "settings.json"
+    if settings_path.exists():
+        check_same_settings(read_json(settings_path), settings, job.out, job.parts)
+    else:
+        job.parts.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(job.parts)
+        if job.out.exists():  # its settings were checked by _finished
+            _table_to_parts(job)
+        write_json(settings, settings_path)
+    remove_stale_temporaries(job.parts)
+    latest = {}
+    for part in sorted(job.parts.glob("part-*.csv")):
+        frame = read_table(part, columns=["path", "error", "digest"])
+        for path, error, digest in zip(frame["path"], frame["error"], frame["digest"], strict=True):
+            latest[path] = (part, error, digest)
+    return latest
+
+
+def _table_to_parts(job: _Job) -> None:
+    """Turn a finished table into parts, so that its rows can be reused."""
+    digests = {path: digest for path, digest, _ in read_json(job.record)["rows"]}
+    first = _next_part(job.parts)
+    for i, chunk in enumerate(iter_table(job.out, rows=4096)):
+        chunk = chunk.assign(error="", digest=chunk["path"].map(digests).fillna(""))
+        _write_part(chunk, _part_path(job.parts, first + i))
+
+
+def _compute(job, todo, digests, latest, compute, n_jobs, batch_size, total, verbose) -> None:
+    """Describe the files of ``todo`` in batches, writing one part per batch as it finishes."""
+    progress = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        progress = tqdm(total=total, initial=total - len(todo), desc="extracting", unit="file")
+    number = _next_part(job.parts)
+    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+    for frame in run_batches(compute, batches, n_jobs, _crash_row):
+        part = _part_path(job.parts, number)
+        number += 1
+        frame.insert(1, "digest", frame["path"].map(digests))
+        _write_part(frame, part)
+        for path, error in zip(frame["path"], frame["error"], strict=True):
+            latest[path] = (part, error, digests[path])
         if progress is not None:
-            progress.close()
+            progress.update(frame["path"].nunique())
+    if progress is not None:
+        progress.close()
 
-        # assemble in input order, a few parts in memory at a time
-        writer, buffer = _TableWriter(out), []
-        cache: dict[Path, dict] = {}
-        failures = []
+
+def _assemble(job: _Job, paths: list[str], latest: dict) -> list[tuple[str, str]]:
+    """Write the table: the rows of ``paths`` in their order, a few parts in memory at a time.
+
+    Returns the failed files with their errors.
+    """
+    cache: dict[Path, dict] = {}
+    failures, buffer = [], []
+    with TableWriter(job.out) as writer:
         for path in paths:
             part, error, _ = latest[path]
             if error:
@@ -358,76 +330,68 @@ def extract_features(
             if part not in cache:
                 if len(cache) >= 4:
                     cache.pop(next(iter(cache)))
-                frame = _read_part(part)
+                frame = read_table(part)
                 cache[part] = {p: rows for p, rows in frame.groupby("path", sort=False)}
-            buffer.append(cache[part][path].drop(columns=["error", "stamp"]))
+            buffer.append(cache[part][path].drop(columns=["error", "digest"]))
             if sum(len(b) for b in buffer) >= 2048:
                 writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
                 buffer = []
         if buffer:
             writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
-        writer.close()
-        _write_json({"settings": settings, "stamps": stamps}, record_path)
-        if failures:
-            pd.DataFrame(failures, columns=["path", "error"]).to_csv(failures_path, index=False)
-            if verbose:
-                print(f"{len(failures)} files failed; see {failures_path}", flush=True)
-        elif failures_path.exists():
-            failures_path.unlink()
-    shutil.rmtree(parts_dir, ignore_errors=True)
-    return _read_table(out) if return_table else out
+    return failures
 
 
-def _run_batches(todo, batch_size, n_jobs, args):
-    """Yield one table per batch of files, in order, surviving workers that die.
-
-    A file whose decoder crashes its worker process (a native library's
-    segfault) would stop joblib's pool. When that happens, the batches in
-    flight are run again one file per process, so the culprit gets an error
-    row, and the rest goes on in parallel.
-    """
-    from joblib import Parallel, delayed
-
-    try:
-        from joblib.externals.loky.process_executor import TerminatedWorkerError
-    except ImportError:  # pragma: no cover - loky is vendored in every joblib we support
-        TerminatedWorkerError = RuntimeError  # noqa: N806
-
-    from concurrent.futures.process import BrokenProcessPool
-
-    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    while batches:
-        done = 0
-        try:
-            results = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_extract_batch)(batch, *args) for batch in batches
-            )
-            for frame in results:
-                done += 1
-                yield frame
-            return
-        except (TerminatedWorkerError, BrokenProcessPool):
-            workers = max(1, abs(n_jobs or 1))
-            suspects, batches = batches[done : done + workers], batches[done + workers :]
-            for batch in suspects:
-                yield pd.concat([_isolated(path, args) for path in batch], ignore_index=True)
+def _finish(job, settings, paths, digests, failures, verbose) -> None:
+    """Record how the table was made, and list the failed files beside it."""
+    errors = dict(failures)
+    write_json(
+        {"settings": settings, "rows": [[p, digests[p], errors.get(p, "")] for p in paths]},
+        job.record,
+    )
+    if failures:
+        with write_atomic(job.failures) as tmp:
+            pd.DataFrame(failures, columns=["path", "error"]).to_csv(tmp, index=False)
+        if verbose:
+            print(f"{len(failures)} files failed; see {job.failures}", flush=True)
+    else:
+        job.failures.unlink(missing_ok=True)
 
 
-def _isolated(path, args) -> pd.DataFrame:
-    """Describe one file in a process of its own; a crash becomes an error row."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+def _crash_row(path: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "path": [str(path)],
+            "error": ["WorkerCrash: decoding this file killed the worker process"],
+        }
+    )
 
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        try:
-            return pool.submit(_extract_batch, [path], *args).result()
-        except BrokenProcessPool:
-            return pd.DataFrame(
-                {
-                    "path": [str(path)],
-                    "error": ["WorkerCrash: decoding this file killed the worker process"],
-                }
-            )
+
+def _part_path(parts_dir: Path, number: int) -> Path:
+    return parts_dir / f"part-{number:06d}.csv"
+
+
+def _next_part(parts_dir: Path) -> int:
+    numbers_ = [int(p.stem.split("-")[1]) for p in parts_dir.glob("part-*.csv")]
+    return max(numbers_, default=-1) + 1
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> None:
+    """Write a part as CSV (exact floats, and nothing that runs code when read back)."""
+    with write_atomic(path) as tmp:  # a killed run never leaves half a part
+        frame.to_csv(tmp, index=False)
+
+
+def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict[str, Any]:
+    """Everything that decides a row's values, to refuse resuming under other settings."""
+    from . import __version__
+
+    return {
+        "audiosk": __version__,
+        "extractor": extractor,
+        "sr": float(sr),
+        "segment_seconds": None if segment_seconds is None else float(segment_seconds),
+        "hop_seconds": None if hop_seconds is None else float(hop_seconds),
+    }
 
 
 def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size) -> None:
@@ -454,31 +418,6 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
         isinstance(batch_size, numbers.Integral) and int(batch_size) >= 1
     ):
         raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}.")
-
-
-def _reuse_finished_table(out, record_path, settings, stamps, paths, verbose) -> bool:
-    """Check a finished table's record; return True when it already holds every file."""
-    if not record_path.exists():
-        raise ValueError(
-            f"'{out}' exists but has no record of how it was made ('{record_path}'), so its "
-            "rows cannot be trusted for these settings. Choose another output or delete it."
-        )
-    record = json.loads(record_path.read_text())
-    _check_same_settings(record["settings"], settings, out, record_path)
-    recorded = record["stamps"]
-    if all(recorded.get(p) == stamps[p] for p in paths):
-        if verbose:
-            print(f"Resuming: {len(paths)} of {len(paths)} files already done.", flush=True)
-        return True
-    return False
-
-
-def _table_to_parts(out, record_path, parts_dir) -> None:
-    """Turn a finished table into parts, so that new or changed files can be added."""
-    recorded = json.loads(record_path.read_text())["stamps"]
-    for i, chunk in enumerate(_iter_table(out, rows=4096)):
-        chunk = chunk.assign(error="", stamp=chunk["path"].map(recorded))
-        _write_part(chunk, _part_path(parts_dir, i))
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

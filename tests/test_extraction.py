@@ -14,9 +14,11 @@ import pytest
 import soundfile as sf
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from audiosk._jobs import read_table
 from audiosk.cli import main
-from audiosk.extraction import _read_table, extract_features
-from audiosk.features import GTZAN_COLUMNS, GTZANFeatures
+from audiosk.extraction import extract_features
+from audiosk.features import GTZANFeatures
+from audiosk.features._gtzan import GTZAN_COLUMNS
 from audiosk.io import load_audio
 from audiosk.utils import Waveforms
 
@@ -51,7 +53,7 @@ def test_other_settings_are_refused_with_the_difference(tmp_path):
     # a killed run's parts are checked the same way
     parts = tmp_path / "other.csv.parts"
     parts.mkdir()
-    (parts / "settings.json").write_text(json.dumps({"sr": 1.0}))
+    (parts / "settings.json").write_text(json.dumps({"sr": {"hash": "0", "shown": "1.0"}}))
     with pytest.raises(ValueError, match="sr: 1.0 then, 8000.0 now"):
         run(paths, tmp_path / "other.csv")
 
@@ -83,7 +85,7 @@ def test_a_table_without_its_record_is_not_trusted(tmp_path):
     paths = write_tones(tmp_path / "audio", n=2)
     out = tmp_path / "table.csv"
     run(paths, out)
-    (tmp_path / "table.extraction.json").unlink()
+    (tmp_path / "table.csv.job.json").unlink()
     with pytest.raises(ValueError, match="has no record of how it was made"):
         run(paths, out)
 
@@ -93,7 +95,7 @@ def test_parts_hold_no_pickles(tmp_path):
     parts = tmp_path / "table.csv.parts"
     parts.mkdir()
     # a part planted by someone else is read as text, never executed
-    (parts / "part-000000.csv").write_text(f"path,error,stamp,mfcc1_mean\n{paths[0]},,x,1.0\n")
+    (parts / "part-000000.csv").write_text(f"path,error,digest,mfcc1_mean\n{paths[0]},,x,1.0\n")
     table = run(paths, tmp_path / "table.csv")
     assert len(table) == 2 and table["mfcc1_mean"].iloc[0] != 1.0  # stale stamp: recomputed
     assert not list(tmp_path.glob("**/*.pkl"))
@@ -105,7 +107,7 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     parts.mkdir()
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        (parts / "lock").write_text(str(other.pid))
+        (tmp_path / "table.csv.lock").write_text(str(other.pid))
         with pytest.raises(RuntimeError, match=rf"Another run \(process {other.pid}\) is writing"):
             run(paths, tmp_path / "table.csv")
     finally:
@@ -135,9 +137,10 @@ def test_parameters_are_checked_before_any_file_is_read(tmp_path, kwargs, match)
 def test_the_record_sits_beside_the_table(tmp_path):
     paths = write_tones(tmp_path / "audio", n=2)
     run(paths, tmp_path / "table.parquet")
-    record = json.loads((tmp_path / "table.extraction.json").read_text())
-    assert record["settings"]["extractor"] == "mfcc" and set(record["stamps"]) == set(paths)
-    assert len(_read_table(tmp_path / "table.parquet")) == 2
+    record = json.loads((tmp_path / "table.parquet.job.json").read_text())
+    assert record["settings"]["extractor"]["shown"] == "'mfcc'"
+    assert [row[0] for row in record["rows"]] == paths
+    assert len(read_table(tmp_path / "table.parquet")) == 2
 
 
 def test_values_do_not_depend_on_n_jobs(tmp_path):
@@ -176,7 +179,7 @@ def test_a_file_that_kills_its_worker_is_a_failure_and_the_run_goes_on(tmp_path)
         files, CrashOnShortClips(), out=tmp_path / "t.csv", sr=SR, n_jobs=2, batch_size=2, verbose=0
     )
     assert table["path"].tolist() == paths and (table["length"] == SR // 2).all()
-    failures = pd.read_csv(tmp_path / "t.failures.csv")
+    failures = pd.read_csv(tmp_path / "t.csv.failures.csv")
     assert failures["path"].tolist() == [str(short)]
     assert failures["error"][0].startswith("WorkerCrash")
 
@@ -213,14 +216,14 @@ def test_extract_features_failures_and_order(tmp_path):
     )
     assert table["path"].tolist() == paths
     assert list(table.columns) == ["path"] + GTZAN_COLUMNS
-    failures = pd.read_csv(tmp_path / "table.failures.csv")
+    failures = pd.read_csv(tmp_path / "table.csv.failures.csv")
     assert failures["path"].tolist() == [str(bad)] and "AudioLoadError" in failures["error"][0]
     expected = GTZANFeatures().fit_transform(
         Waveforms([load_audio(p, sr=GTZAN_SR)[0] for p in paths], sr=GTZAN_SR)
     )
     # workers run BLAS on one thread: float32 sums in another order (1e-7)
     np.testing.assert_allclose(table[GTZAN_COLUMNS].to_numpy(), expected, rtol=1e-6)
-    saved = _read_table(out)
+    saved = read_table(out)
     pd.testing.assert_frame_equal(saved, table, check_dtype=False)
     assert not (tmp_path / "table.csv.parts").exists()
 
@@ -264,10 +267,10 @@ def test_killed_extraction_resumes_without_recomputing(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     done_before = 8 * n_parts
     assert f"Resuming: {done_before} of 24 files already done." in result.stdout
-    resumed, reference_table = _read_table(out), _read_table(full)
+    resumed, reference_table = read_table(out), read_table(full)
     assert resumed["path"].is_unique and len(resumed) == 24
     pd.testing.assert_frame_equal(resumed, reference_table)
     # running once more recomputes nothing and keeps the table
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert "Resuming: 24 of 24 files already done." in again.stdout
-    pd.testing.assert_frame_equal(_read_table(out), reference_table)
+    pd.testing.assert_frame_equal(read_table(out), reference_table)
