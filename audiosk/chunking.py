@@ -9,8 +9,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .preprocessing import split_chunks
-from .utils import WaveformArray, check_audio
+from .utils import WaveformArray
 from .utils._sklearn_compat import HasMethods, Interval, StrOptions
+from .utils._waveforms import check_audio
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 

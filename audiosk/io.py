@@ -5,9 +5,11 @@ libsndfile (through soundfile) decodes WAV, FLAC, OGG/Vorbis, AIFF, AU and,
 in recent builds, MP3; MP3 and MP4/M4A fall back on ``audioread`` (which needs
 FFmpeg or GStreamer) when libsndfile cannot read them. Values equal
 ``librosa.load`` for the same arguments: the same reader, mono mixdown and
-resampler (``soxr_hq``). Past 400 lines because both decoders, their error
-reporting and the loader step belong together; docstrings are a third of it.
+resampler (``soxr_hq``).
 """
+
+# Past 400 lines because both decoders, their error reporting and the loader step belong
+# together; docstrings are a third of it.
 
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from typing import Any, Self
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .utils import Waveforms, parallel_map
+from .utils import Waveforms
 from .utils._base import ArrayOutputMixin
+from .utils._parallel import parallel_map
 from .utils._sklearn_compat import Interval, StrOptions
 
 PathLike = str | os.PathLike[str]
@@ -260,6 +263,12 @@ def load_audio(
         y, sr_native = _read_soundfile(path, offset, duration, max_duration)
     except _TooLong as long:
         raise _too_long(path, long.seconds, max_duration) from None
+    except UnicodeEncodeError:  # libsndfile takes names as UTF-8
+        raise AudioLoadError(
+            path,
+            "its name is not valid UTF-8, which the decoder needs; rename the file "
+            "(for example with convmv)",
+        ) from None
     except _OffsetPastEnd as past:
         raise AudioLoadError(
             path, f"offset={offset} s is past its end (it lasts {past.seconds:.3f} s)"

@@ -3,9 +3,11 @@
 matplotlib is an optional dependency (``pip install 'audiosk[plot]'``).
 Every function draws on the axes it is given, or on a new figure of
 ``figsize``, titles what it drew and labels its axes with units, and returns
-what it drew on. Past 400 lines because every picture audiosk makes, and the
-batch job that writes spectrogram images to disk, share these helpers.
+what it drew on.
 """
+
+# Past 400 lines because every picture audiosk makes, and the batch job that writes
+# spectrogram images to disk, share these helpers.
 
 from __future__ import annotations
 
@@ -651,7 +653,7 @@ def write_spectrogram_images(
 
     from . import __version__
     from .extraction import _check_same_settings, _write_json
-    from .utils import parallel_map
+    from .utils._parallel import parallel_map
 
     steps = _image_steps(list(kinds), sr, n_fft, hop_length, n_mels, n_bins, fmin)
     files = [str(f) for f in files]

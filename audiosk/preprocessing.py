@@ -8,9 +8,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .utils import WaveformArray, check_audio
+from .utils import WaveformArray
 from .utils._base import ArrayOutputMixin
 from .utils._sklearn_compat import Interval, StrOptions
+from .utils._waveforms import check_audio
 
 __all__ = ["PadTrim", "split_chunks"]
 

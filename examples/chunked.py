@@ -20,7 +20,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from audiosk.chunking import ChunkedClassifier
-from audiosk.datasets import encode_target
 from audiosk.features import MFCC, Deltas, TemporalStats
 from audiosk.io import AudioLoader
 from audiosk.model_selection import compare
@@ -32,7 +31,7 @@ root = require("emodb")
 out = output_dir("chunked")
 meta = pd.read_csv(root / "emodb_meta.csv")
 X = np.stack(AudioLoader(sr=SR, n_jobs=2).fit_transform([str(root / f) for f in meta["filename"]]))
-y, _ = encode_target(meta["emotion"].to_numpy())
+_, y = np.unique(meta["emotion"].to_numpy(str), return_inverse=True)
 speakers = meta["speaker"].to_numpy()
 
 

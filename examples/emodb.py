@@ -16,7 +16,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from audiosk.datasets import encode_target
 from audiosk.features import MFCC, Deltas, MelSpectrogram, SpectrogramScaler, TemporalStats
 from audiosk.io import AudioLoader
 from audiosk.model_selection import compare
@@ -63,7 +62,7 @@ cnn = dict(
 )
 
 # --- emotion classification (7 classes) -----------------------------------
-y, emotions = encode_target(meta["emotion"].to_numpy())
+emotions, y = np.unique(meta["emotion"].to_numpy(str), return_inverse=True)
 classifiers = {
     "MFCC stats + logistic regression": make_pipeline(
         *mfcc_stats(), LogisticRegression(C=0.1, max_iter=3000)

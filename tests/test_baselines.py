@@ -11,7 +11,8 @@ from sklearn.svm import SVC
 
 from audiosk.features import MFCC, TemporalStats
 from audiosk.io import AudioLoader
-from audiosk.model_selection import classical_baselines, compare, input_kind
+from audiosk.model_selection import classical_baselines, compare
+from audiosk.model_selection._baselines import input_kind
 from audiosk.preprocessing import PadTrim
 from audiosk.utils import WaveformArray, Waveforms
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audiosk.features import GTZAN_COLUMNS, GTZANFeatures
+from audiosk.features import GTZANFeatures
+from audiosk.features._gtzan import GTZAN_COLUMNS
 from audiosk.features._kernels import (
     harmonic_part,
     median_filter_axis0,

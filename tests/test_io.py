@@ -242,3 +242,16 @@ def test_a_file_longer_than_max_duration_is_refused_before_decoding(tmp_path):
     assert (len(y), sr) == (20000, 1)
     y, _ = load_audio(path, sr=None, duration=100, max_duration=200)  # a part fits the limit
     assert len(y) == 100
+
+
+def test_a_name_that_is_not_utf8_is_an_audio_load_error(tmp_path):
+    # a Latin-1 name, as copied from an old archive: Python holds it with a surrogate
+    path = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9.wav")
+    with open(path, "wb") as fh:
+        sf.write(fh, np.zeros(SR // 10, np.float32), SR, format="WAV")
+    with pytest.raises(AudioLoadError, match="not valid UTF-8") as caught:
+        load_audio(path, sr=SR)
+    assert caught.value.path == path
+    with pytest.warns(AudioLoadWarning):  # so on_error catches it like any unreadable file
+        waves = AudioLoader(sr=SR, on_error="silence").fit_transform([path])
+    assert len(waves) == 1 and not waves[0].any()

@@ -13,8 +13,8 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 from audiosk.datasets._folder import ClipPaths
+from audiosk.model_selection import GroupLeakageWarning
 from audiosk.nets import CNN, MLP, TDNN, NeuralClassifier, NeuralRegressor, RestoreBestWeights
-from audiosk.utils import GroupLeakageWarning
 
 
 class RecordSplit(Callback):

@@ -1,5 +1,6 @@
 """Datasets: folder and pickle loaders, the embedded spoken digits, and fetchers of public datasets."""
 
+from ..utils._deprecation import moved_names
 from ._embedded import load_spoken_digits
 from ._fetch import (
     REMOTES,
@@ -13,7 +14,6 @@ from ._fetch import (
 from ._folder import (
     AUDIO_EXTENSIONS,
     ClipPaths,
-    encode_target,
     load_audio_folder,
     load_pickle_folder,
 )
@@ -31,8 +31,10 @@ __all__ = [
     "gtzan_contiguous_folds",
     "gtzan_fault_filtered_split",
     "ClipPaths",
-    "encode_target",
     "load_audio_folder",
     "load_pickle_folder",
     "load_spoken_digits",
 ]
+
+# Names that left the public API; they keep working, with a FutureWarning, until 0.3.
+__getattr__ = moved_names(__name__, {"encode_target": "audiosk.datasets._folder"}, removed_in="0.3")

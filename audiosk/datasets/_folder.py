@@ -118,7 +118,7 @@ def encode_target(values: Sequence) -> tuple:
 
     Examples
     --------
-    >>> from audiosk.datasets import encode_target
+    >>> from audiosk.datasets._folder import encode_target
     >>> encode_target(["dog", "cat", "dog"])
     (array([1, 0, 1]), array(['cat', 'dog'], dtype='<U3'))
     """

@@ -11,8 +11,9 @@ import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..utils import check_audio, parallel_map
+from ..utils._parallel import parallel_map
 from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._waveforms import check_audio
 from ._kernels import harmonic_part, median_filter_axis0, peak_pitches, rms_zcr, spectral_shape
 from ._spectral import mel_basis, mfcc_from_log_mel
 from ._stft import fft_window, to_db

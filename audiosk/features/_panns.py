@@ -12,8 +12,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_audio, parallel_map
+from ..utils._parallel import parallel_map
 from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._waveforms import check_audio
 
 __all__ = ["PANNsEmbedding"]
 

@@ -1,9 +1,8 @@
-"""Waveform to spectrogram transformers: Spectrogram, MelSpectrogram, MFCC.
+"""Waveform to spectrogram transformers: Spectrogram, MelSpectrogram, MFCC."""
 
-Past 400 lines because the three share one base class, one STFT path and their
-filterbanks here (one computation for every spectral feature), and numpydoc
-docstrings with examples are a third of it.
-"""
+# Past 400 lines because the three share one base class, one STFT path and their filterbanks
+# here (one computation for every spectral feature), and numpydoc docstrings with examples are
+# a third of it.
 
 from __future__ import annotations
 
@@ -16,9 +15,9 @@ import numpy as np
 import scipy.fft
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..utils import check_audio
 from ..utils._base import StatelessArrayMixin
 from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._waveforms import check_audio
 from ._stft import stft_power, to_db
 
 __all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]

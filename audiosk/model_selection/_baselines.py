@@ -44,7 +44,7 @@ def input_kind(X) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> from audiosk.model_selection import input_kind
+    >>> from audiosk.model_selection._baselines import input_kind
     >>> input_kind(["a.wav"]), input_kind(np.zeros((2, 5))), input_kind(np.zeros((2, 4, 3)))
     ('paths', 'table', 'spectra')
     """
@@ -122,7 +122,7 @@ def classical_baselines(
     Parameters
     ----------
     X : array-like or sequence
-        The data the panel will be given (see :func:`input_kind`).
+        The data the panel will be given: file paths, waveforms, spectra or a table.
     classifier : bool, default=True
         Classifiers (logistic regression, random forest, histogram gradient
         boosting, SVC, k-NN, ``MLPClassifier``) or the regressors of the same

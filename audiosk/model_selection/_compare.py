@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.model_selection import check_cv, cross_validate
 
-from ..utils import GroupLeakageWarning
+from ..utils._base import GroupLeakageWarning
 from ._baselines import classical_baselines
 
 

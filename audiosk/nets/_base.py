@@ -5,9 +5,10 @@ are skorch nets with this mixin in front. It resolves ``"auto"`` parameters
 from the shape of the data (the recipe), infers the module's sizes, holds
 out validation data only when asked (group-aware when ``groups`` is given),
 seeds everything with ``random_state`` and runs torch with ``n_threads``.
-It runs past 400 lines because these overrides of skorch's methods must live
-in one class in front of skorch's; the data helpers it calls are in ``_data``.
 """
+
+# Past 400 lines because these overrides of skorch's methods must live in one class in front
+# of skorch's; the data helpers it calls are in ``_data``.
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from skorch.dataset import unpack_data
 from skorch.utils import is_dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 
-from ..utils import DiskArray, GroupLeakageWarning, Waveforms, check_waveforms
+from ..utils import DiskArray, Waveforms
+from ..utils._base import GroupLeakageWarning
 from ..utils._dsp import auto_device
+from ..utils._waveforms import check_waveforms
 from ._augment import Mixup, SpecAugment, make_augmentations
 from ._callbacks import RestoreBestWeights
 from ._data import DiskDataset, validation_split

@@ -42,7 +42,7 @@ def parallel_map(
 
     Examples
     --------
-    >>> from audiosk.utils import parallel_map
+    >>> from audiosk.utils._parallel import parallel_map
     >>> parallel_map(abs, [-1, 2, -3], n_jobs=2)
     [1, 2, 3]
     """

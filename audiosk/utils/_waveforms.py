@@ -1,8 +1,5 @@
 """Waveform containers that remember their sample rate, and input validation.
 
-Past 400 lines because the containers and the one input check every waveform
-step calls belong together.
-
 A pipeline carries one sample rate from :class:`~audiosk.io.AudioLoader` to
 the spectral steps. Plain NumPy arrays cannot hold it, so audiosk's waveform
 steps return one of two thin containers that do:
@@ -13,6 +10,9 @@ steps return one of two thin containers that do:
 Both behave exactly like their base type; the only addition is the ``sr``
 attribute, which spectral steps compare with the rate they assume.
 """
+
+# Past 400 lines because the containers and the one input check every waveform step calls
+# belong together.
 
 from __future__ import annotations
 
@@ -202,7 +202,7 @@ def resolve_sample_rate(
 
     Examples
     --------
-    >>> from audiosk.utils import resolve_sample_rate
+    >>> from audiosk.utils._waveforms import resolve_sample_rate
     >>> resolve_sample_rate(8000, None, owner="MelSpectrogram")
     8000
     >>> resolve_sample_rate(None, 16000, owner="MelSpectrogram")
@@ -282,7 +282,8 @@ def check_audio(
     --------
     >>> import numpy as np
     >>> from audiosk.preprocessing import PadTrim
-    >>> from audiosk.utils import Waveforms, check_audio
+    >>> from audiosk.utils import Waveforms
+    >>> from audiosk.utils._waveforms import check_audio
     >>> step = PadTrim(duration=1.0)
     >>> X, sr = check_audio(step, Waveforms([np.zeros(4), np.ones(4)], sr=8000), reset=True)
     >>> X.shape, sr, step.sample_rate_
@@ -398,7 +399,7 @@ def check_waveforms(X: Any, *, owner: str, allow_ragged: bool = True) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> from audiosk.utils import check_waveforms
+    >>> from audiosk.utils._waveforms import check_waveforms
     >>> check_waveforms([np.zeros(3), np.ones(3)], owner="demo").shape
     (2, 3)
     """
