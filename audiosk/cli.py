@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from .datasets import AUDIO_EXTENSIONS
 
@@ -50,41 +53,64 @@ def demo_estimators(max_epochs: int | str = "auto", random_state: int = 0) -> di
     }
 
 
+#: ``audiosk demo --quick``: the classical models it keeps, and its folds and epochs.
+QUICK_BASELINES = ("logistic regression", "k-NN")
+QUICK_FOLDS = 2
+QUICK_MAX_EPOCHS = 2
+
+
 def demo(
-    folds: int = 3, max_epochs: int | str = "auto", n_jobs: int | None = None, quick: bool = False
+    folds: int | None = None,
+    max_epochs: int | str | None = None,
+    n_jobs: int | None = None,
+    quick: bool = False,
 ) -> object:
     """Compare the default net with the classical panel on the embedded spoken digits.
 
     Parameters
     ----------
-    folds : int, default=3
-        Speaker-grouped folds (GroupKFold): no speaker is on both sides.
-    max_epochs : int or "auto", default="auto"
-        Training epochs of the net.
+    folds : int or None, default=None
+        Speaker-grouped folds (GroupKFold): no speaker is on both sides;
+        between 2 and 6 (the embedded digits have 6 speakers). None: 3, or
+        2 with ``quick``.
+    max_epochs : int, "auto" or None, default=None
+        Training epochs of the net. None: "auto" (the recipe's), or 2 with
+        ``quick``.
     n_jobs : int or None, default=None
         Folds run in parallel.
     quick : bool, default=False
-        Only MFCC statistics + logistic regression (seconds).
+        A run of seconds that checks an installation: the net trains for 2
+        epochs and only logistic regression and k-NN stand for the
+        classical panel. The table has the same columns.
 
     Returns
     -------
-    table : pandas.DataFrame
-        The comparison table (see :func:`audiosk.model_selection.compare`).
+    table : pandas.DataFrame of shape (n_models, n_columns)
+        The comparison table, one row per model (see
+        :func:`audiosk.model_selection.compare`).
+
+    Examples
+    --------
+    >>> from audiosk.cli import demo
+    >>> table = demo(quick=True)  # doctest: +SKIP
+    >>> list(table.index)  # doctest: +SKIP
+    ['logistic regression (MFCC stats)', 'k-NN (MFCC stats)', 'log-Mel + NeuralClassifier()']
     """
     from sklearn.model_selection import GroupKFold
 
     from .datasets import load_spoken_digits
     from .model_selection import classical_baselines, compare
 
+    if folds is None:
+        folds = QUICK_FOLDS if quick else 3
+    if max_epochs is None:
+        max_epochs = QUICK_MAX_EPOCHS if quick else "auto"
     digits = load_spoken_digits()
     panel = classical_baselines(digits.filenames, sr=8000)
     if quick:
-        estimators = {"MFCC stats + logistic regression": panel.pop(next(iter(panel)))}
-        panel = {}
-    else:
-        estimators = demo_estimators(max_epochs=max_epochs)
+        panel = {name: model for name, model in panel.items() if name.startswith(QUICK_BASELINES)}
     return compare(
-        estimators,
+        demo_estimators(max_epochs=max_epochs),
         digits.filenames,
         digits.target,
         cv=GroupKFold(folds),
@@ -118,6 +144,80 @@ def format_table(table) -> str:
     return "\n".join(lines)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: the command, the flag and the fix."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _int_in(low: int, high: int | None) -> Callable[[str], int]:
+    """Make an argparse type: an integer from ``low`` to ``high`` (None: no upper bound)."""
+    bounds = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {bounds}; got '{text}'") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {bounds}; got {value}")
+        return value
+
+    parse.__name__ = bounds  # argparse names the type in some messages
+    return parse
+
+
+def _epochs(text: str) -> int | str:
+    """Parse ``--max-epochs``: "auto" or an integer >= 1."""
+    if text == "auto":
+        return text
+    try:
+        return _int_in(1, None)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"must be 'auto' or an integer >= 1; got '{text}'"
+        ) from None
+
+
+def _n_jobs(text: str) -> int:
+    """Parse ``--n-jobs``: a number of workers, or -1 for all cores (joblib's convention)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer >= 1, or -1 for all cores; got '{text}'"
+        )
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """Parse a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0; got '{text}'")
+    return value
+
+
+def _folder(text: str) -> Path:
+    """Check that a folder exists; keep its name as given."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a folder")
+    return Path(text)
+
+
+def _table(text: str) -> Path:
+    """Check that an output table is a .csv or .parquet file name."""
+    if Path(text).suffix.lower() not in (".csv", ".parquet"):
+        raise argparse.ArgumentTypeError(f"must end in .csv or .parquet; got '{text}'")
+    return Path(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``audiosk`` command.
 
@@ -130,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     status : int
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="audiosk", description="Machine learning on audio as a scikit-learn problem."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -144,17 +244,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "accuracy and macro F1 (mean +- std over folds) with the fit time per fold.",
     )
     demo_parser.add_argument(
-        "--folds", type=int, default=3, help="speaker-grouped folds (default 3)"
+        "--folds",
+        type=_int_in(2, 6),
+        default=None,
+        help="speaker-grouped folds, 2 to 6 (the digits have 6 speakers; default 3, --quick 2)",
     )
     demo_parser.add_argument(
         "--max-epochs",
-        type=lambda v: v if v == "auto" else int(v),
-        default="auto",
-        help="epochs of the net (default: auto, the recipe's)",
+        type=_epochs,
+        default=None,
+        metavar="{auto,N}",
+        help="epochs of the net: auto (the recipe's) or an integer >= 1 (default auto, --quick 2)",
     )
-    demo_parser.add_argument("--n-jobs", type=int, default=None, help="folds run in parallel")
     demo_parser.add_argument(
-        "--quick", action="store_true", help="only MFCC stats + logistic regression"
+        "--n-jobs", type=_n_jobs, default=None, help="folds run in parallel (-1: all cores)"
+    )
+    demo_parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a run of seconds: {QUICK_FOLDS} folds, {QUICK_MAX_EPOCHS} epochs, and "
+        f"{' and '.join(QUICK_BASELINES)} as the classical panel",
     )
     extract_parser = commands.add_parser(
         "extract",
@@ -165,22 +274,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         "after an interruption skips the files already done.",
     )
     extract_parser.add_argument(
-        "directory", metavar="DIR", help="folder searched recursively for audio"
+        "directory", type=_folder, metavar="DIR", help="folder searched recursively for audio"
     )
     extract_parser.add_argument(
-        "-o", "--output", required=True, metavar="TABLE", help="output .csv or .parquet"
+        "-o",
+        "--output",
+        required=True,
+        type=_table,
+        metavar="TABLE",
+        help="output .csv or .parquet",
     )
     extract_parser.add_argument(
         "--features", default="gtzan", choices=["gtzan", "mfcc"], help="feature set (default gtzan)"
     )
     extract_parser.add_argument(
-        "--sr", type=int, default=22050, help="sample rate the files are loaded at (default 22050)"
+        "--sr",
+        type=_int_in(1, None),
+        default=22050,
+        help="sample rate the files are loaded at, in Hz (default 22050)",
     )
     extract_parser.add_argument(
-        "--segment-seconds", type=float, default=None, help="one row per segment of this length"
+        "--segment-seconds",
+        type=_positive_float,
+        default=None,
+        help="one row per segment of this many seconds",
     )
     extract_parser.add_argument(
-        "--n-jobs", type=int, default=None, help="worker processes (-1: all cores)"
+        "--n-jobs", type=_n_jobs, default=None, help="worker processes (-1: all cores)"
     )
     extract_parser.add_argument(
         "--all-files", action="store_true", help="try every file, not only audio extensions"
@@ -191,14 +311,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.command == "demo":
         start = time.perf_counter()
+        folds = args.folds or (QUICK_FOLDS if args.quick else 3)
         print(
-            f"Spoken digits (600 clips, 6 speakers, 8 kHz): {args.folds}-fold cross-validation "
+            f"Spoken digits (600 clips, 6 speakers, 8 kHz): {folds}-fold cross-validation "
             "grouped by speaker (no speaker in both training and test folds).",
             flush=True,
         )
-        table = demo(
-            folds=args.folds, max_epochs=args.max_epochs, n_jobs=args.n_jobs, quick=args.quick
-        )
+        table = demo(folds=folds, max_epochs=args.max_epochs, n_jobs=args.n_jobs, quick=args.quick)
         print(format_table(table))
         print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     elif args.command == "extract":
@@ -206,26 +325,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-#: How the Python API's parameters read on the command line, for error messages.
-_CLI_NAMES = [
-    ("segment_seconds", "--segment-seconds"),
-    ("pass extensions=None", "pass --all-files"),
-    ("extractor", "--features"),
-    ("n_jobs", "--n-jobs"),
-    ("sr must be", "--sr must be"),
-    ("sr=", "--sr "),
-]
-
-
 def _extract(args) -> int:
     """Run ``audiosk extract``: one line per error, a non-zero status when nothing came out."""
     from .datasets import load_audio_folder
     from .extraction import extract_features
 
+    extensions = None if args.all_files else AUDIO_EXTENSIONS
     try:
-        files = load_audio_folder(
-            args.directory, labels=None, extensions=None if args.all_files else AUDIO_EXTENSIONS
+        files = load_audio_folder(args.directory, labels=None, extensions=extensions)
+    except ValueError:  # the folder holds no (audio) file
+        which = "file" if extensions is None else "file with an audio extension"
+        hint = "" if extensions is None else "; pass --all-files to try every file"
+        print(
+            f"audiosk extract: error: no {which} under '{args.directory}'{hint}.", file=sys.stderr
         )
+        return 2
+    try:
         table = extract_features(
             files.filenames,
             args.features,
@@ -236,11 +351,8 @@ def _extract(args) -> int:
             return_table=False,
         )
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
-        message = str(exc)
-        for python, cli in _CLI_NAMES:
-            message = message.replace(python, cli)
-        print(f"audiosk extract: error: {message}", file=sys.stderr)
-        return 2
+        print(f"audiosk extract: error: {exc}", file=sys.stderr)
+        return 1
     from ._jobs import read_table
 
     rows = len(read_table(table, columns=["path"]))

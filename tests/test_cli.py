@@ -1,5 +1,8 @@
 """The audiosk command and the comparison table."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
@@ -37,30 +40,94 @@ def test_compare_regressors_reports_positive_errors_best_first():
     assert (table["mse_mean"] > 0).all() and table.loc["linear", "r2_mean"] > 0.9
 
 
+@pytest.mark.slow
 def test_cli_help_and_quick_demo(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["demo", "--help"])
     assert exit_info.value.code == 0
     assert "speaker-grouped" in capsys.readouterr().out
-    assert main(["demo", "--quick", "--folds", "2"]) == 0
+    assert main(["demo", "--quick"]) == 0
     out = capsys.readouterr().out
-    assert "MFCC stats + logistic regression" in out
-    accuracy = float(out.split("logistic regression")[1].split()[0])
+    assert "2-fold cross-validation" in out
+    rows = {line.split("  ")[0]: line for line in out.splitlines()}
+    assert {
+        "logistic regression (MFCC stats)",
+        "k-NN (MFCC stats)",
+        "log-Mel + NeuralClassifier()",
+    } <= set(rows)
+    accuracy = float(rows["logistic regression (MFCC stats)"].split()[4])
     assert accuracy > 0.3  # chance is 0.1
+    # the same columns as the full table: three metrics as mean +- std, then the fit time
+    assert rows["log-Mel + NeuralClassifier()"].count("+-") == 3
 
 
-def test_extract_errors_are_one_line_with_cli_flags(tmp_path, capsys):
-    folder = tmp_path / "audio"
+BAD_DEMO_FLAGS = {
+    "--folds 1": ("--folds", "from 2 to 6"),
+    "--folds 0": ("--folds", "from 2 to 6"),
+    "--folds 7": ("--folds", "from 2 to 6"),
+    "--n-jobs 0": ("--n-jobs", "-1 for all cores"),
+    "--max-epochs 0": ("--max-epochs", "'auto' or an integer >= 1"),
+    "--max-epochs abc": ("--max-epochs", "got 'abc'"),
+}
+
+
+@pytest.mark.parametrize("flags", list(BAD_DEMO_FLAGS))
+def test_bad_demo_flag_is_one_line_naming_it(flags, capsys):
+    flag, fix = BAD_DEMO_FLAGS[flags]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", *flags.split()])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == "" and err.count("\n") == 0, err
+    assert err.startswith(f"audiosk demo: error: argument {flag}: ") and fix in err
+
+
+@pytest.mark.slow  # a fresh interpreter importing torch
+def test_bad_demo_flag_from_the_shell_has_no_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "audiosk.cli", "demo", "--folds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith("audiosk demo: error: argument --folds")
+    assert "Traceback" not in result.stderr
+
+
+def test_extract_errors_are_one_line_with_paths_intact(tmp_path, capsys):
+    folder = tmp_path / "x_n_jobs_dir"
     folder.mkdir()
     (folder / "broken.wav").write_text("not audio")
     out = tmp_path / "t.csv"
-    assert main(["extract", str(folder), "-o", str(out), "--segment-seconds", "-1"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["extract", str(folder), "-o", str(out), "--segment-seconds", "-1"])
+    assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
-    assert err.startswith("audiosk extract: error: --segment-seconds must be")
+    assert err.startswith("audiosk extract: error: argument --segment-seconds: must be")
+    for flags, flag in (
+        (["--sr", "0"], "--sr"),
+        (["--n-jobs", "0"], "--n-jobs"),
+        (["--features", "mel"], "--features"),
+    ):
+        with pytest.raises(SystemExit):
+            main(["extract", str(folder), "-o", str(out), *flags])
+        assert f"argument {flag}: " in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["extract", str(folder), "-o", str(tmp_path / "t.txt")])
+    assert "must end in .csv or .parquet" in capsys.readouterr().err
     # nothing could be read: a non-zero status naming the failures table
     assert main(["extract", str(folder), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "no file could be described" in err and "t.failures.csv" in err
-    assert main(["extract", str(tmp_path / "empty"), "-o", str(out)]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    # a folder is named as given, whatever words its name holds
+    missing = tmp_path / "empty_n_jobs_sr=_dir"
+    with pytest.raises(SystemExit):
+        main(["extract", str(missing), "-o", str(out)])
+    assert f"'{missing}' is not a folder" in capsys.readouterr().err
+    (folder / "broken.wav").rename(folder / "notes.txt")
+    assert main(["extract", str(folder), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"'{folder}'" in err and "pass --all-files" in err
