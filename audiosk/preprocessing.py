@@ -89,6 +89,11 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     ----------
     length_ : int
         The output length in samples.
+    sample_rate_ : int or None
+        Rate of the waveforms seen at fit (carried by them, or ``sr``);
+        ``None`` when neither gave one. Once it is known, waveforms carrying
+        another rate are refused at transform (``length_`` counts samples at
+        this rate), and plain arrays are taken at this rate.
 
     Examples
     --------
@@ -142,7 +147,7 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                 f"PadTrim takes one of length, duration or percentile; got {given}. "
                 "Leave all three None to pad to the longest clip seen at fit."
             )
-        X, sr = check_audio(self, X, rate_required=self.duration is not None)
+        X, sr = check_audio(self, X, reset=True, rate_required=self.duration is not None)
         if self.length is not None:
             self.length_ = int(self.length)
         elif self.duration is not None:
@@ -164,15 +169,15 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
-            Waveforms of any lengths.
+            Waveforms of any lengths, at the rate seen at fit (``sample_rate_``).
 
         Returns
         -------
         X_out : WaveformArray of shape (n_clips, length), float32
-            Fixed-length waveforms; they keep the input's sample rate.
+            Fixed-length waveforms carrying their sample rate.
         """
         check_is_fitted(self)
-        X, sr = check_audio(self, X, rate_required=False)  # an explicit sr is passed on
+        X, sr = check_audio(self, X, reset=False, rate_required=False)  # the rate is passed on
         if isinstance(X, np.ndarray) and self.mode != "stretch":
             out = _pad_trim(X, self.length_, self.mode, self.side)
         else:

@@ -218,10 +218,12 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    sr : int or None, default=22050
-        Sample rate of the waveforms (the table's is 22,050 Hz); ``None``
-        takes the rate they carry. At least 4,000 Hz: below, most of the 128 Mel
-        bands and the chroma bins have no FFT bin.
+    sr : int or None, default=None
+        Sample rate of the waveforms; ``None`` takes the rate they carry (as
+        :class:`~audiosk.io.AudioLoader` returns them), and plain arrays then
+        need ``sr``. The published table was computed at 22,050 Hz: load the
+        audio at that rate to compare with it. At least 4,000 Hz: below, most
+        of the 128 Mel bands and the chroma bins have no FFT bin.
     pad_mode : {"reflect", "constant"}, default="reflect"
         Frame padding; "reflect" reproduces the table (librosa < 0.10),
         "constant" equals the current librosa defaults.
@@ -230,6 +232,12 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
     verbose : int, default=0
         Progress bar over clips.
 
+    Attributes
+    ----------
+    sample_rate_ : int
+        Rate of the waveforms seen at fit (carried by them, or ``sr``); after
+        fit, waveforms carrying another rate are refused and plain arrays are
+        taken at this rate. The step also works unfitted.
 
     Examples
     --------
@@ -237,7 +245,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
     >>> from audiosk.features import GTZANFeatures
     >>> t = np.arange(3 * 22050) / 22050
     >>> X = np.stack([np.sin(2 * np.pi * 440 * t), np.sign(np.sin(2 * np.pi * 2 * t))]).astype(np.float32)
-    >>> table = GTZANFeatures().fit(X)
+    >>> table = GTZANFeatures(sr=22050).fit(X)
     >>> table.transform(X).shape, list(table.get_feature_names_out()[:3])
     ((2, 58), ['length', 'chroma_stft_mean', 'chroma_stft_var'])
     """
@@ -251,7 +259,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        sr: float | None = 22050,
+        sr: float | None = None,
         *,
         pad_mode: str = "reflect",
         n_jobs: int | None = None,
@@ -263,7 +271,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     def fit(self, X: Any, y: Any = None) -> Self:
-        """Validate the parameters and the input (nothing is learned).
+        """Validate the parameters and the input, and record the sample rate.
 
         Parameters
         ----------
@@ -276,8 +284,19 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        check_audio(self, X)
+        self._check_audio(X, reset=True)
         return self
+
+    def _check_audio(self, X: Any, *, reset: bool) -> tuple[Any, int]:
+        X, sr = check_audio(self, X, reset=reset)
+        assert sr is not None  # check_audio raised when the rate is unknown
+        if sr < 4000:
+            raise ValueError(
+                f"GTZANFeatures needs audio at 4000 Hz or more; these waveforms are at {sr} Hz, "
+                "where most Mel bands and chroma bins have no FFT bin. Load them at a higher "
+                "rate (the published table's is 22050 Hz)."
+            )
+        return X, sr
 
     def transform(self, X: Any) -> Any:
         """Compute ``length`` and the 57 features of every clip.
@@ -285,15 +304,14 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
-            Waveforms of any lengths.
+            Waveforms of any lengths, at ``sample_rate_`` once fitted.
 
         Returns
         -------
         table : ndarray of shape (n_clips, 58), float64
         """
         self._validate_params()
-        X, sr = check_audio(self, X)
-        assert sr is not None  # check_audio raised when the rate is unknown
+        X, sr = self._check_audio(X, reset=False)
         rows = parallel_map(
             lambda clip: gtzan_features(clip, sr, pad_mode=self.pad_mode),
             list(X),

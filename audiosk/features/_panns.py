@@ -68,6 +68,10 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         between calls; a pickle of the step includes its weights).
     n_features_out_ : int
         Width of the output.
+    sample_rate_ : int
+        Rate of the waveforms seen at fit (carried by them, or ``sr``); after
+        fit, waveforms carrying another rate are refused and plain arrays are
+        taken at this rate (each clip is resampled from it to 32 kHz).
 
     See Also
     --------
@@ -130,7 +134,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         from ..nets import PANNs
 
         self._validate_params()
-        check_audio(self, X)
+        check_audio(self, X, reset=True)
         if not os.path.isfile(self.weights):
             raise FileNotFoundError(
                 f"PANNsEmbedding: weights file '{self.weights}' not found. Download the "
@@ -148,7 +152,8 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
-            Waveforms of any lengths (each at least about one second).
+            Waveforms of any lengths (each at least about one second), at
+            ``sample_rate_``.
 
         Returns
         -------
@@ -159,7 +164,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         from ..utils._dsp import PANNS_SR, auto_device, resample
 
         check_is_fitted(self, "model_")
-        X, sr = check_audio(self, X)
+        X, sr = check_audio(self, X, reset=False)
         assert sr is not None  # check_audio raised when the rate is unknown
         clips = list(X)
         by_length: dict[int, list[int]] = {}

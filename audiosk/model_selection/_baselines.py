@@ -150,7 +150,10 @@ def classical_baselines(
     if kind in ("paths", "waveforms"):
         carried = sample_rate_of(X)
         if sr is not None and carried is not None and sr != carried:
-            raise ValueError(f"sr={sr} differs from the rate the waveforms carry ({carried} Hz).")
+            raise ValueError(
+                f"classical_baselines: sr={sr} differs from the rate the waveforms carry "
+                f"({carried} Hz). Leave sr=None to use their rate, or load them at {sr} Hz."
+            )
         sr = carried if sr is None else sr
         if sr is None:
             raise ValueError(
