@@ -82,6 +82,25 @@ def test_pickle_folder_string_labels(tmp_path):
     assert data.target.tolist() == [0, 1, 0] and list(data.target_names) == ["happy", "sad"]
 
 
+def test_pickle_folder_mixes_stereo_down_in_either_layout(tmp_path):
+    import librosa
+
+    rng = np.random.default_rng(0)
+    stereo = rng.uniform(-1, 1, size=(2, 900)).astype(np.float32)  # librosa's layout
+    pcm = (stereo.T * 32767).astype(np.int16)  # soundfile's layout, integer PCM
+    (tmp_path / "a.pkl").write_bytes(pickle.dumps((stereo, 8000, 1.0)))
+    (tmp_path / "b.pkl").write_bytes(pickle.dumps((pcm, 8000, 2.0)))
+    data = load_pickle_folder(tmp_path, mono=True)
+    np.testing.assert_allclose(data.data[0], librosa.to_mono(stereo), rtol=1e-6)
+    np.testing.assert_allclose(data.data[1], librosa.to_mono(pcm.T / 32768.0), atol=1e-6)
+    assert data.data[1].dtype == np.float32 and data.data[1].shape == (900,)
+    with pytest.raises(ValueError, match=r"got shape \(2, 900\); pass mono=True"):
+        load_pickle_folder(tmp_path, mono=False)
+    (tmp_path / "c.pkl").write_bytes(pickle.dumps((np.zeros((4, 4)), 8000, 3.0)))
+    with pytest.raises(ValueError, match=r"c\.pkl'.*channel axis is unknown"):
+        load_pickle_folder(tmp_path)
+
+
 def test_spoken_digits_embedded():
     digits = load_spoken_digits(as_frame=True)
     assert digits.filenames.shape == (600,)

@@ -232,6 +232,18 @@ def load_audio_folder(
     )
 
 
+def _mix_down(audio: np.ndarray, path: str) -> np.ndarray:
+    """Average a 2-D clip over its channel axis, the shorter one."""
+    if audio.shape[0] == audio.shape[1]:
+        raise ValueError(
+            f"'{path}': audio of shape {audio.shape} has as many rows as columns, so its channel "
+            "axis is unknown; store it as (n_channels, n_samples) or (n_samples, n_channels)."
+        )
+    channel_axis = int(np.argmin(audio.shape))
+    mixed: np.ndarray = audio.mean(axis=channel_axis, dtype=np.float32)
+    return mixed
+
+
 def load_pickle_folder(
     root: str | os.PathLike,
     *,
@@ -240,12 +252,17 @@ def load_pickle_folder(
     target_key: str = "label",
     groups: LabelSpec = None,
     sr: int | None = None,
+    mono: bool = True,
     pattern: str = "*.pkl",
 ):
     r"""Load a folder of pickled utterances.
 
     Each file holds one utterance: a dict with the audio array, its sample
-    rate and its label or target, or a tuple ``(audio, sr, target)``.
+    rate and its label or target, or a tuple ``(audio, sr, target)``. The
+    audio is 1-D, or 2-D with one axis for the channels: ``(n_channels,
+    n_samples)`` as :func:`librosa.load` gives it or ``(n_samples,
+    n_channels)`` as :func:`soundfile.read` does; the shorter axis is taken
+    for the channels.
 
     .. warning::
        Unpickling runs code stored in the file. Only load pickles you
@@ -265,6 +282,10 @@ def load_pickle_folder(
     sr : int or None, default=None
         Resample every utterance to this rate; ``None`` keeps the stored
         rate, which must then be the same for every file.
+    mono : bool, default=True
+        Average the channels of multi-channel audio into one (as
+        :func:`audiosk.io.load_audio` does); with ``False`` such audio is
+        refused.
     pattern : str, default="\*.pkl"
         Glob of the files to read.
 
@@ -312,8 +333,11 @@ def load_pickle_folder(
                 "(audio, sr, target) tuple."
             )
         audio = np.asarray(to_float(audio, owner=f"load_pickle_folder('{path}')"), np.float32)
+        if mono and audio.ndim == 2:
+            audio = _mix_down(audio, path)
         if audio.ndim != 1:
-            raise ValueError(f"'{path}': audio must be 1-D (mono), got shape {audio.shape}.")
+            hint = "" if mono or audio.ndim != 2 else "; pass mono=True to average its channels"
+            raise ValueError(f"'{path}': audio must be 1-D (mono), got shape {audio.shape}{hint}.")
         if sr is not None and int(rate) != sr:
             import librosa
 
