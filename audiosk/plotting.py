@@ -51,6 +51,7 @@ def plot_confusion_matrix(
     y_pred,
     *,
     labels=None,
+    display_labels=None,
     normalize: str | None = None,
     ax=None,
     figsize: tuple[float, float] = (5, 4.5),
@@ -59,12 +60,18 @@ def plot_confusion_matrix(
 ):
     """Draw the confusion matrix of predictions.
 
+    On a new figure the layout leaves room for long class names.
+
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
         True and predicted labels.
     labels : array-like or None, default=None
         Label order (sorted labels present when None).
+    display_labels : array-like of shape (n_labels,) or None, default=None
+        Names shown on the axes, in the order of ``labels`` (for instance
+        class names for integer labels: ``target_names``). None shows the
+        labels themselves.
     normalize : {"true", "pred", "all"} or None, default=None
         Show proportions over rows, columns or all cells instead of counts.
     ax : matplotlib Axes or None, default=None
@@ -87,14 +94,31 @@ def plot_confusion_matrix(
     >>> ax = plot_confusion_matrix(["a", "b", "b"], ["a", "b", "a"])
     >>> ax.images[0].get_array().shape
     (2, 2)
+    >>> ax = plot_confusion_matrix([0, 1, 1], [0, 1, 0], display_labels=["cat", "dog"])
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['cat', 'dog']
     """
     from sklearn.metrics import ConfusionMatrixDisplay
 
+    new_figure = ax is None
     ax = _new_axes(ax, figsize)
+    if new_figure:  # room for long tick labels, which would otherwise leave the figure
+        ax.figure.set_layout_engine("constrained")
+    if display_labels is not None:
+        from sklearn.utils.multiclass import unique_labels
+
+        display_labels = np.asarray(display_labels).tolist()
+        n_labels = len(unique_labels(y_true, y_pred) if labels is None else labels)
+        if len(display_labels) != n_labels:
+            raise ValueError(
+                f"display_labels has {len(display_labels)} names for {n_labels} labels; give one "
+                "name per label, in the order of labels (sorted labels when labels=None)."
+            )
     ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
         labels=labels,
+        display_labels=display_labels,
         normalize=normalize,
         ax=ax,
         cmap=cmap,
@@ -104,6 +128,7 @@ def plot_confusion_matrix(
     )
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
+        label.set_rotation_mode("anchor")
     if title:
         ax.set_title(title + (f" (normalised over {normalize})" if normalize else ""))
     return ax

@@ -21,6 +21,25 @@ def test_confusion_matrix_plot_holds_the_counts():
     np.testing.assert_allclose(normalized.images[0].get_array(), [[0.5, 0.5], [0, 1]])
 
 
+def test_confusion_matrix_names_classes_and_keeps_long_names_inside_the_figure():
+    from audiosk.plotting import plot_confusion_matrix
+
+    names = np.array(["a very long class name indeed", "short", "another rather long name"])
+    ax = plot_confusion_matrix([0, 1, 2, 2], [0, 1, 2, 1], display_labels=names)
+    ax.figure.canvas.draw()
+    for ticks in (ax.get_xticklabels(), ax.get_yticklabels()):
+        assert [t.get_text() for t in ticks] == names.tolist()
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 0, 0], [0, 1, 0], [0, 1, 1]])
+    figure_box = ax.figure.bbox
+    renderer = ax.figure.canvas.get_renderer()
+    for text in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= figure_box.x0 and box.x1 <= figure_box.x1, text.get_text()
+        assert box.y0 >= figure_box.y0 and box.y1 <= figure_box.y1, text.get_text()
+    with pytest.raises(ValueError, match="display_labels has 2 names for 3 labels"):
+        plot_confusion_matrix([0, 1, 2], [0, 1, 2], display_labels=["x", "y"])
+
+
 def test_learning_curves_follow_the_history():
     from audiosk.plotting import plot_learning_curves
 
