@@ -32,8 +32,8 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         "sr": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def _chunks(self, X):
-        X, sr = check_audio(self, X)
+    def _chunks(self, X, *, reset=False):
+        X, sr = check_audio(self, X, reset=reset)
         chunk = int(round(self.chunk_seconds * sr))
         hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
         if chunk < 1 or hop < 1:
@@ -66,7 +66,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         y = column_or_1d(y, warn=True)
-        chunks, clip_index, n_clips = self._chunks(X)
+        chunks, clip_index, n_clips = self._chunks(X, reset=True)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
         self.estimator_ = clone(self.estimator).fit(chunks, y[clip_index], **fit_params)
@@ -108,6 +108,8 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         Class labels.
     n_chunks_ : int
         Number of training chunks.
+    sample_rate_ : int
+        Rate of the training waveforms; other rates are refused at predict.
 
     Examples
     --------
@@ -208,6 +210,8 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         The estimator fitted on all training chunks.
     n_chunks_ : int
         Number of training chunks.
+    sample_rate_ : int
+        Rate of the training waveforms; other rates are refused at predict.
 
     Examples
     --------
