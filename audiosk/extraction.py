@@ -54,7 +54,7 @@ def _named_extractor(name: str, sr: int):
             MFCC(sr=sr, n_mfcc=20), TemporalStats(stats=("mean", "var"), prefix="mfcc", start=1)
         )
     raise ValueError(
-        f"Unknown extractor {name!r}; choose among {_EXTRACTORS} or pass a transformer."
+        f"Unknown extractor '{name}'; choose among {_EXTRACTORS} or pass a transformer."
     )
 
 
@@ -399,7 +399,7 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
     if isinstance(extractor, str):
         if extractor not in _EXTRACTORS:
             raise ValueError(
-                f"Unknown extractor {extractor!r}; choose among {_EXTRACTORS} or pass a "
+                f"Unknown extractor '{extractor}'; choose among {_EXTRACTORS} or pass a "
                 "transformer."
             )
     elif not (hasattr(extractor, "fit_transform") and hasattr(extractor, "get_params")):

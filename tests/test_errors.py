@@ -1,5 +1,8 @@
 """Bad input gets a clear error that names the step or file and what to do."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from audiosk.adaptation import VTLNClassifier
 from audiosk.chunking import ChunkedClassifier
-from audiosk.datasets import load_spoken_digits
+from audiosk.datasets import load_audio_folder, load_spoken_digits
 from audiosk.features import (
     MFCC,
     Deltas,
@@ -85,6 +88,41 @@ def test_bad_input_raises_a_clear_error(case):
     call, message = CASES[case]
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+NUMPY_NAMES = {
+    "a single path from an array of paths": (
+        lambda: MelSpectrogram(sr=8000).fit_transform(load_spoken_digits().filenames[0]),
+        r"got a single path '[^']+0_george_0\.flac'\. Put",
+    ),
+    "an activation from an array": (
+        lambda: NeuralClassifier(module__activation=np.array(["swish"])[0], max_epochs=1).fit(
+            np.zeros((4, 3), np.float32), [0, 1, 0, 1]
+        ),
+        r"Unknown activation 'swish'; choose",
+    ),
+    "an augmentation from an array": (
+        lambda: NeuralClassifier(augment=[np.array(["jitter"])[0]], max_epochs=1).fit(
+            np.zeros((4, 3), np.float32), [0, 1, 0, 1]
+        ),
+        r"Unknown augmentation 'jitter' in augment",
+    ),
+    "a label pattern from an array": (
+        lambda: load_audio_folder(
+            Path(load_spoken_digits().filenames[0]).parent, labels=np.array([r"^x(\d)"])[0]
+        ),
+        r"labels pattern '\^x\(\\d\)' does not match",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NUMPY_NAMES))
+def test_numpy_strings_read_as_plain_text_in_messages(case):
+    call, message = NUMPY_NAMES[case]
+    with pytest.raises((ValueError, TypeError)) as info:
+        call()
+    assert "np.str_" not in str(info.value) and "numpy" not in str(info.value)
+    assert re.search(message, str(info.value)), str(info.value)
 
 
 def test_predict_before_fit_is_not_fitted_error():

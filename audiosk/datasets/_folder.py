@@ -93,7 +93,7 @@ def _label_function(spec: LabelSpec, root: Path, what: str) -> Callable[[str], o
             match = pattern.search(os.path.basename(path))
             if match is None:
                 raise ValueError(
-                    f"{what} pattern {spec!r} does not match the file name of '{path}'."
+                    f"{what} pattern '{spec}' does not match the file name of '{path}'."
                 )
             return match.group(1) if pattern.groups else match.group(0)
 

@@ -168,7 +168,7 @@ def compare(
     splits = group_aware_cv(cv, X, y, groups, classifier=is_classifier(first))
     if isinstance(baselines, str):
         if baselines != "auto":
-            raise ValueError(f'baselines must be "auto", a dict or None; got {baselines!r}.')
+            raise ValueError(f"baselines must be \"auto\", a dict or None; got '{baselines}'.")
         baselines = classical_baselines(X, classifier=is_classifier(first), sr=sr)
     baselines = dict(baselines or {})
     clash = set(baselines) & set(estimators)

@@ -45,13 +45,13 @@ def _activation(name: str) -> nn.Module:
         return ACTIVATIONS[name]()
     except KeyError:
         raise ValueError(
-            f"Unknown activation {name!r}; choose among {sorted(ACTIVATIONS)}."
+            f"Unknown activation '{name}'; choose among {sorted(ACTIVATIONS)}."
         ) from None
 
 
 def _initialise(module: nn.Module, init: str) -> None:
     if init not in INITIALISERS:
-        raise ValueError(f"Unknown init {init!r}; choose among {sorted(INITIALISERS)}.")
+        raise ValueError(f"Unknown init '{init}'; choose among {sorted(INITIALISERS)}.")
     fn = INITIALISERS[init]
     if fn is None:
         return

@@ -405,7 +405,7 @@ def check_waveforms(X: Any, *, owner: str, allow_ragged: bool = True) -> Any:
     """
     if _is_path(X):
         raise TypeError(
-            f"{owner} expects waveforms, got a single path {X!r}. Put "
+            f"{owner} expects waveforms, got a single path '{X}'. Put "
             "audiosk.io.AudioLoader first to load files."
         )
     if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:
