@@ -105,7 +105,7 @@ NUMPY_NAMES = {
         lambda: NeuralClassifier(augment=[np.array(["jitter"])[0]], max_epochs=1).fit(
             np.zeros((4, 3), np.float32), [0, 1, 0, 1]
         ),
-        r"Unknown augmentation 'jitter' in augment",
+        r"Unknown augmentation 'jitter'",
     ),
     "a label pattern from an array": (
         lambda: load_audio_folder(
