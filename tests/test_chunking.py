@@ -14,7 +14,7 @@ from audiosk.features import MFCC, TemporalStats
 from audiosk.preprocessing import split_chunks
 from audiosk.utils import WaveformArray, Waveforms
 
-from .conftest import tone
+from ._helpers import tone
 
 matplotlib.use("Agg")
 SR = 8000

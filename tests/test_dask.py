@@ -9,7 +9,7 @@ from audiosk.extraction import extract_features
 from audiosk.nets import NeuralClassifier
 from audiosk.utils import DiskArray
 
-from .conftest import audio_pipeline
+from ._helpers import audio_pipeline
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 

@@ -9,7 +9,7 @@ import soundfile as sf
 from audiosk.datasets import load_audio_folder, load_pickle_folder, load_spoken_digits
 from audiosk.io import AudioLoader
 
-from .conftest import tone
+from ._helpers import tone
 
 
 def make_tree(root):

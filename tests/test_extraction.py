@@ -22,6 +22,8 @@ from audiosk.features._gtzan import GTZAN_COLUMNS
 from audiosk.io import load_audio
 from audiosk.utils import Waveforms
 
+from ._helpers import music
+
 SR = 8000
 
 
@@ -185,15 +187,6 @@ def test_a_file_that_kills_its_worker_is_a_failure_and_the_run_goes_on(tmp_path)
 
 
 GTZAN_SR = 22050
-
-
-def music(seconds=6.0, seed=0):
-    """A tone with harmonics plus noise bursts on a beat: harmonic and percussive parts."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * GTZAN_SR)) / GTZAN_SR
-    tone = sum(0.2 / k * np.sin(2 * np.pi * 220 * k * t) for k in range(1, 5))
-    beat = (np.mod(t, 0.5) < 0.03) * rng.normal(scale=0.4, size=t.size)
-    return (tone + beat).astype(np.float32)
 
 
 def write_files(folder, n=6, seconds=1.5):

@@ -20,7 +20,7 @@ from audiosk.features import (
 from audiosk.preprocessing import PadTrim
 from audiosk.utils import WaveformArray, Waveforms
 
-from .conftest import chirp, tone
+from ._helpers import chirp, tone
 
 SR = 22050
 

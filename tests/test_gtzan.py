@@ -18,6 +18,8 @@ from audiosk.features._kernels import (
 from audiosk.io import load_audio
 from audiosk.utils import Waveforms
 
+from ._helpers import music
+
 ROOT = Path(__file__).resolve().parents[1]
 SR = 22050
 NEAR_ZERO = {"harmony_mean", "perceptr_mean"}
@@ -30,15 +32,6 @@ def reference():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.gtzan_reference
-
-
-def music(seconds=6.0, seed=0):
-    """A tone with harmonics plus noise bursts on a beat: harmonic and percussive parts."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * SR)) / SR
-    tone = sum(0.2 / k * np.sin(2 * np.pi * 220 * k * t) for k in range(1, 5))
-    beat = (np.mod(t, 0.5) < 0.03) * rng.normal(scale=0.4, size=t.size)
-    return (tone + beat).astype(np.float32)
 
 
 def test_kernels_equal_scipy_and_librosa(rng):

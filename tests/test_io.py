@@ -13,7 +13,7 @@ import soundfile as sf
 from audiosk import AudioLoadError
 from audiosk.io import AudioLoader, AudioLoadWarning, load_audio
 
-from .conftest import chirp
+from ._helpers import chirp
 
 SR = 8000
 

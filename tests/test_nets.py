@@ -13,7 +13,7 @@ from audiosk.features import Flatten, MelSpectrogram, SpectrogramScaler
 from audiosk.nets import CNN, MLP, NeuralClassifier, NeuralRegressor
 from audiosk.preprocessing import PadTrim
 
-from .conftest import audio_pipeline
+from ._helpers import audio_pipeline
 
 SR = 8000
 

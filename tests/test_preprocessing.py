@@ -7,7 +7,7 @@ import pytest
 from audiosk.preprocessing import PadTrim
 from audiosk.utils import Waveforms
 
-from .conftest import chirp, tone
+from ._helpers import chirp, tone
 
 SR = 22050
 
