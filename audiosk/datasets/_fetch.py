@@ -1,8 +1,5 @@
 """Fetchers of public datasets: download once, verify, extract safely, cache.
 
-Past 400 lines because the safety checks every fetch shares (size, compression
-ratio, links, paths, checksums) live beside the five documented fetchers.
-
 Nothing is downloaded at import or by the tests: a fetcher downloads only
 when its data is not in the cache folder yet (``data_home``, else the
 ``AUDIOSK_DATA`` environment variable, else ``~/audiosk_data``).
@@ -22,6 +19,9 @@ when its data is not in the cache folder yet (``data_home``, else the
 - Two fetches into one folder (threads or processes) take turns.
 - File names read from metadata (ESC-50's csv) must stay inside the folder.
 """
+
+# Past 400 lines because the safety checks every fetch shares (size, compression ratio, links,
+# paths, checksums) live beside the five documented fetchers.
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
 """Compiled kernels of the GTZAN descriptor set, each equal to the librosa/scipy computation it replaces.
 
-Past 400 lines because each kernel is written out loop by loop for numba, with
-the notes on how it matches its reference.
-
 - :func:`median_filter_axis0`: the running median of harmonic/percussive
   separation. scipy's generic rank filter spends about 0.5 s per filter on a
   30 s track; here every lane (column) keeps its window sorted, and one step
@@ -16,6 +13,9 @@ the notes on how it matches its reference.
 - :func:`peak_pitches`: the peaks ``librosa.piptrack`` finds, for tuning
   estimation, searched only inside its frequency band.
 """
+
+# Past 400 lines because each kernel is written out loop by loop for numba, with the notes on
+# how it matches its reference.
 
 from __future__ import annotations
 

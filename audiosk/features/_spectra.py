@@ -3,10 +3,11 @@
 They take the spectral stage of the data contract, a 3-D array
 ``(n_clips, n_bins, n_frames)`` (some also 4-D ``(n_clips, channels, H,
 W)``). A 2-D array ``(n_clips, n_bins)`` is read as spectra of one frame,
-so a table of per-clip features goes through them too. The module runs
-past 400 lines because four steps share one validation and base class here,
-and numpydoc docstrings with examples are half of it.
+so a table of per-clip features goes through them too.
 """
+
+# Past 400 lines because four steps share one validation and base class here, and numpydoc
+# docstrings with examples are half of it.
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Model comparison: cross-validated tables against the classical panel, group-aware folds."""
 
-from ._baselines import classical_baselines, input_kind
+from ..utils._deprecation import moved_names
+from ._baselines import classical_baselines
 from ._compare import GroupLeakageWarning, compare, group_aware_cv, holdout_report
 
 __all__ = [
@@ -9,5 +10,16 @@ __all__ = [
     "compare",
     "group_aware_cv",
     "holdout_report",
-    "input_kind",
 ]
+
+# Names that moved or left the public API; they keep working, with a FutureWarning, until 0.3.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "ChunkedClassifier": "audiosk.chunking",
+        "ChunkedRegressor": "audiosk.chunking",
+        "VTLNClassifier": "audiosk.adaptation",
+        "input_kind": "audiosk.model_selection._baselines",
+    },
+    removed_in="0.3",
+)

@@ -1,8 +1,7 @@
-"""The neural estimators: skorch nets whose architecture and recipe are chosen from the data.
+"""The neural estimators: skorch nets whose architecture and recipe are chosen from the data."""
 
-Past 400 lines because most of it is the two estimators' parameter tables and
-docstrings; the behaviour they share is in ``_base``.
-"""
+# Past 400 lines because most of it is the two estimators' parameter tables and docstrings;
+# the behaviour they share is in ``_base``.
 
 from __future__ import annotations
 

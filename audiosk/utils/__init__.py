@@ -1,14 +1,10 @@
-"""Utilities shared by audiosk's steps: sample-rate carriers, validation, parallelism."""
+"""Utilities shared by audiosk's steps: waveform containers that carry their sample rate."""
 
-from ._base import GroupLeakageWarning
+from ._deprecation import moved_names
 from ._disk import DiskArray
-from ._parallel import parallel_map
 from ._waveforms import (
     WaveformArray,
     Waveforms,
-    check_audio,
-    check_waveforms,
-    resolve_sample_rate,
     sample_rate_of,
     to_float,
     with_sample_rate,
@@ -16,14 +12,22 @@ from ._waveforms import (
 
 __all__ = [
     "DiskArray",
-    "GroupLeakageWarning",
     "WaveformArray",
     "Waveforms",
-    "check_audio",
-    "check_waveforms",
-    "parallel_map",
-    "resolve_sample_rate",
     "sample_rate_of",
     "to_float",
     "with_sample_rate",
 ]
+
+# Names that left the public API in 0.2; they keep working, with a FutureWarning, until 0.3.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "GroupLeakageWarning": "audiosk.model_selection",
+        "check_audio": "audiosk.utils._waveforms",
+        "check_waveforms": "audiosk.utils._waveforms",
+        "parallel_map": "audiosk.utils._parallel",
+        "resolve_sample_rate": "audiosk.utils._waveforms",
+    },
+    removed_in="0.3",
+)
