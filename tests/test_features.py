@@ -1,5 +1,7 @@
 """Spectral transformers: values equal librosa's, shapes, sample-rate safety, pipelines."""
 
+import warnings
+
 import librosa
 import numpy as np
 import pytest
@@ -129,6 +131,61 @@ def test_short_clips_and_n_jobs_give_identical_values(batch):
     np.testing.assert_array_equal(mel.set_params(n_jobs=2).transform(batch), one)
     short = np.ones((4, 3), dtype=np.float32)  # shorter than n_fft: one frame each
     assert mel.transform(short).shape == (4, 128, 1)
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_values_do_not_depend_on_batching_or_n_jobs(batch, precision):
+    # every clip is cut into the same blocks of frames whatever the batch and n_jobs, so a clip's
+    # values are computed by the same operations on the same numbers
+    long = np.concatenate([batch, batch[::-1]], axis=1)  # 2 s: several blocks per clip
+    for step in (
+        MelSpectrogram(sr=SR, precision=precision),
+        MFCC(sr=SR, n_fft=1024, hop_length=256, precision=precision),
+        Spectrogram(sr=SR, n_fft=512, hop_length=128, db=True, precision=precision),
+    ):
+        together = step.fit_transform(long)
+        np.testing.assert_array_equal(step.set_params(n_jobs=2).transform(long), together)
+        for i, clip in enumerate(long):
+            np.testing.assert_array_equal(step.transform(clip[None]), together[i : i + 1])
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect", "edge"])
+@pytest.mark.parametrize("n_samples", [1, 100, 300, 700, 5000])
+def test_edge_frames_read_the_padding_in_place(rng, pad_mode, n_samples):
+    # the frames that overlap the padding are built from the clip alone, clips shorter than the
+    # padding included (np.pad reflects them again and again)
+    X = rng.normal(size=(2, n_samples)).astype(np.float32)
+    ours = Spectrogram(sr=8000, n_fft=512, hop_length=128, pad_mode=pad_mode).fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # librosa: n_fft too large for the input
+        ref = np.stack(
+            [np.abs(librosa.stft(x, n_fft=512, hop_length=128, pad_mode=pad_mode)) ** 2 for x in X]
+        )
+    assert_close_to_max(ours, ref)
+
+
+def test_float32_precision_is_within_005_db_of_librosa(batch):
+    kwargs = dict(n_fft=1024, hop_length=256, n_mels=64)
+    ours = MelSpectrogram(sr=SR, db=True, top_db=80.0, precision="float32", **kwargs)
+    ref = np.stack(
+        [
+            librosa.power_to_db(librosa.feature.melspectrogram(y=x, sr=SR, **kwargs), top_db=80.0)
+            for x in batch
+        ]
+    )
+    db = ours.fit_transform(batch)
+    assert db.dtype == np.float32
+    assert np.abs(db - ref).max() <= 0.05
+    spec = Spectrogram(sr=SR, db=True, precision="float32").fit_transform(batch)
+    spec_ref = np.stack([librosa.power_to_db(np.abs(librosa.stft(x)) ** 2) for x in batch])
+    assert np.abs(spec - spec_ref).max() <= 0.05
+    mfcc = MFCC(sr=SR, precision="float32").fit_transform(batch)
+    assert_close_to_max(mfcc, np.stack([librosa.feature.mfcc(y=x, sr=SR) for x in batch]), 1e-4)
+
+
+def test_precision_is_a_checked_parameter(batch):
+    with pytest.raises(ValueError, match="precision"):
+        MelSpectrogram(sr=SR, precision="float16").fit(batch)
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(order=2, width=5), dict(mode="nearest", width=3)])

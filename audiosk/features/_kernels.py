@@ -407,3 +407,153 @@ def rms_zcr(
     padded = np.pad(y, n_fft // 2, mode=pad_mode)  # type: ignore[call-overload]  # a checked str
     _rms_zcr(padded, y, n_fft, hop_length, 1e-10, rms, zcr)
     return rms, zcr
+
+
+@numba.njit(cache=True, nogil=True)
+def _source_index(i: int, n: int, mode: int) -> int:  # pragma: no cover - compiled
+    """Index into a clip of ``n`` samples of position ``i`` of its padded copy (-1: a zero)."""
+    if 0 <= i < n:
+        return i
+    if mode == 0 or n == 0:  # constant
+        return -1
+    if mode == 2 or n == 1:  # edge (a single sample reflects onto itself)
+        return 0 if i < 0 else n - 1
+    period = 2 * (n - 1)  # reflect, repeated as np.pad does when the pad exceeds the clip
+    i = i % period
+    return i if i < n else period - i
+
+
+@numba.njit(cache=True, nogil=True)
+def _windowed_frames(
+    x: np.ndarray, start: int, hop: int, window: np.ndarray, mode: int, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    n = x.shape[0]
+    n_fft = window.shape[0]
+    for t in range(out.shape[0]):
+        s = start + t * hop
+        row = out[t]
+        if s >= 0 and s + n_fft <= n:
+            for j in range(n_fft):
+                row[j] = x[s + j] * window[j]
+        else:
+            for j in range(n_fft):
+                k = _source_index(s + j, n, mode)
+                row[j] = 0 if k < 0 else x[k] * window[j]
+
+
+PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2}
+
+
+def windowed_frames(
+    x: np.ndarray, start: int, hop: int, window: np.ndarray, pad_mode: str, out: np.ndarray
+) -> None:
+    """Write ``out.shape[0]`` windowed frames of a clip into ``out``, padding only the edge frames.
+
+    Frame ``t`` holds samples ``start + t * hop`` to ``start + t * hop + n_fft`` of
+    ``np.pad(x, pad, mode=pad_mode)`` shifted by ``pad`` (so ``start`` may be
+    negative or run past the clip), times ``window``: the clip is never copied.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples,), float32 or float64
+        The clip, contiguous.
+    start : int
+        Position in ``x`` of the first frame's first sample.
+    hop : int
+        Samples between frames.
+    window : ndarray of shape (n_fft,)
+        Window, in the dtype of ``out``.
+    pad_mode : {"constant", "reflect", "edge"}
+        How samples outside the clip are read, as in ``np.pad``.
+    out : ndarray of shape (n_frames, n_fft), float32 or float64
+        Written in place.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features._kernels import windowed_frames
+    >>> out = np.empty((2, 4))
+    >>> windowed_frames(np.arange(1.0, 6.0), -2, 3, np.ones(4), "reflect", out)
+    >>> out.tolist()
+    [[3.0, 2.0, 1.0, 2.0], [2.0, 3.0, 4.0, 5.0]]
+    """
+    _windowed_frames(x, start, hop, window, PAD_MODES[pad_mode], out)
+
+
+@numba.njit(cache=True, nogil=True)
+def _project_power(
+    spec: np.ndarray,
+    power: float,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    out: np.ndarray,
+    column: int,
+) -> None:  # pragma: no cover - compiled
+    n_frames, n_freq = spec.shape
+    n_bins = indptr.shape[0] - 1
+    # |spec| ** power, frequency-major, transposed in tiles of 8 frames (one cache line of output)
+    P = np.empty((n_freq, n_frames), data.dtype)
+    for t0 in range(0, n_frames, 8):
+        for k in range(n_freq):
+            for t in range(t0, min(t0 + 8, n_frames)):
+                z = spec[t, k]
+                P[k, t] = z.real * z.real + z.imag * z.imag
+    if power != 2.0:
+        for k in range(n_freq):
+            for t in range(n_frames):
+                P[k, t] = np.sqrt(P[k, t]) if power == 1.0 else P[k, t] ** (power / 2)
+    # each filterbank row adds its few spectrum rows, across all the frames at once
+    acc = np.empty(n_frames, data.dtype)
+    for b in range(n_bins):
+        acc[:] = 0
+        for j in range(indptr[b], indptr[b + 1]):
+            w = data[j]
+            row = P[indices[j]]
+            for t in range(n_frames):
+                acc[t] += w * row[t]
+        for t in range(n_frames):
+            out[b, column + t] = acc[t]
+
+
+def project_power(
+    spec: np.ndarray,
+    power: float,
+    basis: tuple[np.ndarray, np.ndarray, np.ndarray],
+    out: np.ndarray,
+    column: int,
+) -> None:
+    """Write ``basis @ |spec.T| ** power`` into columns of a frequency-major ``out``.
+
+    The block's magnitudes are computed once, frequency-major, and projected
+    through a sparse filterbank (CSR rows: one per output bin), accumulated
+    across frames in the dtype of the filterbank's values; a Mel filterbank
+    has about 2 non-zeros per FFT bin, so the product costs about as much as
+    reading the spectrum.
+
+    Parameters
+    ----------
+    spec : ndarray of shape (n_frames, n_freq), complex64 or complex128
+        Frame-major STFT of a block of frames.
+    power : float
+        Exponent of the magnitude.
+    basis : (indptr, indices, data)
+        CSR arrays of the ``(n_bins, n_freq)`` filterbank.
+    out : ndarray of shape (n_bins, n_columns), float32
+        Frequency-major output; columns ``column`` to ``column + n_frames``
+        are written.
+    column : int
+        First column written.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features._kernels import project_power
+    >>> basis = (np.array([0, 2]), np.array([0, 1]), np.array([1.0, 0.5]))
+    >>> out = np.zeros((1, 2), np.float32)
+    >>> project_power(np.array([[1j, 2.0]]), 2.0, basis, out, 1)
+    >>> out.tolist()
+    [[0.0, 3.0]]
+    """
+    indptr, indices, data = basis
+    _project_power(spec, float(power), indptr, indices, data, out, column)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from numbers import Integral, Real
 from typing import Any, Self
@@ -18,7 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..utils._base import StatelessArrayMixin
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._waveforms import check_audio
-from ._stft import stft_power, to_db
+from ._stft import PRECISIONS, stft_plan, stft_power, to_db
 
 __all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]
 
@@ -31,6 +32,7 @@ _STFT_CONSTRAINTS = {
     "center": ["boolean"],
     "pad_mode": [StrOptions({"constant", "reflect", "edge"})],
     "power": [Interval(Real, 0, None, closed="neither")],
+    "precision": [StrOptions(set(PRECISIONS))],
     "n_jobs": [Integral, None],
 }
 _DB_CONSTRAINTS = {
@@ -137,9 +139,9 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
     """Shared fit/transform of the waveform -> spectrogram steps.
 
     Subclasses set ``_parameter_constraints``, may give a filterbank
-    ``_basis(sr)`` applied inside the STFT, and implement ``_from_power(S, sr)``,
-    which maps the frame-major filtered ``|STFT|**power``
-    ``(n_clips, n_frames, n_bins)`` to the output ``(n_clips, n_bins, n_frames)``.
+    ``_basis(sr)`` applied inside the STFT, and may override ``_post()``, which
+    returns what is applied to each clip's filtered ``|STFT|**power``
+    ``(n_bins, n_frames)`` (decibels by default) and the rows it returns.
     """
 
     def fit(self, X: Any, y: Any = None) -> Self:
@@ -192,8 +194,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         X, sr = check_audio(self, X, reset=False, allow_ragged=False)
         assert sr is not None  # check_audio raised when the rate is unknown
         self._check_settings(sr)
-        S = stft_power(
-            X,
+        plan = stft_plan(
             basis=self._basis(sr),
             n_fft=self.n_fft,
             hop_length=self.hop_length,
@@ -202,18 +203,26 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
             center=self.center,
             pad_mode=self.pad_mode,
             power=float(self.power),
-            n_jobs=self.n_jobs,
+            precision=self.precision,
         )
-        return np.ascontiguousarray(self._from_power(S, sr))
+        post, n_out = self._post()
+        return stft_power(X, plan, post=post, n_out=n_out, n_jobs=self.n_jobs)
 
     def _basis(self, sr: int) -> np.ndarray | None:
         """Filterbank ``(n_freq, n_bins)`` fused into the STFT, or None."""
         return None
 
-    def _maybe_db(self, S: np.ndarray) -> np.ndarray:
-        if getattr(self, "db", False):
-            return to_db(S, power=float(self.power), ref=self.ref, top_db=self.top_db)
-        return S
+    def _post(self) -> tuple[Callable[[np.ndarray], np.ndarray] | None, int | None]:
+        """Per-clip step after the filterbank (decibels in place with ``db``), and its rows."""
+        if not getattr(self, "db", False):
+            return None, None
+        power, ref, top_db = float(self.power), self.ref, self.top_db
+
+        def db(S: np.ndarray) -> np.ndarray:
+            to_db(S[None], power=power, ref=ref, top_db=top_db, out=S[None])
+            return S
+
+        return db, None
 
 
 class Spectrogram(_SpectralBase):
@@ -253,11 +262,20 @@ class Spectrogram(_SpectralBase):
     n_bins : int, default=128
         Bins of the log frequency axis.
     fmin : float, default=32.7
-        Lowest frequency of the log axis (Hz, C1).
+        Lowest frequency of the log axis (Hz, C1). Unlike
+        :class:`MelSpectrogram`'s band edge (0 Hz by default), a log axis
+        cannot start at 0 Hz, so the default is C1, the lowest note of
+        librosa's constant-Q defaults; only used with ``frequency_scale="log"``.
     fmax : float or None, default=None
         Highest frequency of the log axis (``sr / 2`` when None).
+    precision : {"float64", "float32"}, default="float64"
+        Working precision of the window, FFT and filterbank (the output is
+        float32 either way). ``"float64"`` matches librosa to about 1e-7 of
+        the maximum and keeps quiet bins accurate on a dB scale;
+        ``"float32"`` takes about 40 % less time and stays within 0.05 dB of
+        librosa above the ``top_db`` floor.
     n_jobs : int or None, default=None
-        Threads over chunks of clips.
+        Threads over clips; the values do not depend on it.
 
     Attributes
     ----------
@@ -306,6 +324,7 @@ class Spectrogram(_SpectralBase):
         n_bins: int = 128,
         fmin: float = 32.7,
         fmax: float | None = None,
+        precision: str = "float64",
         n_jobs: int | None = None,
     ) -> None:
         self.sr = sr
@@ -323,6 +342,7 @@ class Spectrogram(_SpectralBase):
         self.n_bins = n_bins
         self.fmin = fmin
         self.fmax = fmax
+        self.precision = precision
         self.n_jobs = n_jobs
 
     def _check_settings(self, sr: int) -> None:
@@ -346,9 +366,6 @@ class Spectrogram(_SpectralBase):
         if self.frequency_scale == "log":
             return log_frequency_basis(sr, self.n_fft, self.n_bins, float(self.fmin), self.fmax)
         return None
-
-    def _from_power(self, S: np.ndarray, sr: int) -> np.ndarray:
-        return self._maybe_db(S).transpose(0, 2, 1)
 
 
 class MelSpectrogram(_SpectralBase):
@@ -390,8 +407,14 @@ class MelSpectrogram(_SpectralBase):
         With ``db``, floor each clip at its maximum minus ``top_db``.
     ref : float or "max", default=1.0
         With ``db``, the 0 dB reference.
+    precision : {"float64", "float32"}, default="float64"
+        Working precision of the window, FFT and filterbank (the output is
+        float32 either way). ``"float64"`` matches librosa to about 1e-7 of
+        the maximum and keeps quiet bins accurate on a dB scale;
+        ``"float32"`` takes about 40 % less time and stays within 0.05 dB of
+        librosa above the ``top_db`` floor.
     n_jobs : int or None, default=None
-        Threads over chunks of clips.
+        Threads over clips; the values do not depend on it.
 
     Attributes
     ----------
@@ -435,6 +458,7 @@ class MelSpectrogram(_SpectralBase):
         db: bool = False,
         top_db: float | None = 80.0,
         ref: float | str = 1.0,
+        precision: str = "float64",
         n_jobs: int | None = None,
     ) -> None:
         self.sr = sr
@@ -453,15 +477,13 @@ class MelSpectrogram(_SpectralBase):
         self.db = db
         self.top_db = top_db
         self.ref = ref
+        self.precision = precision
         self.n_jobs = n_jobs
 
     def _basis(self, sr: int) -> np.ndarray | None:
         return mel_basis(
             sr, self.n_fft, self.n_mels, float(self.fmin), self.fmax, self.htk, self.norm
         )
-
-    def _from_power(self, S: np.ndarray, sr: int) -> np.ndarray:
-        return self._maybe_db(S).transpose(0, 2, 1)
 
 
 class MFCC(MelSpectrogram):
@@ -483,7 +505,9 @@ class MFCC(MelSpectrogram):
         when positive.
     top_db : float or None, default=80.0
         Floor of the log-Mel spectrum, per clip.
-    sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk, norm, n_jobs
+    sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk
+        As in :class:`MelSpectrogram`.
+    norm, precision, n_jobs
         As in :class:`MelSpectrogram`.
 
     Attributes
@@ -533,6 +557,7 @@ class MFCC(MelSpectrogram):
         htk: bool = False,
         norm: str | float | None = "slaney",
         top_db: float | None = 80.0,
+        precision: str = "float64",
         n_jobs: int | None = None,
     ) -> None:
         self.sr = sr
@@ -553,6 +578,7 @@ class MFCC(MelSpectrogram):
         self.htk = htk
         self.norm = norm
         self.top_db = top_db
+        self.precision = precision
         self.n_jobs = n_jobs
 
     def _check_settings(self, sr: int) -> None:
@@ -563,16 +589,22 @@ class MFCC(MelSpectrogram):
                 f"got n_mels={self.n_mels}. Raise n_mels or lower n_mfcc."
             )
 
-    def _from_power(self, S: np.ndarray, sr: int) -> np.ndarray:
-        log_mel = to_db(S, power=2.0, ref=1.0, top_db=self.top_db)
-        return mfcc_from_log_mel(
-            log_mel,
-            n_mfcc=self.n_mfcc,
-            dct_type=int(self.dct_type),
-            norm=self.dct_norm,
-            lifter=self.lifter,
-            axis=-1,
-        ).transpose(0, 2, 1)
+    def _post(self) -> tuple[Callable[[np.ndarray], np.ndarray] | None, int | None]:
+        top_db, n_mfcc, dct_type, norm, lifter = (
+            self.top_db,
+            self.n_mfcc,
+            int(self.dct_type),
+            self.dct_norm,
+            self.lifter,
+        )
+
+        def cepstrum(S: np.ndarray) -> np.ndarray:
+            to_db(S[None], power=2.0, ref=1.0, top_db=top_db, out=S[None])
+            return mfcc_from_log_mel(
+                S, n_mfcc=n_mfcc, dct_type=dct_type, norm=norm, lifter=lifter, axis=0
+            )
+
+        return cepstrum, n_mfcc
 
 
 def mfcc_from_log_mel(

@@ -1,25 +1,42 @@
-"""Batched STFT core shared by every spectral transformer.
+"""The STFT -> power -> filterbank core shared by every spectral transformer.
 
-One vectorised path for a 2-D batch ``(n_clips, n_samples)``: frames are
-strided views, windowed and transformed by one ``scipy.fft.rfft`` call per
-chunk of clips. The FFT runs in float64, as librosa's does, so that values
-far below the maximum (which a dB scale shows) keep full relative accuracy;
-the result is returned in float32, frame-major ``(n_clips, n_frames, n_freq)``
-so that a filterbank is one matrix product.
+Each clip is cut into blocks of frames of a fixed size. A block is windowed
+into one reused buffer (edge frames read the clip's padding in place, so the
+input is never copied), transformed by one ``scipy.fft.rfft`` call, and its
+power is projected through a sparse filterbank straight into the clip's
+columns of the output, which is allocated once, frequency-major
+``(n_clips, n_bins, n_frames)``. The blocks depend only on the clip, so the
+values do not depend on how clips are batched or on ``n_jobs``; threads share
+whole clips.
+
+``precision="float64"`` windows and transforms in float64, as librosa does,
+so that values far below the maximum (which a dB scale shows) keep full
+relative accuracy; ``"float32"`` keeps the whole path in float32 (about 40 %
+less time, within 0.05 dB of librosa). No step calls BLAS, so no thread limit
+is needed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import scipy.fft
-from numpy.lib.stride_tricks import sliding_window_view
+import scipy.sparse
 
-#: Samples of float64 frames transformed at once: small enough to stay in cache.
-BLOCK_SAMPLES = 2**16
+from ._kernels import project_power, windowed_frames
+
+#: Samples of windowed frames transformed at once (64 frames of 2048): the buffer
+#: and its spectrum stay in cache. Fixed, so that the blocks never depend on the batch.
+BLOCK_SAMPLES = 2**17
+
+PRECISIONS = {"float64": np.float64, "float32": np.float32}
+
+#: CSR arrays ``(indptr, indices, data)`` of an ``(n_bins, n_freq)`` filterbank.
+SparseBasis = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 @lru_cache(maxsize=32)
@@ -33,33 +50,91 @@ def fft_window(window: str, win_length: int, n_fft: int) -> np.ndarray:
     return win
 
 
-def n_frames(n_samples: int, n_fft: int, hop_length: int, center: bool) -> int:
-    """Count the STFT frames of a clip of ``n_samples``."""
-    if center:
-        return 1 + n_samples // hop_length
-    return 1 + (n_samples - n_fft) // hop_length
+@lru_cache(maxsize=32)
+def _typed_window(window: str, win_length: int, n_fft: int, precision: str) -> np.ndarray:
+    win = fft_window(window, win_length, n_fft).astype(PRECISIONS[precision])
+    win.flags.writeable = False
+    return win
 
 
-def _power_block(
-    frames: np.ndarray, window: np.ndarray, power: float, basis: np.ndarray | None, out: np.ndarray
-) -> None:
-    """Write |rfft(frames * window)|**power (@ basis) into ``out`` (float32)."""
-    spec = scipy.fft.rfft(frames * window, axis=-1)
-    if power == 2.0:
-        mag = np.square(spec.real)
-        mag += np.square(spec.imag)
-    else:
-        mag = np.abs(spec)
-        if power != 1.0:
-            mag **= power
+def sparse_basis(basis: np.ndarray | None, n_freq: int, precision: str) -> SparseBasis:
+    """CSR arrays of a dense ``(n_freq, n_bins)`` filterbank (the identity when None).
+
+    Parameters
+    ----------
+    basis : ndarray of shape (n_freq, n_bins) or None
+        Filterbank, as the dense matrix a spectrum ``(n_frames, n_freq)`` is multiplied by.
+    n_freq : int
+        ``1 + n_fft // 2``.
+    precision : {"float64", "float32"}
+        dtype of the values (the dtype products are taken in).
+
+    Returns
+    -------
+    indptr, indices, data : ndarray
+        The ``(n_bins, n_freq)`` transpose in CSR form.
+    """
+    # the filterbanks are cached read-only arrays: convert each once (by identity)
+    key = (id(basis), n_freq, precision)
+    if basis is not None and basis.flags.writeable:
+        return _to_csr(basis, n_freq, precision)
+    if key not in _SPARSE:
+        if len(_SPARSE) >= 64:
+            _SPARSE.clear()
+        _SPARSE[key] = (basis, _to_csr(basis, n_freq, precision))
+    return _SPARSE[key][1]
+
+
+_SPARSE: dict[tuple[int, int, str], tuple[np.ndarray | None, SparseBasis]] = {}
+
+
+def _to_csr(basis: np.ndarray | None, n_freq: int, precision: str) -> SparseBasis:
+    dtype = PRECISIONS[precision]
     if basis is None:
-        out[...] = mag
+        csr = scipy.sparse.identity(n_freq, dtype=dtype, format="csr")
     else:
-        np.matmul(mag.astype(np.float32), basis, out=out)
+        csr = scipy.sparse.csr_array(np.asarray(basis, dtype=dtype).T)
+    arrays = (csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data)
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
 
 
-def stft_power(
-    X: np.ndarray,
+@dataclass(frozen=True)
+class StftPlan:
+    """Everything the STFT needs besides the audio, built once per transform.
+
+    Parameters
+    ----------
+    n_fft, hop_length, center, pad_mode
+        As in ``librosa.stft``.
+    window : ndarray of shape (n_fft,)
+        The padded window in the working precision (:func:`fft_window`).
+    power : float
+        Exponent of the magnitude.
+    basis : (indptr, indices, data)
+        Sparse ``(n_bins, n_freq)`` filterbank (:func:`sparse_basis`).
+    """
+
+    n_fft: int
+    hop_length: int
+    center: bool
+    pad_mode: str
+    window: np.ndarray
+    power: float
+    basis: SparseBasis
+
+    @property
+    def n_bins(self) -> int:
+        """Rows of the output."""
+        return len(self.basis[0]) - 1
+
+    def n_frames(self, n_samples: int) -> int:
+        """Frames of a clip of ``n_samples``."""
+        return n_frames(n_samples, self.n_fft, self.hop_length, self.center)
+
+
+def stft_plan(
     *,
     n_fft: int,
     hop_length: int,
@@ -69,83 +144,119 @@ def stft_power(
     pad_mode: str = "constant",
     power: float = 2.0,
     basis: np.ndarray | None = None,
+    precision: str = "float64",
+) -> StftPlan:
+    """Build the :class:`StftPlan` of librosa-style settings.
+
+    ``basis`` is a dense ``(1 + n_fft // 2, n_bins)`` filterbank (Mel,
+    log-frequency) or None for the full-resolution spectrum.
+    """
+    win_length = n_fft if win_length is None else win_length
+    return StftPlan(
+        n_fft=n_fft,
+        hop_length=hop_length,
+        center=center,
+        pad_mode=pad_mode,
+        window=_typed_window(window, win_length, n_fft, precision),
+        power=float(power),
+        basis=sparse_basis(basis, 1 + n_fft // 2, precision),
+    )
+
+
+def n_frames(n_samples: int, n_fft: int, hop_length: int, center: bool) -> int:
+    """Count the STFT frames of a clip of ``n_samples``."""
+    if center:
+        return 1 + n_samples // hop_length
+    return 1 + (n_samples - n_fft) // hop_length
+
+
+def clip_spectrogram(x: np.ndarray, plan: StftPlan, out: np.ndarray) -> None:
+    """Write the filtered ``|STFT|**power`` of one clip into ``out``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples,), float32 or float64
+        The clip (of any length; at least ``n_fft`` samples without ``center``).
+    plan : StftPlan
+        Settings.
+    out : ndarray of shape (n_bins, n_frames), float32, C-contiguous
+        Written in place; ``n_frames`` is ``plan.n_frames(n_samples)``.
+    """
+    x = np.ascontiguousarray(x)
+    n_fft, hop = plan.n_fft, plan.hop_length
+    total = out.shape[1]
+    per_block = max(1, BLOCK_SAMPLES // n_fft)
+    buffer = np.empty((min(per_block, total), n_fft), dtype=plan.window.dtype)
+    first = -(n_fft // 2) if plan.center else 0
+    for f0 in range(0, total, per_block):
+        frames = buffer[: min(per_block, total - f0)]
+        windowed_frames(x, first + f0 * hop, hop, plan.window, plan.pad_mode, frames)
+        spec = scipy.fft.rfft(frames, axis=-1, overwrite_x=True)
+        project_power(spec, plan.power, plan.basis, out, f0)
+
+
+def stft_power(
+    X: np.ndarray,
+    plan: StftPlan,
+    *,
+    post: Callable[[np.ndarray], np.ndarray] | None = None,
+    n_out: int | None = None,
     n_jobs: int | None = None,
 ) -> np.ndarray:
-    """|STFT|**power of a batch of equal-length clips, frame-major.
-
-    The frames of all clips are cut into cache-sized blocks (whole clips
-    when they are short, runs of frames when they are long), each windowed
-    and transformed by one ``rfft`` call; ``n_jobs`` threads share the blocks.
+    """Compute the filtered ``|STFT|**power`` of equal-length clips, frequency-major.
 
     Parameters
     ----------
     X : ndarray of shape (n_clips, n_samples)
-        Waveforms.
-    n_fft, hop_length, win_length, window, center, pad_mode
-        As in ``librosa.stft``.
-    power : float, default=2.0
-        Exponent of the magnitude (1 for magnitude, 2 for power).
-    basis : ndarray of shape (1 + n_fft // 2, n_bins) or None, default=None
-        A filterbank (Mel, log-frequency) applied to each block as it is
-        computed, so that the full-resolution spectrogram is never stored.
+        Waveforms (float32 or float64); read in place.
+    plan : StftPlan
+        Settings (:func:`stft_plan`).
+    post : callable or None, default=None
+        Applied to each clip's ``(n_bins, n_frames)`` float32 spectrum as soon
+        as it is computed (decibels, a DCT); returns the clip's
+        ``(n_out, n_frames)`` output and may work in place.
+    n_out : int or None, default=None
+        Rows ``post`` returns (``n_bins`` when None).
     n_jobs : int or None, default=None
-        Threads (``-1``: all cores).
+        Threads over clips (``-1``: all cores).
 
     Returns
     -------
-    S : ndarray of shape (n_clips, n_frames, n_bins), float32
-        ``n_bins`` is ``1 + n_fft // 2`` without ``basis``.
+    S : ndarray of shape (n_clips, n_out, n_frames), float32
 
     Examples
     --------
     >>> import numpy as np
-    >>> from audiosk.features._stft import stft_power
-    >>> stft_power(np.zeros((2, 4096)), n_fft=1024, hop_length=256).shape
-    (2, 17, 513)
+    >>> from audiosk.features._stft import stft_plan, stft_power
+    >>> stft_power(np.zeros((2, 4096)), stft_plan(n_fft=1024, hop_length=256)).shape
+    (2, 513, 17)
     """
-    win_length = n_fft if win_length is None else win_length
-    if not center and X.shape[1] < n_fft:
+    n_clips, n_samples = X.shape
+    if not plan.center and n_samples < plan.n_fft:
         raise ValueError(
-            f"center=False needs clips of at least n_fft={n_fft} samples; got {X.shape[1]}."
+            f"center=False needs clips of at least n_fft={plan.n_fft} samples; got {n_samples}."
         )
-    weights = fft_window(window, win_length, n_fft)
-    if center:
-        X = np.pad(X, [(0, 0), (n_fft // 2, n_fft // 2)], mode=pad_mode)  # type: ignore[call-overload]
-    frames = sliding_window_view(X, n_fft, axis=-1)[:, ::hop_length]
-    n, F = frames.shape[:2]
-    n_bins = 1 + n_fft // 2 if basis is None else basis.shape[1]
-    out = np.empty((n, F, n_bins), dtype=np.float32)
-    per_block = max(1, BLOCK_SAMPLES // n_fft)
-    blocks: list[tuple[Any, Any]]
-    if per_block <= F:
-        blocks = [
-            (np.s_[i], np.s_[f : f + per_block]) for i in range(n) for f in range(0, F, per_block)
-        ]
+    n_bins = plan.n_bins
+    n_out = n_bins if n_out is None else n_out
+    total = plan.n_frames(n_samples)
+    out = np.empty((n_clips, n_out, total), dtype=np.float32)
+
+    def one(i: int) -> None:
+        target = out[i]
+        S = target if n_out == n_bins else np.empty((n_bins, total), dtype=np.float32)
+        clip_spectrogram(X[i], plan, S)
+        if post is not None:
+            result = post(S)
+            if result is not target:
+                target[...] = result
+
+    workers = _n_workers(n_jobs, n_clips)
+    if workers == 1:
+        for i in range(n_clips):
+            one(i)
     else:
-        step = max(1, per_block // F)
-        blocks = [(np.s_[i : i + step], np.s_[:]) for i in range(0, n, step)]
-
-    def run(block: tuple[Any, Any]) -> None:
-        _power_block(frames[block], weights, power, basis, out[block])
-
-    # The same blocks, each on one BLAS thread, whatever n_jobs: the values do not
-    # depend on n_jobs or on the machine's thread count.
-    from threadpoolctl import threadpool_limits
-
-    workers = _n_workers(n_jobs, len(blocks))
-    with threadpool_limits(1):
-        if workers == 1:
-            for block in blocks:
-                run(block)
-        else:
-
-            def run_share(share: list[tuple[Any, Any]]) -> None:
-                for block in share:
-                    run(block)
-
-            shares = [blocks[i::workers] for i in range(workers)]
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(run_share, shares))
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, range(n_clips)))
     return out
 
 
@@ -159,7 +270,14 @@ def _n_workers(n_jobs: int | None, n_tasks: int) -> int:
     return max(1, min(n, n_tasks))
 
 
-def to_db(S: np.ndarray, *, power: float, ref: float | str, top_db: float | None) -> np.ndarray:
+def to_db(
+    S: np.ndarray,
+    *,
+    power: float,
+    ref: float | str,
+    top_db: float | None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Convert |STFT|**power to decibels, per clip, like librosa.
 
     Equals ``librosa.power_to_db`` (``power=2``) or
@@ -176,14 +294,23 @@ def to_db(S: np.ndarray, *, power: float, ref: float | str, top_db: float | None
         Reference value (0 dB), or each clip's maximum.
     top_db : float or None
         Floor at ``max - top_db`` per clip; ``None`` keeps everything.
+    out : ndarray or None, default=None
+        Where to write the result (``S`` itself converts in place).
 
     Returns
     -------
     S_db : ndarray, float32, same shape as ``S``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features._stft import to_db
+    >>> to_db(np.float32([[1.0, 0.01, 1e-12]]), power=2.0, ref=1.0, top_db=None)
+    array([[   0.,  -20., -100.]], dtype=float32)
     """
     scale = 20.0 / power
     amin = 1e-10 ** (power / 2.0)
-    out: np.ndarray = np.maximum(S, np.float32(amin))
+    out = np.maximum(S, np.float32(amin), out=out)
     np.log10(out, out=out)
     out *= np.float32(scale)
     axes = tuple(range(1, S.ndim))
