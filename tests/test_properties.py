@@ -1,7 +1,9 @@
 """Property-based tests: every public transformer, driven with random shapes, dtypes and parameters.
 
-For any input, a step either returns one finite output row per input clip, or
-raises ValueError/TypeError whose message names the step.
+Valid input (a rate the step can know, clips at least one window long, enough
+frames and bins) must succeed: one finite output row per input clip, each
+row the same as for that clip alone. Any input at all either succeeds that
+way or raises ValueError/TypeError whose message names the step.
 """
 
 import warnings
@@ -9,6 +11,7 @@ import warnings
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 
 from audiosk.features import (
     MFCC,
@@ -68,6 +71,7 @@ def waveform_steps(draw):
 
 
 def check_contract(step, X, n_clips):
+    """Any input: the step succeeds (one finite row per clip) or raises an error naming it."""
     name = type(step).__name__
     try:
         with warnings.catch_warnings():  # warnings (empty Mel bands) are allowed
@@ -76,8 +80,28 @@ def check_contract(step, X, n_clips):
     except (ValueError, TypeError) as exc:
         assert name in str(exc), f"{name}'s error does not name it: {exc}"
         return
+    check_rows(step, out, n_clips)
+
+
+def check_rows(step, out, n_clips):
+    name = type(step).__name__
     assert len(out) == n_clips, f"{name} returned {len(out)} rows for {n_clips} clips"
-    assert np.all(np.isfinite(np.asarray(out, dtype=np.float64))), f"{name} returned NaN/inf"
+    for row in out:
+        assert np.all(np.isfinite(np.asarray(row, dtype=np.float64))), f"{name} returned NaN/inf"
+
+
+def check_valid(step, X, n_clips, per_clip=True):
+    """Valid input: the step must succeed, and each clip's row must not depend on the others."""
+    with warnings.catch_warnings():  # empty Mel bands warn; the output is still defined
+        warnings.simplefilter("ignore")
+        out = clone(step).fit_transform(X)
+        check_rows(step, out, n_clips)
+        if not per_clip or n_clips == 1:
+            return
+        alone = clone(step).fit_transform(X[-1:])
+    got, want = np.asarray(out[-1], np.float64), np.asarray(alone[0], np.float64)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * (1 + np.abs(want).max()))
 
 
 @SETTINGS
@@ -122,3 +146,90 @@ SPECTRA_STEPS = st.one_of(
 @given(step=SPECTRA_STEPS, X=spectra())
 def test_spectra_steps_keep_rows_and_stay_finite(step, X):
     check_contract(step, X, len(X))
+
+
+@st.composite
+def valid_waveform_cases(draw):
+    """A step and clips it must accept: the rate known once, every clip at least n_fft long."""
+    n_fft = draw(st.sampled_from([32, 64, 256, 1024]))
+    hop = draw(st.integers(max(1, n_fft // 8), n_fft))
+    carry = draw(st.booleans())  # the clips carry 8 kHz, or the step is told
+    sr = None if carry else 8000
+    kind = draw(st.sampled_from(["pad", "spec", "mel", "mfcc"]))
+    n_mels = draw(st.integers(1, 40))
+    step = {
+        "pad": lambda: PadTrim(
+            length=draw(st.integers(1, 3000)),
+            mode=draw(st.sampled_from(["constant", "wrap", "reflect"])),
+        ),
+        "spec": lambda: Spectrogram(sr=sr, n_fft=n_fft, hop_length=hop, db=draw(st.booleans())),
+        "mel": lambda: MelSpectrogram(sr=sr, n_fft=n_fft, hop_length=hop, n_mels=n_mels),
+        "mfcc": lambda: MFCC(
+            sr=sr,
+            n_fft=n_fft,
+            hop_length=hop,
+            n_mels=n_mels,
+            n_mfcc=draw(st.integers(1, n_mels)),
+        ),
+    }[kind]()
+    n = draw(st.integers(1, 4))
+    equal = kind != "pad" or draw(st.booleans())  # spectral steps take one length at a time
+    lengths = [draw(st.integers(n_fft, 2500 if n_fft < 2500 else 3000))] * n
+    if not equal:
+        lengths = draw(st.lists(st.integers(1, 2500), min_size=n, max_size=n))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int16]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    scale = 30000 if dtype is np.int16 else draw(st.sampled_from([1e-6, 0.5, 1.0]))
+    clips = [(rng.uniform(-1, 1, size=m) * scale).astype(dtype) for m in lengths]
+    if equal:
+        X = np.stack(clips)
+        return step, (WaveformArray(X, sr=8000) if carry else X)
+    return step, (Waveforms(clips, sr=8000) if carry else clips)
+
+
+@SETTINGS
+@given(case=valid_waveform_cases())
+def test_waveform_steps_accept_valid_input(case):
+    step, X = case
+    check_valid(step, X, len(X))
+
+
+@st.composite
+def valid_spectra_cases(draw):
+    """A spectral step and spectra it must accept: bins and enough frames for the step."""
+    kind = draw(st.sampled_from(["deltas", "stats", "flatten", "scaler", "image"]))
+    min_frames = 1
+    if kind == "deltas":
+        order = draw(st.integers(1, 3))
+        width = draw(st.sampled_from([w for w in (3, 5, 9) if w > order]))
+        step = Deltas(width=width, order=order, mode=draw(st.sampled_from(["interp", "nearest"])))
+        min_frames = width
+    elif kind == "stats":
+        step = TemporalStats(stats=draw(st.sampled_from([("mean",), ("mean", "std"), ("min",)])))
+    elif kind == "flatten":
+        step = Flatten()
+    elif kind == "scaler":
+        step = SpectrogramScaler(per_clip=draw(st.booleans()))
+    else:
+        step = SpectrogramImage(
+            height=draw(st.integers(1, 16)),
+            width=draw(st.integers(1, 16)),
+            channels=draw(st.sampled_from([1, 3])),
+        )
+    n = draw(st.integers(1, 4))
+    shape = (n, draw(st.integers(1, 12)), draw(st.integers(min_frames, 30)))
+    if kind in ("flatten", "scaler") and draw(st.booleans()):
+        shape = (n, draw(st.integers(1, 3)), *shape[1:])
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    X = (rng.normal(size=shape) * draw(st.sampled_from([1e-3, 1.0, 80.0]))).astype(dtype)
+    # a scaler fitted on all clips depends on all of them by design
+    per_clip = not (kind == "scaler" and not step.per_clip)
+    return step, X, per_clip
+
+
+@SETTINGS
+@given(case=valid_spectra_cases())
+def test_spectra_steps_accept_valid_input(case):
+    step, X, per_clip = case
+    check_valid(step, X, len(X), per_clip=per_clip)
