@@ -12,7 +12,14 @@ from sklearn.utils import _safe_indexing
 
 from audiosk.chunking import ChunkedClassifier
 from audiosk.datasets import load_pickle_folder
-from audiosk.features import MFCC, Flatten, MelSpectrogram, TemporalStats
+from audiosk.features import (
+    MFCC,
+    Flatten,
+    GTZANFeatures,
+    MelSpectrogram,
+    Spectrogram,
+    TemporalStats,
+)
 from audiosk.nets import NeuralClassifier
 from audiosk.preprocessing import PadTrim
 from audiosk.utils import DiskArray, WaveformArray, Waveforms, to_float
@@ -65,15 +72,34 @@ def test_cross_validation_uses_the_loaded_rate():
         MFCC(),
         PadTrim(duration=0.1),
         ChunkedClassifier(LogisticRegression(), chunk_seconds=0.1),
+        GTZANFeatures(),
     ],
 )
 def test_no_rate_is_assumed(step):
-    # (GTZANFeatures' sr defaults to 22050 Hz, the rate of the table it reproduces)
     X = np.zeros((4, 4000), dtype=np.float32)
     y = np.array([0, 1, 0, 1])
     name = type(step).__name__
-    with pytest.raises(ValueError, match=rf"{name} needs the sample rate.*{name}\(sr=\.\.\.\)"):
+    with pytest.raises(
+        ValueError, match=rf"{name} needs the sample rate.*{name}\(sr=\.\.\.\)"
+    ) as err:
         step.fit(X, y)
+    assert "configured with" not in str(err.value)  # the user configured no rate
+
+
+def test_no_estimator_defaults_to_a_rate():
+    """Every public estimator's ``sr`` defaults to None (adopt the input's rate), except the
+    loader's, which is the rate it resamples files to and attaches to its output."""
+    import inspect
+
+    from .test_rates import public_estimators
+
+    defaults = {
+        name: inspect.signature(cls).parameters["sr"].default
+        for name, cls in public_estimators().items()
+        if "sr" in inspect.signature(cls).parameters
+    }
+    assert {"GTZANFeatures", "PadTrim", "MelSpectrogram"} <= set(defaults)
+    assert {name: sr for name, sr in defaults.items() if sr is not None} == {"AudioLoader": 22050}
 
 
 def test_an_explicit_rate_is_passed_on():
@@ -123,6 +149,21 @@ def test_mel_band_edges_are_checked():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MelSpectrogram(n_mels=40, n_fft=512).fit_transform(X)
+
+
+def test_log_frequency_axis_stays_below_nyquist():
+    X = WaveformArray(np.random.default_rng(0).normal(size=(2, 4000)), sr=8000)
+    log = {"frequency_scale": "log", "n_fft": 256, "n_bins": 64}
+    with pytest.raises(ValueError, match=r"fmax=6000 Hz is above the Nyquist frequency of 8000 Hz"):
+        Spectrogram(fmax=6000, **log).fit_transform(X)
+    with pytest.raises(ValueError, match=r"fmin=5000 Hz must be below fmax=4000 Hz"):
+        Spectrogram(fmin=5000, **log).fit(X)
+    fitted = Spectrogram(fmax=4000, **log).fit(X)  # up to Nyquist: every bin its own frequency
+    with pytest.raises(ValueError, match="above the Nyquist frequency of 6000 Hz"):
+        Spectrogram(fmax=4000, **log).transform(WaveformArray(np.asarray(X), sr=6000))
+    S = fitted.transform(X)
+    top = S[0, -16:]
+    assert not np.any(np.all(np.isclose(top[1:], top[:-1]), axis=1))  # no repeated top rows
 
 
 def test_empty_outputs_are_refused():

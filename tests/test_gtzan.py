@@ -92,6 +92,24 @@ def test_names_pandas_and_clips_of_any_length():
     assert np.isfinite(silent).all() and silent[GTZAN_COLUMNS.index("tempo")] == 0
 
 
+def test_no_rate_is_assumed():
+    y = music(2.0)
+    with pytest.raises(
+        ValueError, match=r"GTZANFeatures needs the sample rate.*\(sr=\.\.\.\)"
+    ) as err:
+        GTZANFeatures().fit(y[None])
+    assert "22050" not in str(err.value)  # nothing was configured, nothing is assumed
+    carried = GTZANFeatures().fit(Waveforms([y], sr=SR))
+    assert carried.sample_rate_ == SR
+    np.testing.assert_allclose(
+        carried.transform(y[None]), GTZANFeatures(sr=SR).fit_transform(y[None]), rtol=1e-6
+    )
+    with pytest.raises(ValueError, match=r"GTZANFeatures was fitted .* at 22050 Hz.*11025 Hz"):
+        carried.transform(Waveforms([y[::2]], sr=SR // 2))
+    with pytest.raises(ValueError, match="at 4000 Hz or more; these waveforms are at 2000 Hz"):
+        GTZANFeatures().fit(Waveforms([y[::11]], sr=2000))
+
+
 def test_reproduces_the_published_table(shared_data):
     table = pd.read_csv(shared_data / "gtzan" / "features_30_sec.csv").set_index("filename")
     est = GTZANFeatures(sr=SR)

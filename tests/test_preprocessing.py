@@ -32,6 +32,22 @@ def test_padtrim_lengths_modes_and_sides():
     assert PadTrim(length=5).fit_transform(np.ones((2, 9))).shape == (2, 5)
 
 
+def test_padtrim_remembers_the_rate_of_its_length():
+    """A length fitted at 8 kHz counts 8 kHz samples: 16 kHz input would get half the duration."""
+    X = np.ones((3, 6000), dtype=np.float32)
+    pad = PadTrim(duration=1).fit(Waveforms(list(X), sr=8000))
+    assert pad.length_ == 8000 and pad.sample_rate_ == 8000
+    with pytest.raises(ValueError, match=r"PadTrim was fitted on waveforms at 8000 Hz.*16000 Hz"):
+        pad.transform(Waveforms(list(X), sr=16000))
+    out = pad.transform(X)  # a plain array is taken at the fitted rate
+    assert out.sr == 8000 and out.shape == (3, 8000)
+    np.testing.assert_array_equal(out[:, :6000], 1)
+    np.testing.assert_array_equal(out[:, 6000:], 0)
+    learned = PadTrim(percentile=90).fit(Waveforms(list(X), sr=8000))
+    with pytest.raises(ValueError, match=r"PadTrim was fitted on waveforms at 8000 Hz.*16000 Hz"):
+        learned.transform(Waveforms(list(X), sr=16000))
+
+
 def test_padtrim_stretch_keeps_pitch_and_matches_librosa():
     sr = 8000
     clips = [
