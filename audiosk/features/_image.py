@@ -55,7 +55,8 @@ class SpectrogramImage(_StatelessSpectra):
     Attributes
     ----------
     n_features_in_ : int
-        Bins seen at fit.
+        Bins seen at fit; once fitted, transform requires as many (the step
+        also works unfitted, on spectra of any number of bins).
 
     Examples
     --------

@@ -407,12 +407,17 @@ class SpectrogramScaler(_SpectraTransformer):
 
     Attributes
     ----------
-    mean_ : ndarray of shape (n_bins,) or None
-        Per-bin mean (None with ``per_clip`` or without ``with_mean``).
-    scale_ : ndarray of shape (n_bins,) or None
-        Per-bin standard deviation.
+    mean_ : ndarray of shape (n_features,), (n_bins,) or (C, H), or None
+        Mean over clips and frames: one per column of 2-D input
+        ``(n_clips, n_features)``, one per bin of spectra
+        ``(n_clips, n_bins, n_frames)``, one per channel and row of images
+        ``(n_clips, C, H, W)`` (over clips and the last axis ``W``). None
+        with ``per_clip`` or without ``with_mean``.
+    scale_ : ndarray of the shape of ``mean_``, or None
+        Standard deviation over the same axes (1 where it is zero). None
+        with ``per_clip`` or without ``with_std``.
     n_features_in_ : int
-        Bins seen at fit.
+        Columns (2-D input), bins (3-D) or channels (4-D) seen at fit.
 
     Examples
     --------
@@ -421,6 +426,8 @@ class SpectrogramScaler(_SpectraTransformer):
     >>> S = np.stack([np.full((2, 4), 1.0), np.full((2, 4), 3.0)]).astype(np.float32)
     >>> SpectrogramScaler().fit(S).mean_
     array([2., 2.])
+    >>> SpectrogramScaler().fit(np.zeros((5, 3, 8, 10), np.float32)).mean_.shape  # (C, H)
+    (3, 8)
     >>> SpectrogramScaler().fit_transform(S)[:, 0, 0]
     array([-1.,  1.], dtype=float32)
     """
@@ -462,8 +469,8 @@ class SpectrogramScaler(_SpectraTransformer):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
-            Spectra.
+        X : array-like of shape (n_clips, n_features), (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
+            A table, spectra or images, of the rank and size seen at fit.
 
         Returns
         -------
