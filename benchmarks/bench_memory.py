@@ -5,8 +5,14 @@ spectrogram of each (512 columns) to Parquet with ``return_table=False``, in a
 fresh process per N, and prints that process's peak resident memory and time.
 Flat memory from 1,000 to 10,000 clips shows the output streams to disk.
 
+With ``--mel``, the Mel step alone: ``MelSpectrogram.transform`` (2048/512/128)
+on N clips of 30 s at 22,050 Hz held in one array, in a fresh process per N,
+against a per-clip librosa loop stacked into one array; prints each one's peak
+traced memory (tracemalloc) above the input and the ratio to the output's size.
+
     python benchmarks/bench_memory.py            # 1,000 and 10,000 clips
     python benchmarks/bench_memory.py 1000 5000 20000
+    python benchmarks/bench_memory.py --mel      # 120 and 1,000 clips of 30 s
 """
 
 import subprocess
@@ -30,6 +36,52 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, elapsed)
 """
 
 
+MEL_CHILD = r"""
+import sys, time, tracemalloc
+import numpy as np
+n, which = int(sys.argv[1]), sys.argv[2]
+X = np.empty((n, 30 * 22050), dtype=np.float32)
+rng = np.random.default_rng(0)
+for i in range(n):
+    X[i] = rng.standard_normal(X.shape[1], dtype=np.float32)
+params = dict(sr=22050, n_fft=2048, hop_length=512, n_mels=128)
+if which == "audiosk":
+    from audiosk.features import MelSpectrogram
+    step = MelSpectrogram(**params)
+    step.transform(X[:1])  # compiled kernels and filterbank ready, as in any later call
+    run = lambda: step.transform(X)
+else:
+    import librosa
+    librosa.feature.melspectrogram(y=X[0], **params)
+    run = lambda: np.stack([librosa.feature.melspectrogram(y=x, **params) for x in X])
+tracemalloc.start()
+start = time.perf_counter()
+S = run()
+elapsed = time.perf_counter() - start
+peak = tracemalloc.get_traced_memory()[1]
+print(peak / 2**20, S.nbytes / 2**20, elapsed)
+"""
+
+
+def mel_memory(counts: list[int]) -> None:
+    print("MelSpectrogram.transform on N x 30 s (22,050 Hz, 2048/512/128); peak above the input")
+    print(
+        f"{'clips':>6} {'':>8} {'peak (MiB)':>11} {'output (MiB)':>13} {'peak/output':>12} {'s':>6}"
+    )
+    for n in counts:
+        for which in ("audiosk", "librosa"):
+            result = subprocess.run(
+                [sys.executable, "-c", MEL_CHILD, str(n), which],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            peak, size, seconds = map(float, result.stdout.split())
+            print(
+                f"{n:>6} {which:>8} {peak:>11.0f} {size:>13.0f} {peak / size:>12.2f} {seconds:>6.1f}"
+            )
+
+
 def write_clips(folder: Path, n: int) -> None:
     import numpy as np
     import soundfile as sf
@@ -42,6 +94,9 @@ def write_clips(folder: Path, n: int) -> None:
 
 
 def main():
+    if sys.argv[1:2] == ["--mel"]:
+        mel_memory([int(c) for c in sys.argv[2:]] or [120, 1000])
+        return
     counts = [int(c) for c in sys.argv[1:]] or [1000, 10000]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
