@@ -239,6 +239,12 @@ def write_atomic(path: Path) -> Iterator[Path]:
         raise
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV, atomically (exact floats; names that are not UTF-8 kept as given)."""
+    with write_atomic(path) as tmp:
+        frame.to_csv(tmp, index=False, errors="surrogateescape")
+
+
 def write_json(data: Any, path: Path) -> None:
     """Write ``data`` as JSON, atomically."""
     with write_atomic(path) as tmp:
@@ -257,8 +263,9 @@ def read_json(path: Path) -> Any:
 
 
 def _csv_options(path: Path, columns: Sequence[str] | None) -> dict[str, Any]:
-    header = pd.read_csv(path, nrows=0).columns
-    text = {c: str for c in TEXT_COLUMNS if c in header}
+    header = pd.read_csv(path, nrows=0, encoding_errors="surrogateescape").columns
+    # object, not Arrow strings, which cannot hold a name that is not UTF-8
+    text = {c: object for c in TEXT_COLUMNS if c in header}
     # pandas >= 3 parses floats round-trip by default (and deprecates the option)
     exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
     return dict(
@@ -266,6 +273,7 @@ def _csv_options(path: Path, columns: Sequence[str] | None) -> dict[str, Any]:
         na_values={c: [""] for c in header if c not in text},
         dtype=text,
         usecols=columns,
+        encoding_errors="surrogateescape",  # file names that are not UTF-8 come back as given
         **exact,
     )
 
@@ -304,7 +312,7 @@ def read_table(path: str | os.PathLike[str], columns: Sequence[str] | None = Non
     frame = pd.read_csv(path, **_csv_options(path, columns))
     for column in TEXT_COLUMNS:
         if column in frame.columns:
-            frame[column] = frame[column].fillna("").astype(str)
+            frame[column] = frame[column].fillna("")
     return frame
 
 
@@ -319,7 +327,7 @@ def iter_table(path: Path, rows: int) -> Iterator[pd.DataFrame]:
         for chunk in pd.read_csv(path, chunksize=rows, **_csv_options(path, None)):
             for column in TEXT_COLUMNS:
                 if column in chunk.columns:
-                    chunk[column] = chunk[column].fillna("").astype(str)
+                    chunk[column] = chunk[column].fillna("")
             yield chunk
 
 
@@ -362,7 +370,11 @@ class TableWriter:
             self.writer.write_table(table)
         else:
             frame.to_csv(
-                self.tmp, mode="w" if self.rows == 0 else "a", header=self.rows == 0, index=False
+                self.tmp,
+                mode="w" if self.rows == 0 else "a",
+                header=self.rows == 0,
+                index=False,
+                errors="surrogateescape",
             )
         self.rows += len(frame)
 

@@ -32,7 +32,7 @@ from ._jobs import (
     remove_stale_temporaries,
     run_batches,
     settings_record,
-    write_atomic,
+    write_csv,
     write_json,
 )
 from .utils._lock import FileLock
@@ -58,19 +58,20 @@ def _named_extractor(name: str, sr: int):
     )
 
 
-def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds):
+def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
     """Load and describe each file; a failing file gives an error row, never an exception.
 
-    BLAS runs on one thread here, in the main process and in every worker alike,
-    so that the values do not depend on ``n_jobs``.
+    BLAS runs on one thread here, in every worker alike, so that the values do
+    not depend on ``n_jobs``. Relative paths are read from the caller's
+    folder ``cwd`` (a reused worker may have started elsewhere).
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _extract_files(paths, extractor, sr, segment_seconds, hop_seconds)
+        return _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd)
 
 
-def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds):
+def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
     from .io import load_audio
     from .preprocessing import split_chunks
     from .utils import WaveformArray, Waveforms
@@ -78,7 +79,7 @@ def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds):
     rows = []
     for path in paths:
         try:
-            y, _ = load_audio(path, sr=sr)
+            y, _ = load_audio(os.path.join(cwd, path), sr=sr)
             if segment_seconds:
                 chunk = int(round(segment_seconds * sr))
                 hop = int(round((hop_seconds or segment_seconds) * sr))
@@ -98,7 +99,7 @@ def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds):
                 frame.insert(1, "segment", np.arange(len(frame)))
             frame["error"] = ""
         except Exception as exc:  # one bad file never stops the run
-            frame = pd.DataFrame({"path": [str(path)], "error": [f"{type(exc).__name__}: {exc}"]})
+            frame = _error_row(path, f"{type(exc).__name__}: {exc}")
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
@@ -205,6 +206,7 @@ def extract_features(
                 sr=sr,
                 segment_seconds=segment_seconds,
                 hop_seconds=hop_seconds,
+                cwd=os.getcwd(),
             )
             _compute(job, todo, digests, latest, compute, n_jobs, batch_size, len(paths), verbose)
             failures = _assemble(job, paths, latest)
@@ -304,7 +306,7 @@ def _compute(job, todo, digests, latest, compute, n_jobs, batch_size, total, ver
     for frame in run_batches(compute, batches, n_jobs, _crash_row):
         part = _part_path(job.parts, number)
         number += 1
-        frame.insert(1, "digest", frame["path"].map(digests))
+        frame.insert(1, "digest", [digests[p] for p in frame["path"]])
         _write_part(frame, part)
         for path, error in zip(frame["path"], frame["error"], strict=True):
             latest[path] = (part, error, digests[path])
@@ -319,7 +321,7 @@ def _assemble(job: _Job, paths: list[str], latest: dict) -> list[tuple[str, str]
 
     Returns the failed files with their errors.
     """
-    cache: dict[Path, dict] = {}
+    cache: dict[Path, tuple[pd.DataFrame, dict[str, list[int]]]] = {}
     failures, buffer = [], []
     with TableWriter(job.out) as writer:
         for path in paths:
@@ -331,8 +333,12 @@ def _assemble(job: _Job, paths: list[str], latest: dict) -> list[tuple[str, str]
                 if len(cache) >= 4:
                     cache.pop(next(iter(cache)))
                 frame = read_table(part)
-                cache[part] = {p: rows for p, rows in frame.groupby("path", sort=False)}
-            buffer.append(cache[part][path].drop(columns=["error", "digest"]))
+                rows: dict[str, list[int]] = {}
+                for i, name in enumerate(frame["path"]):
+                    rows.setdefault(name, []).append(i)
+                cache[part] = (frame, rows)
+            frame, rows = cache[part]
+            buffer.append(frame.iloc[rows[path]].drop(columns=["error", "digest"]))
             if sum(len(b) for b in buffer) >= 2048:
                 writer.write(_tidy(pd.concat(buffer, ignore_index=True)))
                 buffer = []
@@ -349,21 +355,20 @@ def _finish(job, settings, paths, digests, failures, verbose) -> None:
         job.record,
     )
     if failures:
-        with write_atomic(job.failures) as tmp:
-            pd.DataFrame(failures, columns=["path", "error"]).to_csv(tmp, index=False)
+        write_csv(pd.DataFrame(failures, columns=["path", "error"], dtype=object), job.failures)
         if verbose:
             print(f"{len(failures)} files failed; see {job.failures}", flush=True)
     else:
         job.failures.unlink(missing_ok=True)
 
 
+def _error_row(path: str, error: str) -> pd.DataFrame:
+    # object columns: a name that is not UTF-8 cannot be held by pandas' Arrow strings
+    return pd.DataFrame({"path": [str(path)], "error": [error]}, dtype=object)
+
+
 def _crash_row(path: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "path": [str(path)],
-            "error": ["WorkerCrash: decoding this file killed the worker process"],
-        }
-    )
+    return _error_row(path, "WorkerCrash: decoding this file killed the worker process")
 
 
 def _part_path(parts_dir: Path, number: int) -> Path:
@@ -377,8 +382,7 @@ def _next_part(parts_dir: Path) -> int:
 
 def _write_part(frame: pd.DataFrame, path: Path) -> None:
     """Write a part as CSV (exact floats, and nothing that runs code when read back)."""
-    with write_atomic(path) as tmp:  # a killed run never leaves half a part
-        frame.to_csv(tmp, index=False)
+    write_csv(frame, path)  # a killed run never leaves half a part
 
 
 def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict[str, Any]:

@@ -1,21 +1,21 @@
-"""Plots: spectrograms, confusion matrices, learning curves, feature-table EDA, image folders.
+"""Plots: spectrograms, confusion matrices, learning curves, feature-table EDA.
 
 matplotlib is an optional dependency (``pip install 'audiosk[plot]'``).
 Every function draws on the axes it is given, or on a new figure of
 ``figsize``, titles what it drew and labels its axes with units, and returns
-what it drew on.
+what it drew on. Folders of spectrogram images are written by
+:func:`audiosk.images.write_spectrogram_images`.
 """
 
-# Past 400 lines because every picture audiosk makes, and the batch job that writes
-# spectrogram images to disk, share these helpers.
+# Past 400 lines because every picture audiosk makes shares these helpers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
+
+from .utils._deprecation import moved_names
 
 __all__ = [
     "plot_class_boxplots",
@@ -24,7 +24,6 @@ __all__ = [
     "plot_learning_curves",
     "plot_pca",
     "plot_spectrogram",
-    "write_spectrogram_images",
 ]
 
 
@@ -579,194 +578,6 @@ def plot_spectrogram(
     return ax
 
 
-def _image_steps(kinds, sr, n_fft, hop_length, n_mels, n_bins, fmin):
-    from .features import MFCC, MelSpectrogram, Spectrogram
-
-    stft = dict(sr=sr, n_fft=n_fft, hop_length=hop_length)
-    available = {
-        "linear": lambda: Spectrogram(**stft, db=True, ref="max"),
-        "log": lambda: Spectrogram(
-            **stft, db=True, ref="max", frequency_scale="log", n_bins=n_bins, fmin=fmin
-        ),
-        "mel": lambda: MelSpectrogram(**stft, n_mels=n_mels, db=True, ref="max"),
-        "mfcc": lambda: MFCC(**stft, n_mels=n_mels),
-    }
-    unknown = [k for k in kinds if k not in available]
-    if unknown or not kinds:
-        raise ValueError(f"kinds must be a non-empty subset of {sorted(available)}; got {kinds!r}.")
-    return {kind: available[kind]() for kind in kinds}
-
-
-def write_spectrogram_images(
-    files: Sequence[str | os.PathLike],
-    folder: str | os.PathLike,
-    *,
-    kinds: Sequence[str] = ("linear", "log", "mel"),
-    sr: int = 22050,
-    n_fft: int = 2048,
-    hop_length: int = 512,
-    n_mels: int = 128,
-    n_bins: int = 128,
-    fmin: float = 32.7,
-    figsize: tuple[float, float] = (4.32, 2.88),
-    dpi: int = 100,
-    cmap: str = "magma",
-    with_axes: bool = False,
-    n_jobs: int | None = None,
-    verbose: int = 0,
-):
-    """Write one spectrogram PNG per file and kind into ``folder/<kind>/<file stem>.png``.
-
-    The images of reference workflow 4: linear, log-frequency and Mel
-    spectrograms (and MFCCs) in dB, drawn by :func:`plot_spectrogram`. The
-    job resumes: a PNG already written and newer than its audio file is
-    kept, and each kind's folder records its settings (``settings.json``),
-    so a run with other settings is refused instead of mixing images.
-    A file that cannot be read is reported in the returned table, and the
-    other files are still drawn.
-
-    Parameters
-    ----------
-    files : sequence of str or os.PathLike
-        Audio files; their stems name the images and must be unique.
-    folder : str or os.PathLike
-        Root of the tree, created if missing.
-    kinds : sequence of {"linear", "log", "mel", "mfcc"}, default=("linear", "log", "mel")
-        Images per file, one folder each.
-    sr : int, default=22050
-        Rate the files are loaded at.
-    n_fft, hop_length : int, default=2048, 512
-        STFT settings.
-    n_mels, n_bins, fmin : int, int, float, default=128, 128, 32.7
-        Mel bands; bins and lowest frequency of the log-frequency axis.
-    figsize : tuple of 2 float, default=(4.32, 2.88)
-        Image size in inches (432 x 288 pixels at ``dpi=100``).
-    dpi : int, default=100
-        Pixels per inch.
-    cmap : str, default="magma"
-        Colormap.
-    with_axes : bool, default=False
-        Draw axes, title and colour bar (for people); without them the image
-        is the spectrogram alone (for a network).
-    n_jobs : int or None, default=None
-        Files drawn in parallel (processes).
-    verbose : int, default=0
-        Progress bar over files.
-
-    Returns
-    -------
-    report : pandas.DataFrame
-        One row per file and kind: ``file``, ``kind``, ``image``,
-        ``status`` ("written", "kept" or "failed") and ``error``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from audiosk.datasets import load_spoken_digits
-    >>> from audiosk.plotting import write_spectrogram_images
-    >>> files, folder = load_spoken_digits().filenames[:2], tempfile.mkdtemp()
-    >>> report = write_spectrogram_images(files, folder, sr=8000, n_fft=256, hop_length=64)
-    >>> report[["kind", "status"]].value_counts().sort_index().to_dict()
-    {('linear', 'written'): 2, ('log', 'written'): 2, ('mel', 'written'): 2}
-    >>> again = write_spectrogram_images(files, folder, sr=8000, n_fft=256, hop_length=64)
-    >>> again["status"].unique().tolist()  # resumed: nothing redrawn
-    ['kept']
-    """
-    import json
-
-    import pandas as pd
-
-    from . import __version__
-    from .extraction import _check_same_settings, _write_json
-    from .utils._parallel import parallel_map
-
-    steps = _image_steps(list(kinds), sr, n_fft, hop_length, n_mels, n_bins, fmin)
-    files = [str(f) for f in files]
-    stems = [Path(f).stem for f in files]
-    duplicates = sorted({s for s in stems if stems.count(s) > 1})
-    if duplicates:
-        raise ValueError(
-            f"write_spectrogram_images names images by file stem; these stems repeat: "
-            f"{duplicates[:5]}. Write each folder of sources into its own tree."
-        )
-    root = Path(folder)
-    drawing = {"figsize": list(figsize), "dpi": dpi, "cmap": cmap, "with_axes": with_axes}
-    for kind, step in steps.items():
-        (root / kind).mkdir(parents=True, exist_ok=True)
-        settings = {
-            "audiosk": __version__,
-            "step": {k: repr(v) for k, v in sorted(step.get_params().items())},
-            "drawing": drawing,
-        }
-        record = root / kind / "settings.json"
-        if record.exists():
-            _check_same_settings(json.loads(record.read_text()), settings, root / kind, record)
-        else:
-            _write_json(settings, record)
-
-    def draw(index: int) -> list[dict]:
-        return _draw_file(files[index], stems[index], root, steps, sr, drawing)
-
-    rows = parallel_map(
-        draw,
-        range(len(files)),
-        n_jobs=n_jobs,
-        verbose=verbose,
-        desc="spectrogram images",
-        prefer="processes",
-    )
-    return pd.DataFrame([row for file_rows in rows for row in file_rows])
-
-
-def _draw_file(path, stem, root, steps, sr, drawing) -> list[dict]:
-    from matplotlib.figure import Figure
-
-    from .io import AudioLoadError, load_audio
-    from .utils import Waveforms
-
-    targets = {kind: root / kind / f"{stem}.png" for kind in steps}
-    source_time = os.stat(path).st_mtime if os.path.exists(path) else None
-    todo = [
-        k
-        for k, image in targets.items()
-        if source_time is None or not image.exists() or image.stat().st_mtime < source_time
-    ]
-    rows = [
-        {"file": path, "kind": k, "image": str(targets[k]), "status": "kept", "error": ""}
-        for k in targets
-        if k not in todo
-    ]
-    if not todo:
-        return rows
-    try:
-        y, rate = load_audio(path, sr=sr)
-    except AudioLoadError as exc:
-        return rows + [
-            {"file": path, "kind": k, "image": "", "status": "failed", "error": str(exc)}
-            for k in todo
-        ]
-    for kind in todo:
-        step = steps[kind]
-        S = step.fit_transform(Waveforms([y], sr=rate))[0]
-        fig = Figure(figsize=drawing["figsize"], dpi=drawing["dpi"])
-        if drawing["with_axes"]:
-            plot_spectrogram(S, step, ax=fig.add_subplot(), cmap=drawing["cmap"], title=stem)
-            fig.tight_layout()
-        else:
-            ax = fig.add_axes((0, 0, 1, 1))
-            ax.set_axis_off()
-            plot_spectrogram(S, step, ax=ax, cmap=drawing["cmap"], colorbar=False, title="")
-            ax.set_axis_off()
-        tmp = targets[kind].with_name(targets[kind].name + ".tmp")
-        fig.savefig(tmp, format="png", dpi=drawing["dpi"])
-        os.replace(tmp, targets[kind])  # a PNG on disk is always complete
-        rows.append(
-            {
-                "file": path,
-                "kind": kind,
-                "image": str(targets[kind]),
-                "status": "written",
-                "error": "",
-            }
-        )
-    return rows
+__getattr__ = moved_names(
+    __name__, {"write_spectrogram_images": "audiosk.images"}, removed_in="0.3"
+)

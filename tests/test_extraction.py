@@ -2,10 +2,12 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -267,3 +269,247 @@ def test_killed_extraction_resumes_without_recomputing(tmp_path):
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert "Resuming: 24 of 24 files already done." in again.stdout
     pd.testing.assert_frame_equal(read_table(out), reference_table)
+
+
+# Each test below names the finding of the issue "Trust at the seams" that it covers.
+
+
+def test_rows_are_those_of_paths_in_their_order(tmp_path):
+    # finding 1: a finished table returned its old rows whatever paths asked
+    paths = write_tones(tmp_path / "audio", n=6)
+    out = tmp_path / "table.csv"
+    full = run(paths, out)
+    subset = [paths[4], paths[1]]
+    table = run(subset, out)
+    assert table["path"].tolist() == subset
+    pd.testing.assert_frame_equal(table, run(subset, tmp_path / "fresh.csv"))
+    expected = full.set_index("path").loc[subset].reset_index().astype({"path": object})
+    pd.testing.assert_frame_equal(table, expected)
+    assert read_table(out)["path"].tolist() == subset  # the file holds what was asked too
+    test_files = write_tones(tmp_path / "test", n=2)
+    assert run(test_files, out)["path"].tolist() == test_files  # never the training rows
+
+
+def test_csv_and_parquet_outputs_are_two_jobs(tmp_path):
+    # finding 2: t.csv and t.parquet shared one record and one failures file
+    paths = write_tones(tmp_path / "audio", n=2)
+    run(paths, tmp_path / "t.csv")
+    table = run(paths, tmp_path / "t.parquet", segment_seconds=0.25)
+    assert table["segment"].tolist() == [0, 1, 0, 1]
+    assert list(run(paths, tmp_path / "t.csv").columns[1:3]) == ["mfcc1_mean", "mfcc1_var"]
+    assert (tmp_path / "t.csv.job.json").exists() and (tmp_path / "t.parquet.job.json").exists()
+
+
+class Weighted(TransformerMixin, BaseEstimator):
+    """Weights a clip's first samples; ``summary`` reduces them to one number."""
+
+    def __init__(self, weights=None, summary=np.sum):
+        self.weights = weights
+        self.summary = summary
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        w = np.asarray(self.weights)
+        return np.array([[float(self.summary(np.asarray(x[: len(w)]) * w))] for x in X])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["weighted"])
+
+
+def total(values):
+    return np.sum(values)
+
+
+def test_settings_are_compared_by_content_not_repr(tmp_path):
+    # finding 10: repr() shortened a 3000-value array, and recorded a function by address
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / "t.csv"
+    weights = np.ones(3000)
+    extract_features(paths, Weighted(weights, total), out=out, sr=SR, verbose=0)
+    changed = weights.copy()
+    changed[1500] = 2.0
+    with pytest.raises(ValueError, match=r"extractor\.weights: array"):
+        extract_features(paths, Weighted(changed, total), out=out, sr=SR, verbose=0)
+    # the same named function resumes: nothing is recomputed
+    again = extract_features(paths, Weighted(weights.copy(), total), out=out, sr=SR, verbose=1)
+    assert len(again) == 2
+    with pytest.raises(ValueError, match=r"extractor\.summary is a lambda.*define it with `def`"):
+        extract_features(
+            paths, Weighted(weights, lambda v: v.sum()), out=tmp_path / "l.csv", sr=SR, verbose=0
+        )
+    assert not (tmp_path / "l.csv.parts").exists()
+
+
+def test_resuming_says_nothing_was_recomputed_for_a_named_function(tmp_path, capsys):
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / "t.csv"
+    extract_features(paths, Weighted(np.ones(10), total), out=out, sr=SR, verbose=0)
+    extract_features(paths, Weighted(np.ones(10), total), out=out, sr=SR, verbose=1)
+    assert "Resuming: 2 of 2 files already done." in capsys.readouterr().out
+
+
+class FailsWhileFlagged(TransformerMixin, BaseEstimator):
+    """Fails while a flag file exists (a decoder missing, a network share down...)."""
+
+    def __init__(self, flag=""):
+        self.flag = flag
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        if os.path.exists(self.flag):
+            raise RuntimeError("not now")
+        return np.array([[float(len(X[0]))]])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["length"])
+
+
+def test_failed_files_are_retried_on_every_run(tmp_path):
+    # finding 11: once the table was finished, a failed file was never tried again
+    paths = write_tones(tmp_path / "audio", n=3)
+    flag = tmp_path / "flag"
+    flag.touch()
+    out = tmp_path / "t.csv"
+    step = FailsWhileFlagged(str(flag))
+    first = extract_features(paths, step, out=out, sr=SR, verbose=0)
+    assert first.empty and len(pd.read_csv(tmp_path / "t.csv.failures.csv")) == 3
+    flag.unlink()
+    second = extract_features(paths, step, out=out, sr=SR, verbose=0)
+    assert second["path"].tolist() == paths and (second["length"] == SR // 2).all()
+    assert not (tmp_path / "t.csv.failures.csv").exists()
+
+
+CRASHING_RUN = """
+import os, signal, sys
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from audiosk.extraction import extract_features
+
+class CrashOnShortClips(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+    def transform(self, X):
+        if len(X[0]) < 2400:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return np.array([[float(len(X[0]))]])
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["length"])
+
+table = extract_features(sys.argv[2:], CrashOnShortClips(), out=sys.argv[1], sr=8000, verbose=0)
+print("rows", len(table))
+"""
+
+
+@pytest.mark.slow
+def test_a_file_that_kills_its_decoder_does_not_kill_a_run_with_default_n_jobs(tmp_path):
+    # finding 12: with n_jobs=None the crash killed the run, and every resume died on it
+    paths = write_tones(tmp_path / "audio", n=3)
+    short = tmp_path / "audio" / "short.wav"
+    sf.write(str(short), np.zeros(SR // 10, np.float32), SR)
+    out = tmp_path / "t.csv"
+    cmd = [sys.executable, "-c", CRASHING_RUN, str(out), paths[0], str(short), *paths[1:]]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "rows 3" in result.stdout
+    failures = pd.read_csv(tmp_path / "t.csv.failures.csv")
+    assert failures["path"].tolist() == [str(short)]
+    assert failures["error"][0].startswith("WorkerCrash")
+
+
+def test_the_lock_is_held_until_the_parts_are_removed(tmp_path, monkeypatch):
+    # finding 13: the lock was released before shutil.rmtree(parts): a second run lost its parts
+    from audiosk import extraction
+
+    paths = write_tones(tmp_path / "audio", n=2)
+    lock = tmp_path / "t.csv.lock"
+    seen = []
+    real_rmtree = shutil.rmtree
+
+    def rmtree(path, *args, **kwargs):
+        seen.append(any(p.name.endswith(".lock") for p in tmp_path.iterdir()))
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(extraction.shutil, "rmtree", rmtree)
+    run(paths, tmp_path / "t.csv")
+    assert seen == [True] and not lock.exists()
+    assert not (tmp_path / "t.csv.parts").exists()
+
+
+def test_a_failed_assembly_leaves_nothing_that_breaks_a_resume(tmp_path, monkeypatch):
+    # finding 13: a disk-full assembly left table-sized .tmp files behind
+    from audiosk import _jobs
+
+    paths = write_tones(tmp_path / "audio", n=4)
+    out = tmp_path / "t.parquet"
+    run(paths[:2], out)
+    real_write = _jobs.TableWriter.write
+
+    def full_disk(self, frame):
+        real_write(self, frame)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_jobs.TableWriter, "write", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run(paths, out)
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+    monkeypatch.setattr(_jobs.TableWriter, "write", real_write)
+    pd.testing.assert_frame_equal(run(paths, out), run(paths, tmp_path / "fresh.parquet"))
+
+
+def test_temporaries_of_a_killed_run_are_removed(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=2)
+    stale = tmp_path / ".t.csv.k2j3h4.tmp"
+    stale.write_text("half a table")
+    assert len(run(paths, tmp_path / "t.csv")) == 2 and not stale.exists()
+
+
+def test_all_numeric_file_names_stay_names(tmp_path, monkeypatch):
+    # finding 14: a file named 0001 was read back as the number 1 (KeyError)
+    monkeypatch.chdir(tmp_path)
+    for name in ("0001", "0002", "0003"):
+        sf.write(name, np.zeros(SR // 2, np.float32), SR, format="WAV")
+    run(["0001", "0002"], "t.csv")
+    table = run(["0001", "0002", "0003"], "t.csv")
+    assert table["path"].tolist() == ["0001", "0002", "0003"]
+    assert read_table("t.csv")["path"].tolist() == ["0001", "0002", "0003"]
+
+
+def test_a_resume_emits_no_warning(tmp_path):
+    # a pandas FutureWarning ("will raise in a future version") came with every resume
+    paths = write_tones(tmp_path / "audio", n=3)
+    out = tmp_path / "t.csv"
+    run(paths[:2], out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(run(paths, out)) == 3
+
+
+def test_a_content_change_with_the_same_size_and_time_is_seen(tmp_path):
+    # rows are keyed by a hash of the bytes: `cp -p` keeps the time, fixed-length WAVs the size
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / "t.csv"
+    first = run(paths, out)
+    info = os.stat(paths[0])
+    noise = np.random.default_rng(1).normal(scale=0.3, size=SR // 2).astype(np.float32)
+    sf.write(paths[0], noise, SR)
+    os.utime(paths[0], ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert os.path.getsize(paths[0]) == info.st_size
+    second = run(paths, out)
+    assert not np.allclose(first.iloc[0, 1:].to_numpy(float), second.iloc[0, 1:].to_numpy(float))
+    pd.testing.assert_frame_equal(second, run(paths, tmp_path / "fresh.csv"))
+
+
+def test_a_file_name_that_is_not_utf8_is_a_failure_row(tmp_path):
+    # finding 14: a raw UnicodeEncodeError aborted the run
+    paths = write_tones(tmp_path / "audio", n=2)
+    odd = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9.wav")
+    with open(odd, "wb") as fh:
+        sf.write(fh, np.zeros(SR // 2, np.float32), SR, format="WAV")
+    table = run([paths[0], odd, paths[1]], tmp_path / "t.csv")
+    assert table["path"].tolist() == paths
+    failures = read_table(tmp_path / "t.csv.failures.csv")
+    assert failures["path"].tolist() == [odd] and "not valid UTF-8" in failures["error"][0]

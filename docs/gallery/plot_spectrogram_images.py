@@ -3,7 +3,7 @@ Spectrogram images on disk
 ==========================
 
 Image networks and many published workflows read spectrograms as PNG files,
-one folder per kind. :func:`~audiosk.plotting.write_spectrogram_images`
+one folder per kind. :func:`~audiosk.images.write_spectrogram_images`
 writes them for a list of files (linear, log-frequency and Mel here), and a
 second run keeps what is already there: the job resumes after a crash and
 only redraws images whose audio file changed.
@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from audiosk.datasets import load_spoken_digits
-from audiosk.plotting import write_spectrogram_images
+from audiosk.images import write_spectrogram_images
 
 digits = load_spoken_digits()
 files = [digits.filenames[i] for i in (0, 60, 120)]
