@@ -22,6 +22,7 @@ MOVED = [
     ("audiosk.model_selection", "input_kind", "audiosk.model_selection._baselines"),
     ("audiosk.datasets", "encode_target", "audiosk.datasets._folder"),
     ("audiosk.features", "GTZAN_COLUMNS", "audiosk.features._gtzan"),
+    ("audiosk.plotting", "write_spectrogram_images", "audiosk.images"),
 ]
 
 
