@@ -102,3 +102,40 @@ def test_paths_panel_equals_the_hand_built_pipeline(tone_files):
         table.loc["logistic regression (MFCC stats)", "accuracy_mean"]
     )
     assert table.loc["logistic regression (MFCC stats)", "accuracy_mean"] > 0.9
+
+
+@pytest.mark.slow
+def test_compare_decodes_once_and_scores_as_cross_validate_does(tone_files, monkeypatch):
+    from sklearn.model_selection import cross_validate
+
+    import audiosk.io
+
+    paths, labels, groups = tone_files
+    decoded = []
+    original = audiosk.io.load_audio
+
+    def counting(path, *args, **kwargs):
+        decoded.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(audiosk.io, "load_audio", counting)
+    net_like = make_pipeline(
+        AudioLoader(sr=8000),
+        PadTrim(percentile=50, sr=8000),
+        MFCC(sr=8000, n_mfcc=13, n_fft=256, hop_length=128),
+        TemporalStats(stats=("mean",)),
+        SVC(C=10.0),
+    )
+    cv = GroupKFold(3)
+    table = compare(
+        {"svc": net_like}, paths, labels, cv=cv, groups=groups, baselines="auto", sr=8000
+    )
+    # every file decoded once for the panel and the pipeline: they share the loader's settings
+    assert sorted(decoded) == sorted(paths)
+    # each row equals what cross_validate gives the same pipeline on the same folds, alone
+    panel = {**classical_baselines(paths, sr=8000), "svc": net_like}
+    splits = list(cv.split(paths, labels, groups))
+    for name in ("svc", "SVC (MFCC stats)", "k-NN (MFCC stats)", "random forest (MFCC stats)"):
+        alone = cross_validate(panel[name], paths, labels, cv=splits, scoring="f1_macro")
+        assert table.loc[name, "f1_macro_mean"] == pytest.approx(alone["test_score"].mean())
+        assert table.loc[name, "fit_time"] > 0 and table.loc[name, "score_time"] > 0

@@ -59,6 +59,8 @@ def test_holdout_report_matches_sklearn_metrics():
         precision_score(y[150:], y_pred, average="macro")
     )
     assert (table["fit_time"] > 0).all()
+    # the timing columns are named as compare's and scikit-learn's cross_validate's
+    assert list(table.columns[-2:]) == ["fit_time", "score_time"]
     same, fitted = holdout_report(
         {"logreg": LogisticRegression(max_iter=500)},
         X[:150],
