@@ -191,11 +191,15 @@ def liar(tmp_path):
             pass
 
         def do_GET(self):
-            body, declared = behaviour[self.path]
+            body, declared, *content_type = behaviour[self.path]
             self.send_response(200)
-            self.send_header("Content-Length", str(declared))
+            if declared is not None:  # None: no Content-Length, the body ends with the connection
+                self.send_header("Content-Length", str(declared))
+            if content_type:
+                self.send_header("Content-Type", content_type[0])
             self.end_headers()
             self.wfile.write(body)
+            self.close_connection = True
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -204,8 +208,9 @@ def liar(tmp_path):
     httpd.shutdown()
 
 
-def nothing_kept(home):
-    return not [p for p in (home / "fsdd").glob("*") if p.name != "fetch.lock"]
+def nothing_kept(home, name="fsdd"):
+    # finding 14 of "Trust at the seams": a failed fetch left an empty cache folder
+    return not (home / name).exists()
 
 
 def test_a_short_download_is_never_recorded(liar, tmp_path):
@@ -223,7 +228,7 @@ def test_a_web_page_is_not_an_archive(liar, tmp_path):
     behaviour, base = liar
     page = b"<!DOCTYPE html><html><body>Please sign in</body></html>"
     behaviour["/login"] = (page, len(page))
-    with pytest.raises(OSError, match="sent a web page, not the archive"):
+    with pytest.raises(OSError, match="sent a web page .*, not the file"):
         fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/login", verbose=False)
     assert nothing_kept(tmp_path / "cache")
 
@@ -265,7 +270,10 @@ def test_esc50_file_names_stay_inside_the_folder(server, tmp_path):
     served, base, _ = server
     meta = "filename,fold,target,category,esc10,src_file,take\n../../etc/passwd,1,0,dog,True,1,A\n"
     make_zip(served / "esc50.zip", {"ESC-50-master/meta/esc50.csv": meta})
-    with pytest.raises(OSError, match="would be extracted outside"):
+    with (
+        pytest.warns(UserWarning, match="recorded sha256"),
+        pytest.raises(OSError, match="would be extracted outside"),
+    ):
         fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", verbose=False)
 
 
@@ -300,15 +308,17 @@ def test_fetch_panns_weights_keeps_the_file_and_records_its_digest(server, tmp_p
     import torch
 
     served, base, requests = server
-    torch.save({"model": {"fc1.weight": torch.ones(2, 2)}}, served / "cnn10.pth")
+    checkpoint(served / "cnn10.pth")
     digest = hashlib.sha256((served / "cnn10.pth").read_bytes()).hexdigest()
     home = tmp_path / "cache"
-    with pytest.warns(UserWarning, match="recorded sha256"):
-        path = fetch_panns_weights("cnn10", data_home=home, url=f"{base}/cnn10.pth", verbose=False)
+    # the file is no release: its digest is given, as for a mirror of another build
+    path = fetch_panns_weights(
+        "cnn10", data_home=home, url=f"{base}/cnn10.pth", sha256=digest, verbose=False
+    )
     assert path == home / "panns_cnn10" / "Cnn10_mAP=0.380.pth"
     assert path.with_name(path.name + ".sha256").read_text().strip() == digest
     state = torch.load(path, weights_only=True)["model"]
-    assert torch.equal(state["fc1.weight"], torch.ones(2, 2))
+    assert torch.equal(state["fc1.bias"], torch.full((512,), 0.5))
     assert fetch_panns_weights("cnn10", data_home=home, verbose=False) == path
     assert len(requests) == 1  # the second call used the cache
     path.write_bytes(path.read_bytes() + b"x")
@@ -316,3 +326,114 @@ def test_fetch_panns_weights_keeps_the_file_and_records_its_digest(server, tmp_p
         fetch_panns_weights("cnn10", data_home=home, verbose=False)
     with pytest.raises(ValueError, match="'cnn14' or 'cnn10'"):
         fetch_panns_weights("mobilenet", data_home=home)
+
+
+def checkpoint(path, arch="cnn10", **changes):
+    """A checkpoint in the released layout (random weights), with ``changes`` to its entries."""
+    import torch
+
+    from audiosk.nets import PANNs
+
+    state = PANNs(arch=arch).state_dict()
+    state["fc1.bias"] = torch.full((512,), 0.5)
+    state.update(changes)
+    torch.save({"model": state}, path)
+    return path
+
+
+def test_panns_downloads_are_checked_against_the_md5_zenodo_publishes(server, tmp_path):
+    served, base, _ = server
+    checkpoint(served / "cnn10.pth")
+    with pytest.raises(OSError, match="got md5 .*, the publisher gives bfb1f1f9968938fa"):
+        fetch_panns_weights(
+            "cnn10", data_home=tmp_path / "cache", url=f"{base}/cnn10.pth", verbose=False
+        )
+    assert nothing_kept(tmp_path / "cache", "panns_cnn10")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "match"),
+    [
+        (b"\xef\xbb\xbf<!DOCTYPE html><html><body>Sign in</body></html>", "", "a web page"),
+        (b"<!-- a comment --><html><body>Sign in</body></html>", "", "a web page"),
+        (b"\n  <HTML><body>busy</body></HTML>", "application/octet-stream", "a web page"),
+        (b"Service unavailable", "text/html; charset=utf-8", "a web page"),
+        (b'{"status": 404, "message": "PID does not exist."}', "", "a JSON document"),
+        (b'[{"error": "quota"}]', "application/octet-stream", "a JSON document"),
+    ],
+)
+def test_web_pages_and_json_bodies_are_not_weights(liar, tmp_path, body, content_type, match):
+    # finding 9: a page starting with a BOM or <!--, or a JSON body, was kept and recorded
+    behaviour, base = liar
+    behaviour["/w"] = (body, None, content_type) if content_type else (body, None)
+    with pytest.raises(OSError, match=match):
+        fetch_panns_weights(
+            "cnn10", data_home=tmp_path / "cache", url=f"{base}/w", sha256="0" * 64, verbose=False
+        )
+    assert nothing_kept(tmp_path / "cache", "panns_cnn10")
+
+
+def test_weights_cut_short_without_content_length_are_refused(liar, tmp_path):
+    # finding 9: a truncated download without Content-Length was kept and its digest recorded
+    behaviour, base = liar
+    data = checkpoint(tmp_path / "cnn10.pth").read_bytes()
+    cut = data[: len(data) // 2]
+    behaviour["/cut"] = (cut, None)
+    with pytest.raises(OSError, match="is refused: .*not a checkpoint torch can load safely"):
+        fetch_panns_weights(
+            "cnn10",
+            data_home=tmp_path / "cache",
+            url=f"{base}/cut",
+            sha256=hashlib.sha256(cut).hexdigest(),
+            verbose=False,
+        )
+    assert nothing_kept(tmp_path / "cache", "panns_cnn10")
+
+
+def test_weights_with_nan_or_of_another_front_end_are_never_recorded(server, tmp_path):
+    import torch
+
+    from audiosk.nets import PANNs
+
+    served, base, _ = server
+    bad = {
+        "nan": {"fc1.weight": torch.full((512, 512), float("nan"))},
+        "16k_stft": {"spectrogram_extractor.stft.conv_real.weight": torch.zeros(257, 1, 512)},
+        "cnn14": {},
+    }
+    for name, changes in bad.items():
+        arch = "cnn14" if name == "cnn14" else "cnn10"
+        path = checkpoint(served / f"{name}.pth", arch=arch, **changes)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with pytest.raises(OSError, match="is refused"):
+            fetch_panns_weights(
+                "cnn10",
+                data_home=tmp_path / "cache",
+                url=f"{base}/{name}.pth",
+                sha256=digest,
+                verbose=False,
+            )
+        assert nothing_kept(tmp_path / "cache", "panns_cnn10")
+    # the same verification guards PANNs.load_pretrained
+    with pytest.raises(ValueError, match=r"NaN or infinite values in \['fc1.weight'\]"):
+        PANNs(arch="cnn10", weights=served / "nan.pth")
+    with pytest.raises(ValueError, match=r"another front end.*\(257, 1, 512\).*not the 16 kHz"):
+        PANNs(arch="cnn10", weights=served / "16k_stft.pth")
+
+
+def test_remotes_name_immutable_versions():
+    from audiosk.datasets._fetch import _REMOTES
+
+    for name, remote in _REMOTES.items():
+        assert "master" not in remote.url and "/main." not in remote.url, name
+    assert "datasetVersionNumber=" in _REMOTES["gtzan_features"].url
+    assert _REMOTES["panns_cnn14"].md5 and _REMOTES["panns_cnn10"].md5
+
+
+def test_the_remotes_table_is_private_with_a_warning_for_one_release():
+    import audiosk.datasets
+    from audiosk.datasets._fetch import _REMOTES
+
+    with pytest.warns(FutureWarning, match="audiosk.datasets.REMOTES moved to"):
+        remotes = audiosk.datasets.REMOTES
+    assert remotes is _REMOTES

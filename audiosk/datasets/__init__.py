@@ -3,7 +3,6 @@
 from ..utils._deprecation import moved_names
 from ._embedded import load_spoken_digits
 from ._fetch import (
-    REMOTES,
     fetch_esc50,
     fetch_fsdd,
     fetch_gtzan_features,
@@ -21,7 +20,6 @@ from ._gtzan import gtzan_contiguous_folds, gtzan_fault_filtered_split
 
 __all__ = [
     "AUDIO_EXTENSIONS",
-    "REMOTES",
     "fetch_esc50",
     "fetch_fsdd",
     "fetch_gtzan_features",
@@ -37,4 +35,8 @@ __all__ = [
 ]
 
 # Names that left the public API; they keep working, with a FutureWarning, until 0.3.
-__getattr__ = moved_names(__name__, {"encode_target": "audiosk.datasets._folder"}, removed_in="0.3")
+__getattr__ = moved_names(
+    __name__,
+    {"encode_target": "audiosk.datasets._folder", "REMOTES": "audiosk.datasets._fetch:_REMOTES"},
+    removed_in="0.3",
+)

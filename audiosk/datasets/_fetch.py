@@ -4,18 +4,23 @@ Nothing is downloaded at import or by the tests: a fetcher downloads only
 when its data is not in the cache folder yet (``data_home``, else the
 ``AUDIOSK_DATA`` environment variable, else ``~/audiosk_data``).
 
-- Downloads go to a temporary file; one shorter than its Content-Length, or a
-  web page instead of an archive, is refused and deleted.
-- The SHA-256 of the archive is checked against ``sha256`` when one is
-  given (or pinned in :data:`REMOTES`); otherwise the digest of the first
-  download is recorded next to it and checked on every later use.
+- Every remote names an immutable file: a commit of a GitHub repository, a
+  version of a Kaggle dataset, a Zenodo record.
+- Downloads go to a temporary file; one shorter than its Content-Length, a
+  web page, an XML or JSON document instead of the file, is refused and
+  deleted. A weights file must load safely and fit its architecture.
+- The digest the publisher gives is checked where one exists (Zenodo's
+  MD5); the SHA-256 is checked against ``sha256`` when one is given;
+  otherwise the SHA-256 of the first download is recorded next to it and
+  checked on every later use (trust on first use).
 - Archives are extracted member by member into a temporary folder, refusing
   absolute paths, ``..`` components, links, more than
   :data:`MAX_EXTRACTED_BYTES` or a compression ratio past
   :data:`MAX_COMPRESSION_RATIO`; the folder is renamed into place when
   extraction is complete.
 - Only then are the archive and its checksum recorded: an interrupted or
-  failed fetch leaves nothing that a later one would trust.
+  failed fetch leaves nothing that a later one would trust, and no empty
+  folder.
 - Two fetches into one folder (threads or processes) take turns.
 - File names read from metadata (ESC-50's csv) must stay inside the folder.
 """
@@ -27,11 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tarfile
 import urllib.request
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +48,6 @@ from sklearn.utils import Bunch
 from ..utils._lock import FileLock
 
 __all__ = [
-    "REMOTES",
     "fetch_esc50",
     "fetch_fsdd",
     "fetch_gtzan_features",
@@ -52,37 +58,48 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Remote:
-    """Where an archive lives and what it must hash to."""
+    """Where an immutable file lives and what it must hash to."""
 
     url: str
     filename: str
     sha256: str | None = None  # None: recorded on first download (trust on first use)
+    md5: str | None = None  # the digest the publisher gives, where it gives one
     archive: bool = True  # False: a single file, kept as downloaded
 
 
-#: The archives the fetchers download. None of them has a published SHA-256 (GitHub's
-#: archives and Kaggle's download are built on request), so each digest is recorded on
-#: the first complete fetch and verified afterwards.
-REMOTES = {
+#: The files the fetchers download, each named by an immutable version. GitHub's and
+#: Kaggle's archives are built on request and come with no published digest: their
+#: SHA-256 is recorded on the first complete fetch and verified afterwards (trust on
+#: first use). Zenodo publishes an MD5 per file: it is checked on every download.
+_REMOTES = {
+    # a commit of the repository
     "fsdd": Remote(
         "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/26eb9aaf.zip",
         "free-spoken-digit-dataset-26eb9aaf.zip",
     ),
-    "esc50": Remote("https://github.com/karoldvl/ESC-50/archive/master.zip", "ESC-50-master.zip"),
-    "gtzan_features": Remote(
-        "https://www.kaggle.com/api/v1/datasets/download/andradaolteanu/gtzan-dataset-music-genre-classification",
-        "gtzan-dataset-music-genre-classification.zip",
+    # a commit of the repository (its master branch as of the release of ESC-50's metadata)
+    "esc50": Remote(
+        "https://github.com/karolpiczak/ESC-50/archive/33c8ce9eb2cf0b1c2f8bcf322eb349b6be34dbb6.zip",
+        "ESC-50-33c8ce9eb2cf0b1c2f8bcf322eb349b6be34dbb6.zip",
     ),
-    # PANNs checkpoints (Kong et al., 2020; CC BY 4.0), Zenodo record 3987831, which
-    # publishes MD5 digests only: the SHA-256 is recorded on the first download.
+    # version 1 of the Kaggle dataset
+    "gtzan_features": Remote(
+        "https://www.kaggle.com/api/v1/datasets/download/andradaolteanu/"
+        "gtzan-dataset-music-genre-classification?datasetVersionNumber=1",
+        "gtzan-dataset-music-genre-classification-v1.zip",
+    ),
+    # PANNs checkpoints (Kong et al., 2020; CC BY 4.0), Zenodo record 3987831 (a record
+    # is one immutable version) with the MD5 digests it publishes
     "panns_cnn14": Remote(
         "https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1",
         "Cnn14_mAP=0.431.pth",
+        md5="541141fa2ee191a88f24a3219fff024e",
         archive=False,
     ),
     "panns_cnn10": Remote(
         "https://zenodo.org/record/3987831/files/Cnn10_mAP%3D0.380.pth?download=1",
         "Cnn10_mAP=0.380.pth",
+        md5="bfb1f1f9968938fa8ef4012b8471f5f6",
         archive=False,
     ),
 }
@@ -114,18 +131,35 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     return home
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _digest(path: Path, algorithm: str = "sha256") -> str:
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, algorithm).hexdigest()
 
 
 #: Archives are refused when they would unpack to more than this many bytes ...
 MAX_EXTRACTED_BYTES = 20 * 2**30
 #: ... or, past 64 MiB unpacked, expand more than this many times their size.
 MAX_COMPRESSION_RATIO = 200
+
+
+#: Byte-order marks a text document may start with.
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _not_the_file(head: bytes, content_type: str) -> str | None:
+    """Say what a response is when it is a document rather than the file (else None)."""
+    text = head
+    for bom in _BOMS:
+        text = text.removeprefix(bom)
+    text = text.replace(b"\x00", b"").lstrip().lower()  # UTF-16 pages too
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml") or text.startswith(
+        (b"<!doctype", b"<html", b"<!--", b"<head", b"<body", b"<?xml")
+    ):
+        return "a web page (a login, consent or error page?)"
+    if kind == "application/json" or re.match(rb"[\[{]\s*[\"\[{\]}]", text):
+        return "a JSON document (an error message of an API?)"
+    return None
 
 
 def _download_to(source: str, tmp: Path, verbose: bool) -> None:
@@ -136,10 +170,9 @@ def _download_to(source: str, tmp: Path, verbose: bool) -> None:
         with urllib.request.urlopen(source, timeout=60) as response, open(tmp, "wb") as fh:
             declared = response.headers.get("Content-Length")
             head = response.read(512)
-            if head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
-                raise OSError(
-                    "the server sent a web page, not the archive (a login, consent or error page?)"
-                )
+            sent = _not_the_file(head, response.headers.get("Content-Type", ""))
+            if sent is not None:
+                raise OSError(f"the server sent {sent}, not the file")
             fh.write(head)
             shutil.copyfileobj(response, fh, length=1 << 20)
             received = fh.tell()
@@ -241,17 +274,42 @@ def _extract(archive: Path, folder: Path) -> Path:
     return folder
 
 
-def _fetch(name, data_home, sha256, url, verbose) -> Path:
+def _fetch(
+    name: str,
+    data_home,
+    sha256: str | None,
+    url: str | None,
+    verbose: bool,
+    check: Callable[[Path], object] | None = None,
+) -> Path:
     """Download, verify and extract a dataset once; record its checksum only when all succeeded.
 
     The state is complete when the archive, its recorded SHA-256 and the
     extracted folder are all there (for a single file, the file and its
-    SHA-256; the file is returned); anything less is fetched again. Two
-    fetches into one folder (threads or processes) take turns.
+    SHA-256; the file is returned); anything less is fetched again. A
+    download is checked against the publisher's MD5 (unless ``sha256`` is
+    given: a mirror of another build) and by ``check`` (which raises for a
+    file that is not what it should be) before it is recorded. Two fetches
+    into one folder (threads or processes) take turns. A failed fetch
+    removes the folders it created.
     """
-    remote = REMOTES[name]
+    remote = _REMOTES[name]
+    root = Path(data_home or os.environ.get("AUDIOSK_DATA") or Path.home() / "audiosk_data")
+    created = [d for d in (root.expanduser(), root.expanduser() / name) if not d.exists()]
     home = get_data_home(data_home) / name
     home.mkdir(parents=True, exist_ok=True)
+    try:
+        return _fetch_locked(remote, home, sha256, url, verbose, check)
+    except BaseException:
+        for folder in reversed(created):  # nothing was kept: not even an empty folder
+            try:
+                folder.rmdir()
+            except OSError:  # another fetch is using it, or it holds something
+                break
+        raise
+
+
+def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Path:
     archive = home / remote.filename
     folder = home / "extracted" if remote.archive else archive
     recorded = archive.with_name(archive.name + ".sha256")
@@ -259,7 +317,7 @@ def _fetch(name, data_home, sha256, url, verbose) -> Path:
         known = recorded.read_text().strip() if recorded.exists() else None
         expected = sha256 or remote.sha256 or known
         if archive.exists() and folder.exists() and known is not None:
-            if expected != known or _sha256(archive) != expected:
+            if expected != known or _digest(archive) != expected:
                 raise OSError(
                     f"'{archive}' does not match its checksum {expected}: delete '{home}' to "
                     "fetch it again."
@@ -268,29 +326,46 @@ def _fetch(name, data_home, sha256, url, verbose) -> Path:
         tmp = archive.with_name(archive.name + ".part")
         source = url or remote.url
         _download_to(source, tmp, verbose)
-        actual = _sha256(tmp)
-        if expected is not None and actual != expected:
-            tmp.unlink()
-            raise OSError(
-                f"Checksum mismatch for {source}: got sha256 {actual}, expected {expected}. "
-                "Nothing was kept."
-            )
-        if remote.archive:
-            try:
+        try:
+            actual = _verify(tmp, source, expected, None if sha256 else remote.md5, check)
+            if remote.archive:
                 _extract(tmp, folder)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, archive)
         recorded.write_text(actual + "\n")  # only now is the fetch complete
-        if expected is None:
+        if expected is None and remote.md5 is None:
             warnings.warn(
-                f"No published checksum is pinned for {remote.filename}; recorded sha256 "
+                f"No published checksum exists for {remote.filename}; recorded sha256 "
                 f"{actual} in '{recorded}' and will verify it from now on.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
     return folder
+
+
+def _verify(tmp: Path, source: str, sha256: str | None, md5: str | None, check) -> str:
+    """Check a download against its digests and ``check``; return its SHA-256."""
+    actual = _digest(tmp)
+    if sha256 is not None and actual != sha256:
+        raise OSError(
+            f"Checksum mismatch for {source}: got sha256 {actual}, expected {sha256}. "
+            "Nothing was kept."
+        )
+    if md5 is not None and (got := _digest(tmp, "md5")) != md5:
+        raise OSError(
+            f"Checksum mismatch for {source}: got md5 {got}, the publisher gives {md5} (a "
+            "download cut short, or another file?). Nothing was kept."
+        )
+    if check is not None:
+        try:
+            check(tmp)
+        except (ValueError, TypeError) as exc:
+            raise OSError(
+                f"The download from {source} is refused: {exc} Nothing was kept."
+            ) from None
+    return actual
 
 
 def _single_top_folder(root: Path) -> Path:
@@ -308,7 +383,8 @@ def fetch_fsdd(
     data_home : str, os.PathLike or None, default=None
         Cache folder (see :func:`get_data_home`).
     sha256 : str or None, default=None
-        Expected digest of the archive (overrides the recorded one).
+        Expected SHA-256 of the archive (overrides the recorded one, and the
+        publisher's digest: for a mirror of another build).
     url : str or None, default=None
         Another location of the same archive (a mirror).
     verbose : bool, default=True
@@ -507,8 +583,11 @@ def fetch_panns_weights(
     model : {"cnn14", "cnn10"}, default="cnn14"
         ``Cnn14_mAP=0.431.pth`` (327 MB) or ``Cnn10_mAP=0.380.pth`` (20 MB).
     data_home, sha256, url, verbose
-        As in :func:`fetch_fsdd`; Zenodo publishes no SHA-256, so the digest of
-        the first download is recorded and checked afterwards.
+        As in :func:`fetch_fsdd`. Every download is checked against the MD5
+        that Zenodo publishes (unless ``sha256`` is given) and must load with
+        ``torch.load(weights_only=True)`` and fit the architecture, with
+        finite values (:func:`~audiosk.nets._panns.verify_panns_checkpoint`),
+        before its SHA-256 is recorded and checked on every later use.
 
     Returns
     -------
@@ -521,6 +600,12 @@ def fetch_panns_weights(
     >>> path = fetch_panns_weights("cnn10")  # doctest: +SKIP
     """
     key = f"panns_{model}"
-    if key not in REMOTES:
+    if key not in _REMOTES:
         raise ValueError(f"fetch_panns_weights: model must be 'cnn14' or 'cnn10'; got {model!r}.")
-    return _fetch(key, data_home, sha256, url, verbose)
+
+    def check(path: Path) -> None:
+        from ..nets._panns import verify_panns_checkpoint
+
+        verify_panns_checkpoint(path, model)
+
+    return _fetch(key, data_home, sha256, url, verbose, check=check)

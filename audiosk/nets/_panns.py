@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from ..utils._dsp import FRONT_END, PANNS_SR, resample
 from ._vision import _Frozen
 
-__all__ = ["PANNS_SR", "PANNs", "resample"]
+__all__ = ["PANNS_SR", "PANNs", "resample", "verify_panns_checkpoint"]
 
 #: Channels of the convolution blocks, by architecture.
 ARCHITECTURES = {"cnn10": (64, 128, 256, 512), "cnn14": (64, 128, 256, 512, 1024, 2048)}
@@ -190,42 +190,18 @@ class PANNs(_Frozen):
     def load_pretrained(self, path: str | os.PathLike) -> None:
         """Load a released checkpoint (its ``"model"`` state dict, or that dict itself).
 
-        The front end's stored filters are checked against this module's
-        (a checkpoint of another rate or Mel setting is refused) and not
-        loaded: they are fixed by the settings.
+        The file is checked by :func:`verify_panns_checkpoint` against this
+        module's parameters: the front end's stored filters (a checkpoint of
+        another rate or Mel setting is refused; they are not loaded, being
+        fixed by the settings), every key and shape, and finite values.
 
         Parameters
         ----------
         path : str or os.PathLike
             The ``.pth`` file.
         """
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
-        if not isinstance(state, dict):
-            raise TypeError(f"'{path}' holds no PANNs checkpoint (a dict with a 'model' entry).")
-        mel = state.pop("logmel_extractor.melW", None)
-        for key in [k for k in state if k.startswith("spectrogram_extractor.")]:
-            del state[key]
-        if mel is not None and (
-            mel.shape != self.front_end.mel_basis.shape
-            or not torch.allclose(mel.float(), self.front_end.mel_basis, atol=1e-6)
-        ):
-            raise ValueError(
-                f"'{path}' was trained with another front end (Mel filters of shape "
-                f"{tuple(mel.shape)}); audiosk's PANNs are the 32 kHz release (1024-point "
-                "STFT, 64 Mel bands, 50-14000 Hz)."
-            )
-        own = self.state_dict()
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        resized = [k for k in own if k in state and state[k].shape != own[k].shape]
-        if missing or unexpected or resized:
-            raise ValueError(
-                f"'{path}' does not match PANNs arch={self.arch!r}: missing {missing[:5]}, "
-                f"unexpected {unexpected[:5]}, other shapes {resized[:5]} (is it the "
-                f"{self.arch.upper()} checkpoint?)."
-            )
-        self.load_state_dict(state)
+        own = {name: tuple(value.shape) for name, value in self.state_dict().items()}
+        self.load_state_dict(verify_panns_checkpoint(path, self.arch, expected=own))
 
     def embed(self, wave: torch.Tensor) -> torch.Tensor:
         """Clip embeddings: ReLU of ``fc1`` on max + mean pooled block outputs.
@@ -261,3 +237,97 @@ class PANNs(_Frozen):
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         """Logits of the head (AudioSet's 527 tags, or ``n_outputs``)."""
         return self.fc_audioset(F.dropout(self.embed(wave), 0.5, self.training))
+
+
+def verify_panns_checkpoint(
+    path: str | os.PathLike, arch: str, *, expected: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, torch.Tensor]:
+    """Check that a file is a released PANNs checkpoint of ``arch``; return its parameters.
+
+    The file must load with ``torch.load(weights_only=True)`` (nothing in it
+    runs code), hold a state dict (or a ``"model"`` entry with one) whose
+    keys and shapes are those of the architecture, with finite values; its
+    front end (the STFT kernel ``spectrogram_extractor.stft.conv_real.weight``
+    and the Mel filters ``logmel_extractor.melW``), where present, must be
+    the 32 kHz release's. Used before a download is recorded and before
+    weights are loaded.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.pth`` file.
+    arch : {"cnn14", "cnn10"}
+        The architecture it must fit.
+    expected : dict of str to tuple of int, or None, default=None
+        Parameter names and shapes to match; None: those of ``PANNs(arch=arch)``.
+
+    Returns
+    -------
+    state : dict of str to torch.Tensor
+        The parameters, without the front end's fixed filters.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and what is wrong with it.
+    TypeError
+        When the file holds something other than a state dict.
+
+    Examples
+    --------
+    >>> import tempfile, os, torch
+    >>> from audiosk.nets._panns import PANNs, verify_panns_checkpoint
+    >>> path = os.path.join(tempfile.mkdtemp(), "cnn10.pth")
+    >>> torch.save({"model": PANNs(arch="cnn10").state_dict()}, path)
+    >>> len(verify_panns_checkpoint(path, "cnn10"))
+    61
+    """
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a web page, a JSON error body, a cut-off download, ...
+        raise ValueError(
+            f"'{path}' is not a checkpoint torch can load safely (weights_only=True): "
+            f"{type(exc).__name__}: {str(exc)[:200]}"
+        ) from None
+    state = checkpoint.get("model", checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise TypeError(f"'{path}' holds no PANNs checkpoint (a dict with a 'model' entry).")
+    state = dict(state)
+    n_fft = int(FRONT_END["n_fft"])
+    kernel = state.get("spectrogram_extractor.stft.conv_real.weight")
+    mel = state.get("logmel_extractor.melW")
+    basis = LogMel(PANNS_SR, **FRONT_END).mel_basis
+    if (kernel is not None and tuple(kernel.shape) != (n_fft // 2 + 1, 1, n_fft)) or (
+        mel is not None
+        and (mel.shape != basis.shape or not torch.allclose(mel.float(), basis, atol=1e-6))
+    ):
+        shapes = {
+            k: tuple(v.shape)
+            for k, v in (("STFT kernel", kernel), ("Mel filters", mel))
+            if v is not None
+        }
+        raise ValueError(
+            f"'{path}' was trained with another front end ({shapes}); audiosk's PANNs are the "
+            f"32 kHz release ({n_fft}-point STFT, 64 Mel bands, 50-14000 Hz), not the 16 kHz one."
+        )
+    for key in [k for k in state if k.startswith(("spectrogram_extractor.", "logmel_extractor."))]:
+        del state[key]
+    if expected is None:
+        with torch.device("meta"):  # shapes only: nothing is allocated
+            expected = {k: tuple(v.shape) for k, v in PANNs(arch=arch).state_dict().items()}
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    resized = [k for k in expected if k in state and tuple(state[k].shape) != expected[k]]
+    if missing or unexpected or resized:
+        raise ValueError(
+            f"'{path}' does not match PANNs arch={arch!r}: missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}, other shapes {resized[:5]} (is it the "
+            f"{arch.upper()} checkpoint?)."
+        )
+    broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise ValueError(
+            f"'{path}' holds NaN or infinite values in {broken[:5]}; the file is damaged: "
+            "download it again."
+        )
+    return state
