@@ -108,7 +108,6 @@ def test_every_public_estimator_is_accounted_for():
     names = set(public_estimators())
     covered = set(cases("unused.pth")) | set(NO_FITTED_RATE)
     assert names - covered == set(), "add a case to tests/test_rates.py"
-    assert covered - names == set()
     with_sr = {
         n for n, cls in public_estimators().items() if "sr" in inspect.signature(cls).parameters
     }
