@@ -39,6 +39,7 @@ OTHER = 16000
 #: Public estimators that take no waveforms, or whose rate is not a fitted state, and why.
 NO_FITTED_RATE = {
     "AudioLoader": "takes file paths; its sr is the rate it loads at, carried by its output",
+    "CachedTransformer": "wraps a front end whose own steps record and check the rate",
     "Deltas": "spectra in, spectra out: frames, not samples",
     "Flatten": "spectra or tables in, rows out",
     "SpectrogramImage": "spectra in, images out",
