@@ -32,6 +32,7 @@ import pandas as pd
 __all__ = [
     "check_same_settings",
     "file_digest",
+    "hash_file",
     "job_file",
     "read_table",
     "settings_record",
@@ -61,10 +62,15 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     'ba7816bf8f01cfea'
     """
     try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return hash_file(path)
     except (OSError, ValueError):
         return ""
+
+
+def hash_file(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
+    """Hex digest of a file's bytes, read in blocks (``algorithm`` as in :mod:`hashlib`)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, algorithm).hexdigest()
 
 
 def _canonical(value: Any, where: str) -> Any:

@@ -133,3 +133,33 @@ def test_the_old_import_path_warns_and_works():
     assert moved is write_spectrogram_images
     assert "moved to audiosk.images.write_spectrogram_images" in str(caught[0].message)
     assert caught[0].category is FutureWarning
+
+
+def test_load_image_folder_reads_the_tree_the_job_writes(tmp_path):
+    from audiosk.datasets import load_image_folder
+
+    root = tmp_path / "images"
+    for label, freq in (("low", 300.0), ("high", 2500.0)):
+        files = [
+            write(tmp_path / label / f"{label}{i}.wav", tone(freq + 50 * i, 0.5)) for i in (0, 1)
+        ]
+        write_spectrogram_images(files, root / label, **{**SETTINGS, "figsize": (1.0, 0.5)})
+    images = load_image_folder(root, kind="mel")
+    assert images.target_names.tolist() == ["high", "low"]
+    assert images.target.tolist() == [0, 0, 1, 1]
+    assert [p.split("images/")[1] for p in images.filenames] == [
+        "high/mel/high0.png",
+        "high/mel/high1.png",
+        "low/mel/low0.png",
+        "low/mel/low1.png",
+    ]
+    assert images.data.shape == (4, 3, 50, 100) and images.data.dtype == np.float32
+    rgba = pixels(images.filenames[2])
+    expected = (rgba[..., :3].transpose(2, 0, 1) / 255.0).astype(np.float32)
+    np.testing.assert_array_equal(images.data[2], expected)
+    assert "data" not in load_image_folder(root, kind="linear", load_content=False)
+    with pytest.raises(ValueError, match="found no image .* pass kind="):
+        load_image_folder(root)
+    Image.new("RGB", (10, 10)).save(root / "low" / "mel" / "odd.png")
+    with pytest.raises(ValueError, match=r"odd.png' is 10x10 pixels, .* 100x50"):
+        load_image_folder(root, kind="mel")

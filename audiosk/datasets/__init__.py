@@ -17,6 +17,7 @@ from ._folder import (
     load_pickle_folder,
 )
 from ._gtzan import gtzan_contiguous_folds, gtzan_fault_filtered_split
+from ._images import load_image_folder
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -30,6 +31,7 @@ __all__ = [
     "gtzan_fault_filtered_split",
     "ClipPaths",
     "load_audio_folder",
+    "load_image_folder",
     "load_pickle_folder",
     "load_spoken_digits",
 ]

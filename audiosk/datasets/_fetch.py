@@ -30,7 +30,6 @@ when its data is not in the cache folder yet (``data_home``, else the
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -45,6 +44,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._jobs import hash_file, write_atomic
 from ..utils._lock import FileLock
 
 __all__ = [
@@ -129,11 +129,6 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     ).expanduser()
     home.mkdir(parents=True, exist_ok=True)
     return home
-
-
-def _digest(path: Path, algorithm: str = "sha256") -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, algorithm).hexdigest()
 
 
 #: Archives are refused when they would unpack to more than this many bytes ...
@@ -317,7 +312,7 @@ def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Pa
         known = recorded.read_text().strip() if recorded.exists() else None
         expected = sha256 or remote.sha256 or known
         if archive.exists() and folder.exists() and known is not None:
-            if expected != known or _digest(archive) != expected:
+            if expected != known or hash_file(archive) != expected:
                 raise OSError(
                     f"'{archive}' does not match its checksum {expected}: delete '{home}' to "
                     "fetch it again."
@@ -334,7 +329,8 @@ def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Pa
             tmp.unlink(missing_ok=True)
             raise
         os.replace(tmp, archive)
-        recorded.write_text(actual + "\n")  # only now is the fetch complete
+        with write_atomic(recorded) as tmp_digest:  # only now is the fetch complete
+            tmp_digest.write_text(actual + "\n")
         if expected is None and remote.md5 is None:
             warnings.warn(
                 f"No published checksum exists for {remote.filename}; recorded sha256 "
@@ -347,13 +343,13 @@ def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Pa
 
 def _verify(tmp: Path, source: str, sha256: str | None, md5: str | None, check) -> str:
     """Check a download against its digests and ``check``; return its SHA-256."""
-    actual = _digest(tmp)
+    actual = hash_file(tmp)
     if sha256 is not None and actual != sha256:
         raise OSError(
             f"Checksum mismatch for {source}: got sha256 {actual}, expected {sha256}. "
             "Nothing was kept."
         )
-    if md5 is not None and (got := _digest(tmp, "md5")) != md5:
+    if md5 is not None and (got := hash_file(tmp, "md5")) != md5:
         raise OSError(
             f"Checksum mismatch for {source}: got md5 {got}, the publisher gives {md5} (a "
             "download cut short, or another file?). Nothing was kept."

@@ -279,8 +279,9 @@ def verify_panns_checkpoint(
     >>> from audiosk.nets._panns import PANNs, verify_panns_checkpoint
     >>> path = os.path.join(tempfile.mkdtemp(), "cnn10.pth")
     >>> torch.save({"model": PANNs(arch="cnn10").state_dict()}, path)
-    >>> len(verify_panns_checkpoint(path, "cnn10"))
-    61
+    >>> state = verify_panns_checkpoint(path, "cnn10")
+    >>> tuple(state["fc_audioset.weight"].shape)
+    (527, 512)
     """
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
