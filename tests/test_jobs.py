@@ -1,0 +1,212 @@
+"""The job layer: settings by hash, rows by content, atomic writes; the jobs' property test."""
+
+import functools
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from audiosk._jobs import (
+    check_same_settings,
+    file_digest,
+    read_table,
+    settings_record,
+    write_atomic,
+)
+from audiosk.extraction import extract_features
+from audiosk.images import write_spectrogram_images
+
+SR = 8000
+
+
+def scaled(values, factor=2.0):
+    return values * factor
+
+
+def test_settings_hash_arrays_by_content_and_functions_by_source():
+    base = settings_record({"w": np.zeros(3000), "f": scaled})
+    changed = np.zeros(3000)
+    changed[2999] = 1e-12
+    assert settings_record({"w": changed, "f": scaled})["w"]["hash"] != base["w"]["hash"]
+    assert settings_record({"w": np.zeros(3000), "f": scaled}) == base  # stable across calls
+    partial = settings_record({"f": functools.partial(scaled, factor=3.0)})
+    assert partial["f"]["hash"] != settings_record({"f": functools.partial(scaled)})["f"]["hash"]
+    factor = 2.0
+
+    def closure(values):
+        return values * factor
+
+    with pytest.raises(ValueError, match="f is a closure .* captured values"):
+        settings_record({"f": closure})
+    with pytest.raises(ValueError, match="f is a lambda"):
+        settings_record({"f": lambda v: v})
+
+
+def test_a_difference_is_named_with_both_values(tmp_path):
+    then = settings_record({"sr": 8000.0, "kind": "mel"})
+    now = settings_record({"sr": 16000.0, "kind": "mel"})
+    with pytest.raises(ValueError, match=r"other settings \(sr: 8000.0 then, 16000.0 now\)\."):
+        check_same_settings(then, now, tmp_path / "t.csv", tmp_path / "t.csv.job.json")
+    check_same_settings(then, settings_record({"sr": 8000.0, "kind": "mel"}), tmp_path, tmp_path)
+
+
+def test_read_table_keeps_names_as_text(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("path,error,x\n0001,,1.5\n0002,bad,\n")
+    table = read_table(path)
+    assert table["path"].tolist() == ["0001", "0002"] and table["error"].tolist() == ["", "bad"]
+    assert table["x"].iloc[0] == 1.5 and np.isnan(table["x"].iloc[1])
+
+
+def test_a_failed_write_leaves_the_old_file_and_nothing_else(tmp_path):
+    target = tmp_path / "t.csv"
+    target.write_text("old")
+    with pytest.raises(OSError, match="disk full"), write_atomic(target) as tmp:
+        tmp.write_text("half")
+        raise OSError("disk full")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_file_digest_is_of_the_bytes(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"\x00\x01")
+    b.write_bytes(b"\x00\x02")  # same size
+    assert file_digest(a) != file_digest(b) and file_digest(tmp_path / "missing") == ""
+
+
+# Property tests: any sequence of runs on one output, with random subsets, orders, settings
+# and file edits, returns what a fresh run on the current files and settings returns, or
+# refuses with an error naming the setting that changed.
+
+
+class Stats(TransformerMixin, BaseEstimator):
+    """Mean and peak of each clip, times ``scale``: a cheap extractor."""
+
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.array([[np.mean(x) * self.scale, np.max(np.abs(x)) * self.scale] for x in X])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["mean", "peak"])
+
+
+N_FILES = 4
+
+
+def write_clip(path, seed):
+    if seed < 0:  # an unreadable file
+        Path(path).write_bytes(b"not audio")
+        return
+    rng = np.random.default_rng(seed)
+    sf.write(path, rng.uniform(-0.5, 0.5, SR // 20).astype(np.float32), SR)
+
+
+runs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "files": st.lists(
+                st.integers(0, N_FILES - 1), min_size=1, max_size=N_FILES, unique=True
+            ),
+            "setting": st.sampled_from([1.0, 2.0]),
+            "edit": st.none() | st.tuples(st.integers(0, N_FILES - 1), st.integers(-1, 3)),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs=runs, suffix=st.sampled_from([".csv", ".parquet"]))
+def test_extract_features_equals_a_fresh_run_or_names_the_difference(runs, suffix):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = [str(folder / f"clip{i}.wav") for i in range(N_FILES)]
+        for i, path in enumerate(paths):
+            write_clip(path, 100 + i)
+        out, made_with = folder / f"table{suffix}", None
+        for number, step in enumerate(runs):
+            if step["edit"] is not None:
+                write_clip(paths[step["edit"][0]], step["edit"][1])
+            asked = [paths[i] for i in step["files"]]
+            extractor = Stats(scale=step["setting"])
+            if made_with is not None and made_with != step["setting"]:
+                with pytest.raises(ValueError, match=r"extractor\.scale: \d\.0 then, \d\.0 now"):
+                    extract_features(asked, extractor, out=out, sr=SR, verbose=0)
+                continue
+            table = extract_features(asked, extractor, out=out, sr=SR, verbose=0)
+            made_with = step["setting"]
+            fresh_out = folder / f"fresh{number}{suffix}"
+            fresh = extract_features(asked, extractor, out=fresh_out, sr=SR, verbose=0)
+            pd.testing.assert_frame_equal(table, fresh)
+            failed = Path(str(out) + ".failures.csv")
+            fresh_failed = Path(str(fresh_out) + ".failures.csv")
+            assert failed.exists() == fresh_failed.exists()
+            if failed.exists():
+                pd.testing.assert_frame_equal(read_table(failed), read_table(fresh_failed))
+
+
+image_runs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "files": st.lists(st.integers(0, 2), min_size=1, max_size=3, unique=True),
+            "setting": st.sampled_from([64, 128]),
+            "edit": st.none() | st.tuples(st.integers(0, 2), st.integers(-1, 3)),
+        }
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def image_rows(report, root):
+    rows = report.drop(columns="status").copy()
+    rows["image"] = [str(Path(p).relative_to(root)) if p else "" for p in rows["image"]]
+    return rows
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs=image_runs)
+def test_spectrogram_images_equal_a_fresh_run_or_name_the_difference(runs):
+    drawing = dict(sr=SR, n_fft=128, kinds=("mel",), n_mels=16, figsize=(0.64, 0.32))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = [str(folder / f"clip{i}.wav") for i in range(3)]
+        for i, path in enumerate(paths):
+            write_clip(path, 100 + i)
+        out, made_with = folder / "images", None
+        for number, step in enumerate(runs):
+            if step["edit"] is not None:
+                write_clip(paths[step["edit"][0]], step["edit"][1])
+            asked = [paths[i] for i in step["files"]]
+            hop = step["setting"]
+            if made_with is not None and made_with != hop:
+                with pytest.raises(ValueError, match=rf"step\.hop_length: {made_with} then"):
+                    write_spectrogram_images(asked, out, hop_length=hop, **drawing)
+                continue
+            report = write_spectrogram_images(asked, out, hop_length=hop, **drawing)
+            made_with = hop
+            fresh_root = folder / f"fresh{number}"
+            fresh = write_spectrogram_images(asked, fresh_root, hop_length=hop, **drawing)
+            pd.testing.assert_frame_equal(
+                image_rows(report, out), image_rows(fresh, fresh_root), check_dtype=False
+            )
+            for image in fresh["image"][fresh["image"] != ""]:
+                kept = out / Path(image).relative_to(fresh_root)
+                np.testing.assert_array_equal(
+                    np.asarray(Image.open(kept)), np.asarray(Image.open(image))
+                )
