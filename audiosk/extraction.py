@@ -181,23 +181,21 @@ def extract_features(
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out must end in .csv or .parquet, got '{out}'.")
     _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size)
-    paths = [str(p) for p in paths]
-    if len(set(paths)) != len(paths):
+    files = [str(p) for p in paths]
+    if len(set(files)) != len(files):
         raise ValueError("paths contains duplicates; each file must appear once.")
     settings = settings_record(_settings(extractor, sr, segment_seconds, hop_seconds))
     estimator = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
     job = _Job(out)
     with FileLock(job.lock, f"'{out}'"):
         remove_stale_temporaries(out.parent, out.name)
-        digests = {p: file_digest(p) for p in paths}
-        if not _finished(job, settings, paths, digests, verbose):
+        digests = {p: file_digest(p) for p in files}
+        if not _finished(job, settings, files, digests, verbose):
             latest = _open_parts(job, settings)
-            todo = [
-                p for p in paths if latest.get(p, (None, "missing", ""))[1:] != ("", digests[p])
-            ]
-            if verbose and len(todo) < len(paths):
+            todo = [p for p in files if p not in latest or latest[p][1:] != ("", digests[p])]
+            if verbose and len(todo) < len(files):
                 print(
-                    f"Resuming: {len(paths) - len(todo)} of {len(paths)} files already done.",
+                    f"Resuming: {len(files) - len(todo)} of {len(files)} files already done.",
                     flush=True,
                 )
             compute = functools.partial(
@@ -208,9 +206,9 @@ def extract_features(
                 hop_seconds=hop_seconds,
                 cwd=os.getcwd(),
             )
-            _compute(job, todo, digests, latest, compute, n_jobs, batch_size, len(paths), verbose)
-            failures = _assemble(job, paths, latest)
-            _finish(job, settings, paths, digests, failures, verbose)
+            _compute(job, todo, digests, latest, compute, n_jobs, batch_size, len(files), verbose)
+            failures = _assemble(job, files, latest)
+            _finish(job, settings, files, digests, failures, verbose)
         # the lock is held until the parts are gone, so no other run can start on them
         shutil.rmtree(job.parts, ignore_errors=True)
         return read_table(out) if return_table else out

@@ -133,8 +133,8 @@ def write_spectrogram_images(
     from . import __version__
 
     steps = _image_steps(list(kinds), sr, n_fft, hop_length, n_mels, n_bins, fmin)
-    files = [os.fspath(f) for f in files]
-    stems = [Path(f).stem for f in files]
+    names = [str(os.fspath(f)) for f in files]
+    stems = [Path(f).stem for f in names]
     duplicates = sorted({s for s in stems if stems.count(s) > 1})
     if duplicates:
         raise ValueError(
@@ -150,24 +150,24 @@ def write_spectrogram_images(
     root.mkdir(parents=True, exist_ok=True)
     with FileLock(root / ".lock", f"the images in '{root}'"):
         records = {kind: _open_kind(root / kind, settings[kind]) for kind in steps}
-        digests = [file_digest(f) for f in files]
+        digests = [file_digest(f) for f in names]
         todo = [
-            _todo(root, records, f, s, d) for f, s, d in zip(files, stems, digests, strict=True)
+            _todo(root, records, f, s, d) for f, s, d in zip(names, stems, digests, strict=True)
         ]
 
         def draw(index: int) -> list[dict[str, str]]:
-            return _draw_file(files[index], stems[index], root, steps, sr, drawing, todo[index])
+            return _draw_file(names[index], stems[index], root, steps, sr, drawing, todo[index])
 
         drawn = parallel_map(
             draw,
-            range(len(files)),
+            range(len(names)),
             n_jobs=n_jobs,
             verbose=verbose,
             desc="spectrogram images",
             prefer="processes",
         )
         rows = []
-        for file, stem, digest, file_rows in zip(files, stems, digests, drawn, strict=True):
+        for file, stem, digest, file_rows in zip(names, stems, digests, drawn, strict=True):
             done = {row["kind"]: row for row in file_rows}
             for kind in steps:
                 row = done.get(kind) or _row(file, kind, root / kind / f"{stem}.png", "kept")
