@@ -119,16 +119,26 @@ def extract_features(
 ):
     """Describe many audio files in one table, surviving bad files and interruptions.
 
-    Files are processed in batches on ``n_jobs`` workers (joblib, so inside
-    ``with joblib.parallel_backend("dask"):`` the batches run on a Dask
-    cluster). Each finished batch is written at once to ``<out>.parts/``; a
-    killed run started again with the same arguments skips every finished
-    file, and the final table equals an uninterrupted run's. A file that
-    fails (unreadable, empty, ...) is listed with its error in
-    ``<out stem>.failures.csv`` and never stops the run; the next run tries
-    it again. The table is assembled from the parts a few at a time, so
-    memory stays bounded however many files there are (with
-    ``return_table=False``).
+    The table holds exactly the rows of ``paths``, in their order, whatever
+    ran before on the same output. Files are processed in batches in worker
+    processes (``n_jobs`` of them, one with ``n_jobs=None``; joblib, so
+    inside ``with joblib.parallel_backend("dask"):`` the batches run on a
+    Dask cluster). Each finished batch is written at once to
+    ``<out>.parts/``; a killed run started again with the same arguments
+    skips every finished file, and the final table equals an uninterrupted
+    run's. A file that fails (unreadable, empty, or whose decoder kills its
+    process) is listed with its error in ``<out>.failures.csv`` and never
+    stops the run; every later run tries it again. The table is assembled
+    from the parts a few at a time, so memory stays bounded however many
+    files there are (with ``return_table=False``).
+
+    A later run on the same ``out`` reuses the rows of files whose bytes are
+    unchanged (a SHA-256 of each file, recorded with the settings in
+    ``<out>.job.json``) and computes the others. Other settings (the
+    extractor's parameters compared by a hash of their values, a function by
+    its name and source, ``sr``, segmenting, the audiosk version) are
+    refused with an error naming each difference. ``t.csv`` and
+    ``t.parquet`` are two jobs.
 
     Parameters
     ----------
@@ -161,10 +171,10 @@ def extract_features(
 
     Returns
     -------
-    table : pandas.DataFrame or pathlib.Path
-        ``path``, ``segment`` (segment mode), then the features; rows in the
-        order of ``paths``; failed files have no row. The path of the table
-        with ``return_table=False``.
+    table : pandas.DataFrame of shape (n_rows, n_features + 1) or pathlib.Path
+        ``path``, ``segment`` (segment mode), then the features; the rows of
+        ``paths`` in their order (one per segment in segment mode); failed
+        files have no row. The path of the table with ``return_table=False``.
 
     Examples
     --------
