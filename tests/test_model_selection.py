@@ -73,3 +73,62 @@ def test_holdout_report_matches_sklearn_metrics():
     np.testing.assert_array_equal(predictions, y_pred)
     np.testing.assert_array_equal(model.predict(X[150:]), y_pred)
     assert same.loc["logreg", "accuracy"] == table.loc["logreg", "accuracy"]
+
+
+@pytest.mark.slow
+def test_cached_front_decodes_each_file_once_per_fold(tone_files, tmp_path, monkeypatch):
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    import audiosk.io
+    from audiosk.features import MFCC, TemporalStats
+    from audiosk.io import AudioLoader
+    from audiosk.model_selection import CachedTransformer
+    from audiosk.preprocessing import PadTrim
+
+    paths, labels, groups = tone_files
+    decoded = []
+    original = audiosk.io.load_audio
+
+    def counting(path, *args, **kwargs):
+        decoded.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(audiosk.io, "load_audio", counting)
+    front = make_pipeline(
+        AudioLoader(sr=8000), PadTrim(percentile=90), MFCC(n_fft=256, n_mfcc=13), TemporalStats()
+    )
+    grid = {"svc__C": [0.01, 0.1, 1.0, 10.0]}
+
+    def search(step):
+        return GridSearchCV(make_pipeline(step, SVC()), grid, cv=GroupKFold(3), refit=False).fit(
+            paths, labels, groups=groups
+        )
+
+    plain = search(front)
+    assert len(decoded) == 4 * 3 * len(paths)  # 4 candidates x 3 folds x every file
+    decoded.clear()
+    cached = search(CachedTransformer(front, memory=str(tmp_path)))
+    assert sorted(decoded) == sorted(list(paths) * 3)  # once per fold: in training or test
+    np.testing.assert_allclose(
+        cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+    decoded.clear()
+    search(CachedTransformer(front, memory=str(tmp_path)))  # a second search: all cached
+    assert decoded == []
+
+
+def test_cache_key_follows_the_files_and_the_values(tmp_path):
+    import os
+
+    from audiosk.model_selection._cache import data_key
+
+    path = tmp_path / "a.wav"
+    path.write_bytes(b"RIFF0000")
+    key = data_key([str(path)])
+    assert data_key(np.array([str(path)])) == key
+    os.utime(path, ns=(1, 1))  # the file changed: a new key
+    assert data_key([str(path)]) != key
+    X = np.arange(6.0).reshape(2, 3)
+    assert data_key(X) == data_key(X.copy()) != data_key(X + 1)

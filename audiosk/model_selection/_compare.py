@@ -13,9 +13,9 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, cross_validate
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 
 from ..io import AudioLoader
+from ..utils import Waveforms
 from ..utils._base import GroupLeakageWarning
 from ._baselines import classical_baselines, input_kind
 
@@ -200,8 +200,8 @@ def compare(
     # share that front end, fitted once per fold
     shared: dict[tuple[int, str], list[str]] = {}
     for name, estimator in candidates.items():
-        key = _front_key(estimator, inputs[name]) if not (params and name in estimators) else None
-        shared.setdefault(key or (id(estimator), name), []).append(name)
+        front = _front_key(estimator, inputs[name]) if not (params and name in estimators) else None
+        shared.setdefault(front or (id(estimator), name), []).append(name)
     results = {}
     for names in shared.values():
         first = candidates[names[0]]
@@ -309,14 +309,23 @@ def _cross_validate_shared(front, finals: dict, X, y, splits, scoring, *, n_jobs
     return results
 
 
+def _rows(X, rows: np.ndarray):
+    """Select rows of a table, an array (audiosk's keep their sample rate), or a list."""
+    if hasattr(X, "iloc"):
+        return X.iloc[rows]
+    if isinstance(X, (np.ndarray, Waveforms)):
+        return X[rows]
+    return [X[i] for i in rows]
+
+
 def _shared_fold(front, finals: dict, X, y, train, test, scorer) -> dict:
-    y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
+    y_train, y_test = _rows(y, train), _rows(y, test)
     start = time.perf_counter()
     front = clone(front)
-    X_train = front.fit_transform(_safe_indexing(X, train), y_train)
+    X_train = front.fit_transform(_rows(X, train), y_train)
     front_fit = time.perf_counter() - start
     start = time.perf_counter()
-    X_test = front.transform(_safe_indexing(X, test))
+    X_test = front.transform(_rows(X, test))
     front_score = time.perf_counter() - start
     out = {}
     for name, final in finals.items():
