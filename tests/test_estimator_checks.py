@@ -16,6 +16,7 @@ from audiosk.features import (
     SpectrogramScaler,
     TemporalStats,
 )
+from audiosk.model_selection import CachedTransformer
 from audiosk.preprocessing import PadTrim
 
 ANY_LENGTH = (
@@ -60,6 +61,7 @@ ESTIMATORS = [
     SpectrogramScaler(per_clip=True),
     SpectrogramImage(height=6, width=4, channels=3),
     GTZANFeatures(sr=22050),
+    CachedTransformer(SpectrogramScaler()),
 ]
 
 

@@ -2,9 +2,11 @@
 
 from ..utils._deprecation import moved_names
 from ._baselines import classical_baselines
+from ._cache import CachedTransformer
 from ._compare import GroupLeakageWarning, compare, group_aware_cv, holdout_report
 
 __all__ = [
+    "CachedTransformer",
     "GroupLeakageWarning",
     "classical_baselines",
     "compare",
