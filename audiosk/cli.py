@@ -270,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="describe every audio file under a folder in one table",
         description="Compute a feature table (one row per file, or per segment) for every audio "
         "file under DIR, in parallel, with a progress bar. A file that fails is listed in "
-        "<TABLE stem>.failures.csv and does not stop the run; running the same command again "
+        "<TABLE>.failures.csv and does not stop the run; running the same command again "
         "after an interruption skips the files already done.",
     )
     extract_parser.add_argument(
@@ -359,7 +359,7 @@ def _extract(args) -> int:
     if rows == 0:
         print(
             f"audiosk extract: error: no file could be described; the reasons are in "
-            f"{table.with_name(table.stem + '.failures.csv')}",
+            f"{table.with_name(table.name + '.failures.csv')}",
             file=sys.stderr,
         )
         return 1

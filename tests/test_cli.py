@@ -121,7 +121,7 @@ def test_extract_errors_are_one_line_with_paths_intact(tmp_path, capsys):
     # nothing could be read: a non-zero status naming the failures table
     assert main(["extract", str(folder), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "no file could be described" in err and "t.failures.csv" in err
+    assert "no file could be described" in err and "t.csv.failures.csv" in err
     # a folder is named as given, whatever words its name holds
     missing = tmp_path / "empty_n_jobs_sr=_dir"
     with pytest.raises(SystemExit):
