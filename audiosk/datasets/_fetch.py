@@ -77,7 +77,7 @@ _REMOTES = {
         "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/26eb9aaf.zip",
         "free-spoken-digit-dataset-26eb9aaf.zip",
     ),
-    # a commit of the repository (its master branch as of the release of ESC-50's metadata)
+    # a commit of the repository (the head of its master branch in November 2025)
     "esc50": Remote(
         "https://github.com/karolpiczak/ESC-50/archive/33c8ce9eb2cf0b1c2f8bcf322eb349b6be34dbb6.zip",
         "ESC-50-33c8ce9eb2cf0b1c2f8bcf322eb349b6be34dbb6.zip",
