@@ -147,6 +147,7 @@ def test_the_record_sits_beside_the_table(tmp_path):
     assert len(read_table(tmp_path / "table.parquet")) == 2
 
 
+@pytest.mark.slow
 def test_values_do_not_depend_on_n_jobs(tmp_path):
     # every batch runs BLAS on one thread, in the main process and in the workers alike
     paths = write_tones(tmp_path / "audio", n=8)
@@ -174,6 +175,7 @@ class CrashOnShortClips(TransformerMixin, BaseEstimator):
         return np.array(["length"])
 
 
+@pytest.mark.slow
 def test_a_file_that_kills_its_worker_is_a_failure_and_the_run_goes_on(tmp_path):
     paths = write_tones(tmp_path / "audio", n=8)
     short = tmp_path / "audio" / "short.wav"
@@ -201,6 +203,7 @@ def write_files(folder, n=6, seconds=1.5):
     return paths
 
 
+@pytest.mark.slow
 def test_extract_features_failures_and_order(tmp_path):
     paths = write_files(tmp_path / "audio")
     bad = tmp_path / "audio" / "broken.wav"
@@ -223,6 +226,7 @@ def test_extract_features_failures_and_order(tmp_path):
     assert not (tmp_path / "table.csv.parts").exists()
 
 
+@pytest.mark.slow
 def test_segment_mode_keeps_the_source_as_group(tmp_path):
     paths = write_files(tmp_path / "audio", n=2, seconds=3.2)
     table = extract_features(
