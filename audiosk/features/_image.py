@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..utils._ragged import Spectra
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._spectra import _StatelessSpectra, check_spectra
 
@@ -39,7 +40,10 @@ class SpectrogramImage(_StatelessSpectra):
     with ``cmap``, each clip scaled to [0, 1] by its own range and coloured
     by a matplotlib colormap (3 RGB channels), as spectrogram PNGs are,
     without writing any file. Frequency runs along the height: row 0 is the
-    lowest bin, or the highest with ``origin="upper"`` (as in a PNG).
+    lowest bin, or the highest with ``origin="upper"`` (as in a PNG). Clips
+    of any lengths (a :class:`~audiosk.utils.Spectra` list) are each
+    resized from their own frames to ``width``, so the output is one 4-D
+    array.
 
     Parameters
     ----------
@@ -95,8 +99,9 @@ class SpectrogramImage(_StatelessSpectra):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_bins, n_frames)
-            Spectra (typically log-Mel).
+        X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
+            Spectra (typically log-Mel); clips of any lengths as a
+            :class:`~audiosk.utils.Spectra` list.
 
         Returns
         -------
@@ -108,10 +113,11 @@ class SpectrogramImage(_StatelessSpectra):
             raise ValueError("SpectrogramImage(channels=...) must be 1 or 3.")
         if self.cmap is not None and channels != 3:
             raise ValueError("SpectrogramImage(cmap=...) gives RGB images: set channels=3.")
-        X = check_spectra(self, X, reset=False)
-        rows = _interpolation_matrix(X.shape[1], self.height)
-        cols = _interpolation_matrix(X.shape[2], self.width)
-        img = np.matmul(np.matmul(rows, X), cols.T)
+        X = check_spectra(self, X, reset=False, allow_ragged=True)
+        if isinstance(X, Spectra):
+            img = np.concatenate([self._resize(x[None]) for x in X])
+        else:
+            img = self._resize(X)
         if self.origin == "upper":
             img = img[:, ::-1]
         if self.cmap is not None:
@@ -130,3 +136,10 @@ class SpectrogramImage(_StatelessSpectra):
         if channels == 3:
             img = np.repeat(img, 3, axis=1)
         return np.ascontiguousarray(img, dtype=np.float32)
+
+    def _resize(self, X: np.ndarray) -> np.ndarray:
+        """Resize spectra ``(n_clips, n_bins, n_frames)`` to ``(n_clips, height, width)``."""
+        rows = _interpolation_matrix(X.shape[1], self.height)
+        cols = _interpolation_matrix(X.shape[2], self.width)
+        resized: np.ndarray = np.matmul(np.matmul(rows, X), cols.T)
+        return resized

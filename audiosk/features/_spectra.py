@@ -2,8 +2,10 @@
 
 They take the spectral stage of the data contract, a 3-D array
 ``(n_clips, n_bins, n_frames)`` (some also 4-D ``(n_clips, channels, H,
-W)``). A 2-D array ``(n_clips, n_bins)`` is read as spectra of one frame,
-so a table of per-clip features goes through them too.
+W)``), or clips of any lengths as a :class:`~audiosk.utils.Spectra` list of
+``(n_bins, n_frames_i)`` arrays (all but Flatten). A 2-D array
+``(n_clips, n_bins)`` is read as spectra of one frame, so a table of
+per-clip features goes through them too.
 """
 
 # Past 400 lines because four steps share one validation and base class here, and numpydoc
@@ -20,14 +22,21 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._base import StatelessArrayMixin
+from ..utils._ragged import Spectra
 from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["Deltas", "Flatten", "SpectrogramScaler", "TemporalStats"]
 
 
 def check_spectra(
-    estimator: Any, X: Any, *, reset: bool, allow_4d: bool = False, expand_2d: bool = True
-) -> np.ndarray:
+    estimator: Any,
+    X: Any,
+    *,
+    reset: bool,
+    allow_4d: bool = False,
+    expand_2d: bool = True,
+    allow_ragged: bool = False,
+) -> Any:
     """Validate spectra: float32, finite, 3-D (or 4-D), 2-D read as one frame.
 
     Parameters
@@ -43,22 +52,21 @@ def check_spectra(
         Accept image batches.
     expand_2d : bool, default=True
         Add a frame axis to 2-D input.
+    allow_ragged : bool, default=False
+        Accept a list of ``(n_bins, n_frames_i)`` spectra of different lengths.
 
     Returns
     -------
-    X : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W), float32
+    X : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W), float32, or Spectra
+        A :class:`~audiosk.utils.Spectra` list of float32 ``(n_bins, n_frames_i)``
+        arrays when the clips differ in length (and ``allow_ragged``).
     """
     name = type(estimator).__name__
     if isinstance(X, (list, tuple)):
         if not X:
             raise ValueError(f"{name} got no clips (an empty list).")
-        shapes = {np.shape(x) for x in X}
-        if len(shapes) > 1:
-            raise ValueError(
-                f"{name} needs spectra of one shape; got {len(shapes)} shapes, e.g. "
-                f"{sorted(shapes)[:2]}. Give every clip one length first "
-                "(audiosk.preprocessing.PadTrim before the spectrogram step)."
-            )
+        if len({np.shape(x) for x in X}) > 1:
+            return _check_ragged_spectra(estimator, X, reset=reset, allow_ragged=allow_ragged)
     X = validate_data(
         estimator, X, reset=reset, dtype=np.float32, allow_nd=True, ensure_min_features=1
     )
@@ -81,6 +89,53 @@ def check_spectra(
     return spectra
 
 
+def _check_ragged_spectra(estimator: Any, X: Any, *, reset: bool, allow_ragged: bool) -> Spectra:
+    """Validate spectra of different lengths, one ``(n_bins, n_frames_i)`` array per clip."""
+    name = type(estimator).__name__
+    clips = [np.asarray(x) for x in X]
+    for i, x in enumerate(clips):
+        if x.ndim != 2:
+            raise ValueError(
+                f"{name} expects each clip's spectrum as (n_bins, n_frames); clip {i} has shape "
+                f"{x.shape}."
+            )
+    bins = sorted({x.shape[0] for x in clips})
+    if len(bins) > 1:
+        raise ValueError(
+            f"{name} needs one number of bins in every clip; got {bins[0]} to {bins[-1]}. "
+            "Compute all spectra with one spectrogram step."
+        )
+    frames = [x.shape[1] for x in clips]
+    if not allow_ragged:
+        raise ValueError(
+            f"{name} needs spectra of one shape; got clips of {min(frames)} to {max(frames)} "
+            "frames. Summarise each clip over time with audiosk.features.TemporalStats, or "
+            "give every clip one length first (audiosk.preprocessing.PadTrim before the "
+            "spectrogram step)."
+        )
+    if 0 in frames or bins[0] == 0:
+        raise ValueError(
+            f"{name} got a clip with an empty axis (no bins or no frames, clip "
+            f"{(frames + [0]).index(0)}): is it shorter than one frame? Lower n_fft."
+        )
+    n_features = getattr(estimator, "n_features_in_", None)
+    if reset:
+        estimator.n_features_in_ = bins[0]
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    elif n_features is not None and n_features != bins[0]:
+        raise ValueError(
+            f"X has {bins[0]} features, but {name} is expecting {n_features} features as input."
+        )
+    out = []
+    for i, x in enumerate(clips):
+        x = x.astype(np.float32, copy=False)
+        if not np.isfinite(np.sum(x)):
+            raise ValueError(f"{name}: clip {i} of X contains NaN or infinity.")
+        out.append(x)
+    return Spectra(out, sr=getattr(X, "sr", None))
+
+
 class _SpectraTransformer(TransformerMixin, BaseEstimator):
     """Base of the steps whose input is spectra."""
 
@@ -89,8 +144,9 @@ class _SpectraTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_bins, n_frames)
-            Spectra; 2-D input is one frame per clip.
+        X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
+            Spectra (clips of any lengths where the step allows it); 2-D
+            input is one frame per clip.
         y : ignored
 
         Returns
@@ -98,14 +154,22 @@ class _SpectraTransformer(TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        X = check_spectra(self, X, reset=True, allow_4d=self._allow_4d, expand_2d=self._expand_2d)
+        X = check_spectra(
+            self,
+            X,
+            reset=True,
+            allow_4d=self._allow_4d,
+            expand_2d=self._expand_2d,
+            allow_ragged=self._allow_ragged,
+        )
         self._fit(X)
         return self
 
     _allow_4d = False
     _expand_2d = True
+    _allow_ragged = True
 
-    def _fit(self, X: np.ndarray) -> None:
+    def _fit(self, X: Any) -> None:
         """Learn from validated spectra (nothing by default)."""
 
     def __sklearn_tags__(self) -> Any:
@@ -171,15 +235,16 @@ class Deltas(_StatelessSpectra):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_bins, n_frames)
-            Spectra or coefficients (MFCC).
+        X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
+            Spectra or coefficients (MFCC); clips of any lengths as a
+            :class:`~audiosk.utils.Spectra` list.
 
         Returns
         -------
         D : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, n_bins * (order + 1), n_frames), float32
+            A :class:`~audiosk.utils.Spectra` list for clips of different
+            lengths, each clip's derivatives computed over its own frames.
         """
-        import librosa
-
         self._validate_params()
         if self.order >= self.width or self.width % 2 == 0:
             raise ValueError(
@@ -187,7 +252,14 @@ class Deltas(_StatelessSpectra):
                 "larger than order (a Savitzky-Golay window of that many frames fits a "
                 "polynomial of that order). Raise width or lower order."
             )
-        X = check_spectra(self, X, reset=False)
+        X = check_spectra(self, X, reset=False, allow_ragged=True)
+        if isinstance(X, Spectra):
+            return Spectra([self._deltas(x[None])[0] for x in X], sr=X.sr)
+        return self._deltas(X)
+
+    def _deltas(self, X: np.ndarray) -> np.ndarray:
+        import librosa
+
         if self.mode == "interp" and X.shape[-1] < self.width:
             raise ValueError(
                 f"Deltas(mode='interp') needs at least width={self.width} frames; the "
@@ -226,6 +298,10 @@ def _moment_ratio(X: np.ndarray, k: int) -> np.ndarray:
 
 class TemporalStats(_SpectraTransformer):
     """Summarise each bin over time: spectra to a named feature table.
+
+    Each clip is described whole, by statistics over its own frames, so
+    clips of any lengths (a :class:`~audiosk.utils.Spectra` list) give one
+    row each without padding.
 
     Parameters
     ----------
@@ -287,16 +363,22 @@ class TemporalStats(_SpectraTransformer):
 
         Parameters
         ----------
-        X : array-like of shape (n_clips, n_bins, n_frames)
-            Spectra.
+        X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
+            Spectra; clips of any lengths as a :class:`~audiosk.utils.Spectra` list.
 
         Returns
         -------
         T : ndarray of shape (n_clips, n_bins * len(stats)), float32
-            Bin-major: every statistic of bin 0, then of bin 1, ...
+            Bin-major: every statistic of bin 0, then of bin 1, ...; each
+            clip's over its own frames.
         """
         check_is_fitted(self)
-        X = check_spectra(self, X, reset=False)
+        X = check_spectra(self, X, reset=False, allow_ragged=True)
+        if isinstance(X, Spectra):
+            return np.concatenate([self._stats(x[None]) for x in X])
+        return self._stats(X)
+
+    def _stats(self, X: np.ndarray) -> np.ndarray:
         X64 = X.astype(np.float64)
         cols = np.stack([_STATS[s](X64) for s in self.stats], axis=-1)
         return cols.reshape(len(X), -1).astype(np.float32)
@@ -345,6 +427,7 @@ class Flatten(_SpectraTransformer):
 
     _parameter_constraints: dict[str, Any] = {}
     _allow_4d = True
+    _allow_ragged = False
 
     def _fit(self, X: np.ndarray) -> None:
         self.input_shape_ = tuple(X.shape[1:])
@@ -394,6 +477,8 @@ class SpectrogramScaler(_SpectraTransformer):
     learned at fit over all clips and frames (on 2-D input this is
     ``StandardScaler``). With ``per_clip=True`` each clip is standardised by
     its own mean and standard deviation at transform, and fit learns nothing.
+    Clips of any lengths (a :class:`~audiosk.utils.Spectra` list) count
+    every frame each has, and nothing else.
 
     Parameters
     ----------
@@ -452,10 +537,12 @@ class SpectrogramScaler(_SpectraTransformer):
             return tuple(range(1, X.ndim))
         return (0, X.ndim - 1) if X.ndim > 2 else (0,)
 
-    def _fit(self, X: np.ndarray) -> None:
+    def _fit(self, X: Any) -> None:
         self.mean_ = self.scale_ = None
         if self.per_clip:
             return
+        if isinstance(X, Spectra):  # every valid frame of every clip
+            X = np.concatenate(X, axis=1)[None]
         X64 = X.astype(np.float64)
         axes = self._stat_axes(X)
         if self.with_mean:
@@ -470,14 +557,22 @@ class SpectrogramScaler(_SpectraTransformer):
         Parameters
         ----------
         X : array-like of shape (n_clips, n_features), (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
-            A table, spectra or images, of the rank and size seen at fit.
+            A table, spectra or images, of the rank and size seen at fit; or
+            spectra of any lengths as a :class:`~audiosk.utils.Spectra` list.
 
         Returns
         -------
         X_scaled : ndarray of the input's shape, float32
+            A :class:`~audiosk.utils.Spectra` list for a list input.
         """
         check_is_fitted(self)
-        X = check_spectra(self, X, reset=False, allow_4d=True, expand_2d=False).astype(np.float64)
+        X = check_spectra(self, X, reset=False, allow_4d=True, expand_2d=False, allow_ragged=True)
+        if isinstance(X, Spectra):
+            return Spectra([self._scale(x[None])[0] for x in X], sr=X.sr)
+        return self._scale(X)
+
+    def _scale(self, X: np.ndarray) -> np.ndarray:
+        X = X.astype(np.float64)
         if self.per_clip:
             axes = self._stat_axes(X)
             mean: Any
@@ -492,7 +587,8 @@ class SpectrogramScaler(_SpectraTransformer):
             shape = (1,) + X.shape[1:-1] + (1,) if X.ndim > 2 else (1, -1)
             mean = self.mean_.reshape(shape) if self.mean_ is not None else 0.0
             scale = self.scale_.reshape(shape) if self.scale_ is not None else 1.0
-        return ((X - mean) / scale).astype(np.float32)
+        scaled: np.ndarray = ((X - mean) / scale).astype(np.float32)
+        return scaled
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of 2-D output (for 2-D input): the input's names or ``x0`` ...

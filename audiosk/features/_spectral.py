@@ -17,9 +17,10 @@ import scipy.fft
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..utils._base import StatelessArrayMixin
+from ..utils._ragged import Spectra
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._waveforms import check_audio
-from ._stft import PRECISIONS, stft_plan, stft_power, to_db
+from ._stft import PRECISIONS, stft_plan, stft_power, stft_power_ragged, to_db
 
 __all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]
 
@@ -153,7 +154,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray of shape (n_clips, n_samples) or list of equal-length 1-D arrays
+        X : ndarray of shape (n_clips, n_samples) or list of 1-D arrays of any lengths
             Waveforms.
         y : ignored
 
@@ -162,7 +163,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        _, sr = check_audio(self, X, reset=True, allow_ragged=False)
+        _, sr = check_audio(self, X, reset=True)
         assert sr is not None  # check_audio raised when the rate is unknown
         self._check_settings(sr)
         return self
@@ -181,17 +182,21 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray of shape (n_clips, n_samples) or list of equal-length 1-D arrays
+        X : ndarray of shape (n_clips, n_samples) or list of 1-D arrays of any lengths
             Waveforms; a :class:`~audiosk.utils.WaveformArray` or
             :class:`~audiosk.utils.Waveforms` also carries its sample rate,
             which must match ``sr`` and, once fitted, ``sample_rate_``.
 
         Returns
         -------
-        S : ndarray of shape (n_clips, n_bins, n_frames), float32
+        S : ndarray of shape (n_clips, n_bins, n_frames) or Spectra, float32
+            A 3-D array when every clip has one length; otherwise a
+            :class:`~audiosk.utils.Spectra` list of ``(n_bins, n_frames_i)``
+            arrays, each with librosa's frame count for its clip (nothing is
+            padded or trimmed), carrying the sample rate.
         """
         self._validate_params()
-        X, sr = check_audio(self, X, reset=False, allow_ragged=False)
+        X, sr = check_audio(self, X, reset=False)
         assert sr is not None  # check_audio raised when the rate is unknown
         self._check_settings(sr)
         plan = stft_plan(
@@ -206,6 +211,9 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
             precision=self.precision,
         )
         post, n_out = self._post()
+        if isinstance(X, list):  # clips of different lengths
+            S = stft_power_ragged(X, plan, post=post, n_out=n_out, n_jobs=self.n_jobs)
+            return Spectra(S, sr=sr)
         return stft_power(X, plan, post=post, n_out=n_out, n_jobs=self.n_jobs)
 
     def _basis(self, sr: int) -> np.ndarray | None:

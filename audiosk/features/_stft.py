@@ -236,28 +236,148 @@ def stft_power(
         raise ValueError(
             f"center=False needs clips of at least n_fft={plan.n_fft} samples; got {n_samples}."
         )
+    n_out = plan.n_bins if n_out is None else n_out
+    out = np.empty((n_clips, n_out, plan.n_frames(n_samples)), dtype=np.float32)
+    _each(n_clips, lambda i: _clip_output(X[i], plan, post, out[i]), n_jobs)
+    return out
+
+
+def stft_power_ragged(
+    clips: list[np.ndarray],
+    plan: StftPlan,
+    *,
+    post: Callable[[np.ndarray], np.ndarray] | None = None,
+    n_out: int | None = None,
+    n_jobs: int | None = None,
+) -> list[np.ndarray]:
+    """Compute :func:`stft_power` of clips of any lengths, one array per clip.
+
+    The frames of consecutive clips are packed into blocks of one size (a
+    short clip shares a block with its neighbours, a long one spans several),
+    so every FFT call and buffer has the same shape, as for clips of one
+    length. Each frame is windowed, transformed and projected on its own, so
+    a clip's values do not depend on the clips it is packed with.
+
+    Parameters
+    ----------
+    clips : list of ndarray of shape (n_samples_i,)
+        Waveforms (float32 or float64); read in place.
+    plan, post, n_out, n_jobs
+        As in :func:`stft_power`; threads take contiguous runs of clips.
+
+    Returns
+    -------
+    S : list of ndarray of shape (n_out, n_frames_i), float32
+        ``n_frames_i`` is librosa's frame count of clip ``i``; the arrays are
+        views of one allocation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.features._stft import stft_plan, stft_power_ragged
+    >>> S = stft_power_ragged([np.zeros(4096), np.zeros(1024)], stft_plan(n_fft=512, hop_length=256))
+    >>> [s.shape for s in S]
+    [(257, 17), (257, 5)]
+    """
+    if not plan.center:
+        short = [i for i, x in enumerate(clips) if len(x) < plan.n_fft]
+        if short:
+            raise ValueError(
+                f"center=False needs clips of at least n_fft={plan.n_fft} samples; clip "
+                f"{short[0]} has {len(clips[short[0]])} ({len(short)} clips are shorter)."
+            )
+    n_out = plan.n_bins if n_out is None else n_out
+    frames = [plan.n_frames(len(x)) for x in clips]
+    out = _views(n_out, frames)
+    # the filtered spectra go straight to the output unless post changes the number of rows
+    raw = out if n_out == plan.n_bins else _views(plan.n_bins, frames)
+    workers = _n_workers(n_jobs, len(clips))
+    bounds = np.searchsorted(np.cumsum(frames), np.linspace(0, sum(frames), workers + 1)[1:-1])
+    runs = np.split(np.arange(len(clips)), bounds)
+
+    def run(k: int) -> None:
+        _pack_frames([clips[i] for i in runs[k]], [raw[i] for i in runs[k]], plan)
+        if post is None:
+            return
+        for i in runs[k]:
+            result = post(raw[i])
+            if result is not out[i]:
+                out[i][...] = result
+
+    _each(len(runs), run, n_jobs)
+    return out
+
+
+def _views(n_rows: int, frames: list[int]) -> list[np.ndarray]:
+    """C-contiguous ``(n_rows, f)`` float32 arrays for each ``f``, views of one allocation.
+
+    Many small fresh arrays would cost a page fault per page first written,
+    about as much as the transform itself.
+    """
+    ends = np.cumsum([0] + [n_rows * f for f in frames])
+    flat = np.empty(int(ends[-1]), dtype=np.float32)
+    return [
+        flat[a:b].reshape(n_rows, f) for a, b, f in zip(ends[:-1], ends[1:], frames, strict=True)
+    ]
+
+
+def _pack_frames(clips: list[np.ndarray], raw: list[np.ndarray], plan: StftPlan) -> None:
+    """Write each clip's filtered ``|STFT|**power`` into ``raw[i]`` through blocks of one size."""
+    n_fft, hop = plan.n_fft, plan.hop_length
+    per_block = max(1, BLOCK_SAMPLES // n_fft)
+    total = sum(r.shape[1] for r in raw)
+    buffer = np.empty((min(per_block, total), n_fft), dtype=plan.window.dtype)
+    first = -(n_fft // 2) if plan.center else 0
+    pending: list[tuple[int, int, int, int]] = []  # (clip, first frame, rows start, rows end)
+    row = 0
+
+    def flush() -> None:
+        spec = scipy.fft.rfft(buffer[:row], axis=-1, overwrite_x=True)
+        for i, f0, r0, r1 in pending:
+            project_power(spec[r0:r1], plan.power, plan.basis, raw[i], f0)
+        pending.clear()
+
+    for i, x in enumerate(clips):
+        x = np.ascontiguousarray(x)
+        n_frames, f0 = raw[i].shape[1], 0
+        while f0 < n_frames:
+            take = min(n_frames - f0, per_block - row)
+            rows = buffer[row : row + take]
+            windowed_frames(x, first + f0 * hop, hop, plan.window, plan.pad_mode, rows)
+            pending.append((i, f0, row, row + take))
+            row, f0 = row + take, f0 + take
+            if row == per_block:
+                flush()
+                row = 0
+    if row:
+        flush()
+
+
+def _clip_output(
+    x: np.ndarray,
+    plan: StftPlan,
+    post: Callable[[np.ndarray], np.ndarray] | None,
+    target: np.ndarray,
+) -> None:
+    """Write one clip's spectrum, after ``post``, into ``target`` ``(n_out, n_frames)``."""
     n_bins = plan.n_bins
-    n_out = n_bins if n_out is None else n_out
-    total = plan.n_frames(n_samples)
-    out = np.empty((n_clips, n_out, total), dtype=np.float32)
+    S = target if len(target) == n_bins else np.empty((n_bins, target.shape[1]), np.float32)
+    clip_spectrogram(x, plan, S)
+    if post is not None:
+        result = post(S)
+        if result is not target:
+            target[...] = result
 
-    def one(i: int) -> None:
-        target = out[i]
-        S = target if n_out == n_bins else np.empty((n_bins, total), dtype=np.float32)
-        clip_spectrogram(X[i], plan, S)
-        if post is not None:
-            result = post(S)
-            if result is not target:
-                target[...] = result
 
-    workers = _n_workers(n_jobs, n_clips)
+def _each(n_tasks: int, task: Callable[[int], None], n_jobs: int | None) -> None:
+    """Run ``task(i)`` for every ``i`` below ``n_tasks``, in threads when ``n_jobs`` asks."""
+    workers = _n_workers(n_jobs, n_tasks)
     if workers == 1:
-        for i in range(n_clips):
-            one(i)
+        for i in range(n_tasks):
+            task(i)
     else:
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(one, range(n_clips)))
-    return out
+            list(pool.map(task, range(n_tasks)))
 
 
 def _n_workers(n_jobs: int | None, n_tasks: int) -> int:

@@ -2,6 +2,7 @@
 
 from ._deprecation import moved_names
 from ._disk import DiskArray
+from ._ragged import Spectra
 from ._waveforms import (
     WaveformArray,
     Waveforms,
@@ -12,6 +13,7 @@ from ._waveforms import (
 
 __all__ = [
     "DiskArray",
+    "Spectra",
     "WaveformArray",
     "Waveforms",
     "sample_rate_of",

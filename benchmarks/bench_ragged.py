@@ -1,0 +1,96 @@
+"""MelSpectrogram on clips of any length against clips of one length, one thread.
+
+Prints, measured in this run on 1000 generated speech-like clips at 16 kHz
+(lengths drawn uniformly between 0.5 and 3 s, as utterances run) and on the
+same number of clips all of the mean length, 512/160/64 Mel (32 ms windows,
+10 ms hop):
+
+- Mel time per second of audio (the minimum of 5 interleaved rounds) of
+  ``MelSpectrogram.transform`` on the ragged list (one spectrogram per clip,
+  nothing padded), on the equal-length 2-D array, and of a per-clip
+  ``librosa.feature.melspectrogram`` loop on the ragged list;
+- the ratio ragged / equal (the target is at most 1.10);
+- the largest difference of a ragged clip's spectrogram from librosa's,
+  relative to its maximum.
+
+    python benchmarks/bench_ragged.py [--rounds 5]
+"""
+
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"  # one thread everywhere, set before numpy loads
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+SR = 16000
+PARAMS = dict(n_fft=512, hop_length=160, n_mels=64)
+N_CLIPS = 1000
+
+
+def speech_like(n_samples, rng):
+    """A voiced-sounding clip: harmonics of a gliding pitch under a syllable envelope, with noise."""
+    t = np.arange(n_samples) / SR
+    f0 = rng.uniform(90, 250) * (1 + 0.1 * np.sin(2 * np.pi * rng.uniform(0.5, 2) * t))
+    phase = 2 * np.pi * np.cumsum(f0) / SR
+    voiced = sum(np.sin(k * phase) / k for k in range(1, 8))
+    envelope = np.clip(np.sin(2 * np.pi * rng.uniform(2, 5) * t), 0, None)
+    noise = 0.05 * rng.normal(size=n_samples)
+    return (0.3 * voiced * envelope + noise).astype(np.float32)
+
+
+def main():
+    from audiosk.features import MelSpectrogram
+    from audiosk.utils import Waveforms
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(SR // 2, 3 * SR, size=N_CLIPS)
+    ragged = Waveforms([speech_like(n, rng) for n in lengths], sr=SR)
+    mean_length = int(lengths.mean())
+    equal = np.stack([speech_like(mean_length, rng) for _ in range(N_CLIPS)])
+    seconds = {"ragged": lengths.sum() / SR, "equal": equal.size / SR}
+    print(
+        f"{N_CLIPS} clips at {SR} Hz, Mel {PARAMS}: ragged {lengths.min() / SR:.2f}-"
+        f"{lengths.max() / SR:.2f} s ({seconds['ragged']:.0f} s of audio), equal "
+        f"{mean_length / SR:.2f} s each ({seconds['equal']:.0f} s of audio)"
+    )
+
+    mel = MelSpectrogram(sr=SR, **PARAMS).fit(ragged)
+    best = {"ragged": np.inf, "equal": np.inf}
+    for _ in range(args.rounds):  # interleaved, so that drifts of the machine hit both
+        for name, X in (("ragged", ragged), ("equal", equal)):
+            start = time.perf_counter()
+            mel.transform(X)
+            best[name] = min(best[name], time.perf_counter() - start)
+
+    import librosa
+
+    def librosa_loop(clips):
+        return [librosa.feature.melspectrogram(y=x, sr=SR, **PARAMS) for x in clips]
+
+    reference = np.inf
+    for _ in range(max(1, args.rounds // 2)):
+        start = time.perf_counter()
+        expected = librosa_loop(ragged)
+        reference = min(reference, time.perf_counter() - start)
+
+    got = mel.transform(ragged)
+    error = max(float(np.abs(g - e).max() / e.max()) for g, e in zip(got, expected, strict=True))
+    per_second = {name: best[name] / seconds[name] * 1e3 for name in best}
+    print(f"{'path':<34}{'ms per s of audio':>18}")
+    print(f"{'audiosk, ragged list':<34}{per_second['ragged']:>18.3f}")
+    print(f"{'audiosk, equal-length 2-D array':<34}{per_second['equal']:>18.3f}")
+    print(f"{'librosa loop, ragged list':<34}{reference / seconds['ragged'] * 1e3:>18.3f}")
+    print(f"ragged / equal: {per_second['ragged'] / per_second['equal']:.3f} (target <= 1.10)")
+    print(f"largest difference from librosa, relative to each clip's maximum: {error:.1e}")
+
+
+if __name__ == "__main__":
+    main()
