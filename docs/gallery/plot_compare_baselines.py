@@ -6,7 +6,8 @@ Does the net earn its place?
 classical panel (``baselines="auto"``: logistic regression, random forest,
 gradient boosting, SVC, k-NN and scikit-learn's MLP) on the same folds. Here
 on MFCC statistics of the embedded digits, with folds grouped by speaker, so
-every score is for voices the models never heard.
+every score is for voices the models never heard. Under a minute on 2 cores: the
+net trains 40 epochs per fold and the panel fits 18 models.
 """
 
 import matplotlib.pyplot as plt
@@ -35,6 +36,7 @@ table = compare(
     cv=GroupKFold(3),
     groups=digits.groups,
     baselines="auto",
+    n_jobs=2,  # one fold per process, one thread each: gradient boosting's threads do not compete
 )
 print(table[["accuracy_mean", "accuracy_std", "baseline", "best"]].round(3).to_string())
 
