@@ -425,7 +425,7 @@ def to_db(
     --------
     >>> import numpy as np
     >>> from audiosk.features._stft import to_db
-    >>> to_db(np.float32([[1.0, 0.01, 1e-12]]), power=2.0, ref=1.0, top_db=None)
+    >>> to_db(np.float32([[1.0, 0.01, 1e-12]]), power=2.0, ref=1.0, top_db=None).round(3)
     array([[   0.,  -20., -100.]], dtype=float32)
     """
     scale = 20.0 / power
