@@ -6,11 +6,13 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter
 
 from .preprocessing import split_chunks
 from .utils import WaveformArray
-from .utils._sklearn_compat import HasMethods, Interval, StrOptions
+from .utils._sklearn_compat import HasMethods, Interval, StrOptions, check_sample_weight
 from .utils._waveforms import check_audio
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
@@ -44,7 +46,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         chunks, clip_index = split_chunks(X, chunk_length=chunk, hop_length=hop)
         return WaveformArray(chunks, sr=sr), clip_index, len(X)
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
         """Fit the estimator on the chunks of every clip.
 
         Parameters
@@ -53,8 +55,18 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
             Waveforms (carrying their rate, or with ``sr`` set).
         y : array-like of shape (n_clips,)
             One target per clip, given to each of its chunks.
+        sample_weight : array-like of shape (n_clips,) or None, default=None
+            Weight of each clip, given to each of its chunks (passed to the
+            final step of a pipeline as ``<step>__sample_weight``).
+        groups : array-like of shape (n_clips,) or None, default=None
+            Group of each clip (speaker, artist). The estimator's ``fit``
+            receives ``groups`` per chunk when it accepts them (a net's
+            internal validation split): these groups when given, else the
+            clip index, so a held-out part never takes chunks of a training
+            clip.
         **fit_params
-            Passed to the estimator's ``fit``.
+            Passed to the estimator's ``fit``; an array of one value per clip
+            is repeated for each of its chunks.
 
         Returns
         -------
@@ -69,9 +81,45 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         chunks, clip_index, n_clips = self._chunks(X, reset=True)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
-        self.estimator_ = clone(self.estimator).fit(chunks, y[clip_index], **fit_params)
+        estimator = clone(self.estimator)
+        params = {k: _per_chunk(v, clip_index, n_clips) for k, v in fit_params.items()}
+        if sample_weight is not None:
+            weights = check_sample_weight(sample_weight, np.empty((n_clips, 1)))
+            params[_fit_key(estimator, "sample_weight", required=True)] = weights[clip_index]
+        key = _fit_key(estimator, "groups")
+        if key is not None and key not in params:
+            params[key] = clip_index if groups is None else np.asarray(groups)[clip_index]
+        self.estimator_ = estimator.fit(chunks, y[clip_index], **params)
         self.n_chunks_ = len(chunks)
         return self
+
+
+def _estimator_has(method):
+    """Whether the fitted estimator (or, before fit, the given one) has ``method``."""
+    return lambda self: hasattr(getattr(self, "estimator_", self.estimator), method)
+
+
+def _per_chunk(value, clip_index, n_clips):
+    """Repeat a per-clip fit parameter for each chunk; pass anything else as it is."""
+    if hasattr(value, "__len__") and not isinstance(value, (str, dict)) and len(value) == n_clips:
+        return np.asarray(value)[clip_index]
+    return value
+
+
+def _fit_key(estimator, name, *, required=False):
+    """Name the fit parameter that reaches ``name`` of the estimator (its last step in a pipeline)."""
+    if isinstance(estimator, Pipeline):
+        step, last = estimator.steps[-1]
+        key = _fit_key(last, name, required=required)
+        return None if key is None else f"{step}__{key}"
+    if has_fit_parameter(estimator, name):
+        return name
+    if required:
+        raise ValueError(
+            f"{type(estimator).__name__}.fit does not accept {name}; the chunks cannot be "
+            f"weighted. Use an estimator whose fit takes {name}, or no {name}."
+        )
+    return None
 
 
 class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
@@ -146,8 +194,9 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         """The class labels, those of the fitted ``estimator_``."""
         return self.estimator_.classes_
 
+    @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        """Mean chunk probabilities of every clip.
+        """Mean chunk probabilities of every clip (when the estimator has ``predict_proba``).
 
         Parameters
         ----------

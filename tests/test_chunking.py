@@ -98,3 +98,71 @@ def test_chunked_regressor_means_chunk_predictions():
     np.testing.assert_allclose(
         model.predict(X), [2.0, 2.0]
     )  # the dummy mean over chunks: (0*4 + 6*2) / 6
+
+
+def test_predict_proba_only_when_the_estimator_has_it():
+    from sklearn.linear_model import RidgeClassifier
+
+    X, y = chirps()
+    no_proba = ChunkedClassifier(
+        make_pipeline(
+            MFCC(n_mfcc=8, n_fft=512, hop_length=256), TemporalStats(), RidgeClassifier()
+        ),
+        chunk_seconds=1.0,
+        aggregate="vote",
+    )
+    assert not hasattr(no_proba, "predict_proba")
+    assert not hasattr(no_proba.fit(X, y), "predict_proba")
+    assert no_proba.predict(X).tolist() == y.tolist()
+    assert hasattr(ChunkedClassifier(mfcc_model()), "predict_proba")
+
+
+def test_sample_weight_and_fit_params_are_repeated_per_chunk():
+    X, y = chirps()
+    weights = np.linspace(0.5, 2.0, len(y))
+    model = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y, sample_weight=weights)
+    chunks, clip = split_chunks(list(X), chunk_length=SR, hop_length=SR)
+    by_hand = clone(mfcc_model()).fit(
+        WaveformArray(chunks, sr=SR), y[clip], logisticregression__sample_weight=weights[clip]
+    )
+    np.testing.assert_allclose(model.estimator_[-1].coef_, by_hand[-1].coef_, rtol=1e-6)
+    unweighted = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y)
+    assert not np.allclose(unweighted.estimator_[-1].coef_, by_hand[-1].coef_, rtol=1e-3)
+    same = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(
+        X, y, logisticregression__sample_weight=weights
+    )  # any per-clip fit parameter is repeated too
+    np.testing.assert_allclose(same.estimator_[-1].coef_, by_hand[-1].coef_, rtol=1e-6)
+    with pytest.raises(ValueError, match="does not accept sample_weight"):
+        ChunkedRegressor(_NoWeights(), chunk_seconds=1.0).fit(
+            X, np.ones(len(y)), sample_weight=weights
+        )
+
+
+class _NoWeights(DummyRegressor):
+    def fit(self, X, y):
+        return super().fit(X, y)
+
+
+def test_an_inner_net_validates_on_whole_clips():
+    from skorch.callbacks import Callback
+
+    from audiosk.nets import NeuralClassifier
+
+    class RecordSplit(Callback):
+        def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+            self.rows_ = np.asarray(dataset_train.indices), np.asarray(dataset_valid.indices)
+
+    X, y = chirps(n_clips=10)
+    net = NeuralClassifier(max_epochs=1, early_stopping=True, callbacks=[RecordSplit()])
+    model = ChunkedClassifier(net, chunk_seconds=0.5).fit(X, y)
+    _, clip = split_chunks(list(X), chunk_length=SR // 2, hop_length=SR // 2)
+    train, valid = next(
+        cb for _, cb in model.estimator_.callbacks_ if isinstance(cb, RecordSplit)
+    ).rows_
+    assert len(valid) and set(clip[train]).isdisjoint(clip[valid])  # no clip on both sides
+    speakers = np.arange(10) % 5
+    model.fit(X, y, groups=speakers)  # given groups are coarser still
+    train, valid = next(
+        cb for _, cb in model.estimator_.callbacks_ if isinstance(cb, RecordSplit)
+    ).rows_
+    assert set(speakers[clip[train]]).isdisjoint(speakers[clip[valid]])

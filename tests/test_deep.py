@@ -1,10 +1,13 @@
 """ResNet/GoogLeNet by name, pretrained weights in torchvision's layout, fine-tuning, augmentation."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from audiosk.nets import (
+    CNN,
     AddNoise,
     FrequencyWarp,
     GoogLeNet,
@@ -100,6 +103,7 @@ def test_wrong_weights_are_reported(tmp_path):
         ResNet((3, 32, 32), 10, depth=34, weights=path)
 
 
+@pytest.mark.filterwarnings("ignore:ResNet.trainable_layers=2. without weights")
 def test_trainable_layers_freeze_the_first_stages():
     X, y = spectra()
     clf = NeuralClassifier(
@@ -111,7 +115,8 @@ def test_trainable_layers_freeze_the_first_stages():
         optimizer="sgd",
         lr=0.1,
     )
-    before = ResNet((16, 24), 2, depth=18, trainable_layers=2)
+    with pytest.warns(UserWarning, match="without weights freezes"):
+        before = ResNet((16, 24), 2, depth=18, trainable_layers=2)
     torch.manual_seed(0)
     clf.fit(X, y)
     trainable = {n for n, p in clf.module_.named_parameters() if p.requires_grad}
@@ -138,14 +143,16 @@ def test_augmentations_change_training_not_prediction():
     X, y = spectra()
     gen = torch.Generator().manual_seed(0)
     Xt = torch.from_numpy(X)
-    masked = SpecAugment(freq_masks=1, freq_width=16, time_masks=0)(Xt, gen)
+    masked, _ = SpecAugment(freq_masks=1, freq_width=16, time_masks=0)(Xt, gen)
     assert (masked == 0).any() and masked.shape == Xt.shape
-    noisy = AddNoise(snr_db=10)(Xt, gen)
+    noisy, _ = AddNoise(snr_db=10)(Xt, gen)
     snr = 10 * torch.log10(Xt.pow(2).mean() / (noisy - Xt).pow(2).mean())
     assert abs(float(snr) - 10) < 0.5
-    shifted = TimeShift(0.5)(Xt, gen)
+    shifted, _ = TimeShift(0.5)(Xt, gen)
     torch.testing.assert_close(shifted.sort(dim=-1).values, Xt.sort(dim=-1).values)
-    mixed, perm, lam = Mixup(0.4).mix(Xt, gen)
+    labels = torch.arange(len(Xt))
+    mixed, [(y1, lam), (perm, rest)] = Mixup(0.4)(Xt, gen, [(labels, 1.0)])
+    assert torch.equal(y1, labels) and lam + rest == pytest.approx(1.0)
     torch.testing.assert_close(mixed, lam * Xt + (1 - lam) * Xt[perm])
 
     plain = NeuralClassifier(
@@ -180,7 +187,7 @@ def test_warps_read_the_spectrum_at_scaled_positions():
     gen = torch.Generator().manual_seed(0)
     bins, frames = 32, 21
     ramp = torch.arange(float(bins))[None, :, None].expand(16, bins, frames)  # value = bin index
-    warped = FrequencyWarp(0.2)(ramp, gen)
+    warped, _ = FrequencyWarp(0.2)(ramp, gen)
     factors = warped[:, 1, 0]  # bin 1 reads position 1 * factor
     assert ((factors >= 0.8) & (factors <= 1.2)).all() and factors.std() > 0.05
     expected = (torch.arange(float(bins))[None, :] * factors[:, None]).clamp(max=bins - 1)
@@ -188,7 +195,7 @@ def test_warps_read_the_spectrum_at_scaled_positions():
     torch.testing.assert_close(warped, warped[:, :, :1].expand_as(warped))  # every frame alike
 
     time_ramp = torch.arange(float(frames)).repeat(16, 2, 1)  # (16, 2, frames), value = frame index
-    stretched = TimeStretch(0.3)(time_ramp, gen)
+    stretched, _ = TimeStretch(0.3)(time_ramp, gen)
     centre = (frames - 1) / 2
     torch.testing.assert_close(
         stretched[:, :, frames // 2], torch.full((16, 2), centre)
@@ -202,22 +209,24 @@ def test_warps_read_the_spectrum_at_scaled_positions():
     )
     torch.testing.assert_close(stretched[:, 0], expected)
     images = torch.rand(3, 2, 8, 10)
-    assert FrequencyWarp()(images, gen).shape == images.shape
+    assert FrequencyWarp()(images, gen)[0].shape == images.shape
     with pytest.raises(ValueError, match="FrequencyWarp needs spectra"):
         FrequencyWarp()(torch.zeros(4, 10), gen)
 
 
 def test_augment_parameter_forms():
     assert [type(a).__name__ for a in make_augmentations(["mixup", "noise"])] == [
-        "AddNoise",
         "Mixup",
-    ]
+        "AddNoise",
+    ]  # applied in the order given
     assert [type(a).__name__ for a in make_augmentations(["warp", "stretch"])] == [
         "FrequencyWarp",
         "TimeStretch",
     ]
     assert make_augmentations(None) == []
-    assert make_augmentations(SpecAugment(time_width=3))[0].time_width == 3
+    given = SpecAugment(time_width=3)
+    made = make_augmentations(given)[0]
+    assert made.time_width == 3 and made is not given  # a copy: training never changes it
     with pytest.raises(ValueError, match="Unknown augmentation"):
         make_augmentations("pitch")
     reg = NeuralRegressor(max_epochs=2, augment="noise", random_state=0).fit(
@@ -226,6 +235,10 @@ def test_augment_parameter_forms():
     assert reg.predict(np.zeros((2, 4))).shape == (2,)
     with pytest.raises(ValueError, match="SpecAugment needs spectra"):
         NeuralRegressor(max_epochs=1, augment="specaugment").fit(np.zeros((10, 4)), np.arange(10.0))
+    with pytest.raises(ValueError, match="time_width"):
+        NeuralRegressor(max_epochs=1, augment=SpecAugment(time_width=-1)).fit(
+            np.zeros((10, 4, 4)), np.arange(10.0)
+        )
 
 
 def test_step_schedule_and_best_checkpoint_are_one_parameter_each():
@@ -244,3 +257,77 @@ def test_step_schedule_and_best_checkpoint_are_one_parameter_each():
     lrs = [group["lr"] for group in clf.optimizer_.param_groups]
     assert lrs == [pytest.approx(0.01)]
     assert "restore_best" in dict(clf.callbacks_)
+
+
+def test_trainable_layers_without_weights_warn():
+    # the stem, layer1 and layer2 of a one-channel ResNet-18: 0.68 M random parameters
+    with pytest.warns(UserWarning, match="freezes 676,800 randomly initialised parameters"):
+        ResNet((16, 24), 2, depth=18, trainable_layers=2)
+    X, y = spectra()
+    with pytest.warns(UserWarning, match="without weights freezes"):
+        NeuralClassifier("resnet18", module__trainable_layers=2, max_epochs=1).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ResNet((16, 24), 2, depth=18, trainable_layers=5)  # nothing frozen: no warning
+        ResNet((16, 24), 2, depth=18)
+
+
+def test_cnn_flatten_head_is_sized_in_evaluation_mode():
+    # the probe once ran one sample through batch norm in training mode, which torch refuses
+    net = CNN(
+        (3, 172, 173),
+        10,
+        n_blocks=4,
+        kernel_size=4,
+        stride=4,
+        padding=1,
+        pooling="none",
+        head="flatten",
+    )
+    assert net.training and all(m.training for m in net.modules())
+    assert net.eval()(torch.zeros(2, 3, 172, 173)).shape == (2, 10)
+
+
+def four_corner_images(n=44, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(4), n // 4)
+    X = rng.normal(size=(n, 3, 32, 32)).astype(np.float32)
+    for c in range(4):
+        X[y == c, c % 3, (c // 3) * 16 : (c // 3) * 16 + 16] += 1.5
+    return X, y
+
+
+@pytest.mark.slow
+def test_a_briefly_trained_googlenet_predicts_what_it_learnt():
+    """16 steps leave batch-norm running statistics unsettled; they are recomputed after training.
+
+    The setting of the report scaled down: 44 images, batches of 32, 8 epochs.
+    Without the refresh the net scores 1.0 on its training batches and predicts one class.
+    """
+    X, y = four_corner_images()
+    params = dict(batch_size=32, max_epochs=8, random_state=0, augment=None)
+    stale = NeuralClassifier("googlenet", callbacks__refresh_batch_norm=None, **params).fit(X, y)
+    assert stale.history[-1, "train_acc"] == 1.0
+    assert len(set(stale.predict(X))) == 1  # what the refresh is for
+    net = NeuralClassifier("googlenet", **params).fit(X, y)
+    assert net.score(X, y) == 1.0
+
+
+def test_batch_norm_statistics_are_refreshed_only_after_a_short_training():
+    rng = np.random.default_rng(0)
+    X = rng.normal(loc=300.0, scale=20.0, size=(64, 3))
+    y = np.arange(64) % 2
+    short = NeuralClassifier(max_epochs=2, batch_size=32, random_state=0).fit(X, y)
+    norm = short.module_.input.norm  # the MLP's input standardisation
+    np.testing.assert_allclose(norm.running_mean.numpy(), X.mean(axis=0), rtol=1e-5)
+    # the mean of the batches' variances, close to the table's
+    np.testing.assert_allclose(norm.running_var.numpy(), X.var(axis=0), rtol=0.1)
+    assert norm.momentum == 0.1  # restored after the pass
+    stale = NeuralClassifier(
+        max_epochs=2, batch_size=32, random_state=0, callbacks__refresh_batch_norm=None
+    ).fit(X, y)
+    # 4 steps of momentum 0.1 leave 0.9 ** 4 = 66 % of the initial zero mean
+    mean = stale.module_.input.norm.running_mean.numpy()
+    np.testing.assert_allclose(mean, (1 - 0.9**4) * X.mean(axis=0), rtol=0.05)
+    long = NeuralClassifier(max_epochs=50, batch_size=32, random_state=0).fit(X, y)
+    assert long.module_.input.norm.running_mean.numpy() != pytest.approx(X.mean(axis=0), rel=1e-5)

@@ -149,6 +149,8 @@ def test_early_stopping_stops_and_restores_best():
         early_stopping=True,
         patience=3,
         random_state=0,
+        # the best epoch's statistics as they were (a short training otherwise refreshes them)
+        callbacks__refresh_batch_norm=None,
     )
     clf.fit(X, y_noise)
     losses = clf.history[:, "valid_loss"]
@@ -169,10 +171,10 @@ def test_restore_best_without_stopping():
     clf = NeuralClassifier(
         module__hidden_layer_sizes=(64,), lr=0.05, max_epochs=25, restore_best=True, random_state=0
     ).fit(X, y_noise)
-    assert len(clf.history) == 25
-    assert clf.callbacks_[[n for n, _ in clf.callbacks_].index("restore_best")][
-        1
-    ].best_score_ == min(clf.history[:, "valid_loss"])
+    assert len(clf.history) == 25  # never stops
+    best = dict(clf.callbacks_)["restore_best"]
+    assert type(best).__name__ == "EarlyStopping" and best.load_best
+    assert best.best_epoch_ == 1 + int(np.argmin(clf.history[:, "valid_loss"]))
 
 
 def test_lr_schedules():
@@ -228,36 +230,88 @@ def test_cnn_classifier_on_spectra_and_images():
 
 def test_unknown_names_are_reported():
     X, y = blobs()
-    with pytest.raises(ValueError, match="Unknown architecture 'rnn'"):
+    with pytest.raises(
+        ValueError, match="'module' parameter of NeuralClassifier must be a str among"
+    ):
         NeuralClassifier("rnn").fit(X, y)
-    with pytest.raises(ValueError, match="Unknown optimizer 'adamax2'"):
+    with pytest.raises(ValueError, match="'optimizer' parameter .* Got 'adamax2'"):
         NeuralClassifier(optimizer="adamax2", max_epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="Unknown activation"):
         NeuralClassifier(module__activation="swish2", max_epochs=1).fit(X, y)
 
 
-def test_device_auto_is_a_plain_parameter_resolved_while_skorch_runs():
+def test_fit_and_predict_never_assign_a_parameter():
+    """get_params() is the same before, during (a callback, another thread) and after fit."""
+    import threading
+
     from sklearn.base import clone
     from skorch.callbacks import Callback
 
-    seen = []
+    during, polled, stop = [], [], threading.Event()
 
     class Spy(Callback):
         def on_epoch_end(self, net, **kwargs):
-            seen.append(net.device)
+            during.append((net.get_params(deep=False), net.device))
 
     X, y = blobs()
-    clf = NeuralClassifier(max_epochs=2, callbacks=[Spy()], random_state=0).fit(X, y)
+    clf = NeuralClassifier(max_epochs=3, callbacks=[Spy()], random_state=0)
+    before = clf.get_params(deep=False)
+
+    def poll():
+        while not stop.is_set():
+            polled.append(clf.get_params(deep=False))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        clf.fit(X, y)
+        clf.predict_proba(X)
+    finally:
+        stop.set()
+        poller.join()
     expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert seen == [expected, expected]  # what skorch sees while it trains
-    assert vars(clf)["device"] == "auto" and clf.get_params()["device"] == "auto"
+    assert len(during) == 3 and polled
+    for params in [p for p, _ in during] + polled + [clf.get_params(deep=False)]:
+        assert params.keys() == before.keys(), set(params) ^ set(before)
+        assert all(params[k] is before[k] for k in before), [
+            k for k in before if params[k] is not before[k]
+        ]
+    assert before["device"] == before["module"] == before["augment"] == "auto"
+    # what was resolved is in fitted attributes; skorch reads the resolved device
+    assert {d for _, d in during} == {expected} and clf.device_ == expected
+    assert (clf.recipe_, clf.max_epochs_, type(clf.module_).__name__) == ("table", 3, "MLP")
     assert next(clf.module_.parameters()).device.type == expected
-    assert clone(clf).device == "auto"
-    assert NeuralClassifier(device="cpu").device == "cpu"
+    assert clone(clf).get_params()["device"] == "auto"
     clf.set_params(callbacks=None).initialize_callbacks()  # the local Spy class cannot pickle
     restored = pickle.loads(pickle.dumps(clf))
-    assert restored.device == "auto"
+    assert restored.get_params()["device"] == "auto" and restored.device_ == expected
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_deep_get_params_set_params_round_trip_works():
+    X, y = blobs()
+    for params in ({}, {"validation_fraction": 0.2}, {"early_stopping": True}):
+        net = NeuralClassifier(max_epochs=2, random_state=0, **params)
+        deep = net.get_params(deep=True)
+        assert "callbacks__train_acc" in deep
+        assert ("callbacks__valid_acc" in deep) == bool(params)
+        net.set_params(**deep).fit(X, y)
+        fitted = net.get_params(deep=True)
+        clone_of = NeuralClassifier(max_epochs=2, random_state=0, **params)
+        clone_of.set_params(**fitted).fit(X, y)
+        np.testing.assert_allclose(clone_of.predict_proba(X), net.predict_proba(X), atol=1e-6)
+
+
+def test_set_params_defers_callbacks_to_fit():
+    """Parameter checks happen at fit: set_params accepts anything (scikit-learn's convention)."""
+    net = NeuralClassifier()
+    for value in (-np.inf, np.inf, None):
+        net.set_params(callbacks=value)
+        assert net.get_params()["callbacks"] is value
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'callbacks'"):
+        net.set_params(callbacks=np.inf).fit(*blobs())
 
 
 def test_cross_val_score_with_groups_on_the_full_audio_pipeline(tone_files):

@@ -1,6 +1,5 @@
 """The default recipe of the neural estimators, their internal validation and their threads."""
 
-import pickle
 import warnings
 
 import numpy as np
@@ -14,7 +13,7 @@ from skorch.callbacks import Callback
 
 from audiosk.datasets._folder import ClipPaths
 from audiosk.model_selection import GroupLeakageWarning
-from audiosk.nets import CNN, MLP, TDNN, NeuralClassifier, NeuralRegressor, RestoreBestWeights
+from audiosk.nets import CNN, MLP, TDNN, NeuralClassifier, NeuralRegressor
 
 
 class RecordSplit(Callback):
@@ -56,7 +55,7 @@ def test_auto_picks_the_architecture_and_recipe_from_the_input(shape, module):
     net = NeuralClassifier(max_epochs=1, random_state=0).fit(X, y)
     assert type(net.module_) is module
     assert net.get_params()["module"] == "auto"  # fit does not change the parameters
-    assert [type(a).__name__ for a in net.augmentations_] == (
+    assert [type(a).__name__ for a in net.augment_] == (
         ["Mixup"] if len(shape) == 1 else ["SpecAugment", "Mixup"]
     )
     # a name still overrides, and "auto" epochs follow the input
@@ -202,31 +201,68 @@ def test_threads_are_set_while_training_and_restored_after():
         torch.set_num_threads(2)
         net = NeuralClassifier(max_epochs=1, callbacks=[RecordSplit()]).fit(X, y)
         assert recorder(net).threads_ == 1 and torch.get_num_threads() == 2
-        net.set_params(n_threads=None).fit(X, y)
+        net.set_params(n_jobs=None).fit(X, y)
         assert recorder(net).threads_ == 2
-        net.set_params(n_threads=3).fit(X, y)
+        net.set_params(n_jobs=3).fit(X, y)
         assert recorder(net).threads_ == 3 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize(
-    ("params", "match"),
-    [
-        ({"validation_fraction": 1.5}, "validation_fraction must be None or a float"),
-        ({"validation_fraction": 0}, "validation_fraction"),
-        ({"max_epochs": 0}, "max_epochs must be"),
-        ({"patience": 0}, "patience"),
-        ({"n_threads": 0}, "n_threads"),
-        ({"lr": -1.0}, "lr must be"),
-        ({"weight_decay": -1.0}, "weight_decay"),
-        ({"lr_schedule": "linear"}, "lr_schedule"),
-    ],
-)
+class Started(Callback):
+    """Fail if training starts."""
+
+    def on_train_begin(self, net, **kwargs):
+        raise AssertionError("training started with a bad parameter")
+
+
+BAD_PARAMETERS = [
+    # the ones the review found crashing deep inside or accepted without a word
+    ({"batch_size": 0}, "'batch_size'"),
+    ({"random_state": "a"}, "'random_state'"),
+    ({"criterion": "bogus"}, "'criterion'"),
+    ({"early_stopping": "yes"}, "'early_stopping'"),
+    ({"max_epochs": True}, "'max_epochs'"),
+    ({"verbose": -1}, "'verbose'"),
+    ({"momentum": "high"}, "'momentum'"),
+    ({"augment": "stretch"}, "TimeStretch needs a time axis; the data is a table"),
+    ({"classes": [0]}, "needs at least 2 classes; classes lists 1 class"),
+    # and the rest of the declared ones
+    ({"validation_fraction": 1.5}, "'validation_fraction'"),
+    ({"validation_fraction": 0}, "'validation_fraction'"),
+    ({"max_epochs": 0}, "'max_epochs'"),
+    ({"patience": 0}, "'patience'"),
+    ({"n_jobs": 0}, "'n_jobs'"),
+    ({"lr": -1.0}, "'lr'"),
+    ({"weight_decay": -1.0}, "'weight_decay'"),
+    ({"lr_schedule": "linear"}, "'lr_schedule'"),
+    ({"lr_schedule": ("step", 4)}, "'lr_schedule'"),
+    ({"module": "rnn"}, "'module'"),
+    ({"optimizer": "adamax2"}, "'optimizer'"),
+    ({"on_interrupt": "ignore"}, "'on_interrupt'"),
+    ({"augment": "pitch"}, "'augment'"),
+    ({"device": "tpu"}, "device='tpu'"),
+]
+
+
+@pytest.mark.parametrize(("params", "match"), BAD_PARAMETERS)
 def test_parameters_are_checked_before_training(params, match):
+    from sklearn.utils._param_validation import InvalidParameterError
+
     X, y, _ = grouped_table()
-    with pytest.raises(ValueError, match=match):
-        NeuralClassifier(**params).fit(X, y)
+    with pytest.raises(InvalidParameterError, match=match):
+        NeuralClassifier(callbacks=[Started()], **params).fit(X, y)
+
+
+def test_bad_regressor_parameters_and_an_unavailable_device():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y, _ = grouped_table()
+    with pytest.raises(InvalidParameterError, match="'standardize_target'"):
+        NeuralRegressor(standardize_target="no").fit(X, y.astype(float))
+    if not torch.cuda.is_available():
+        with pytest.raises(InvalidParameterError, match="CUDA, which this machine does not have"):
+            NeuralClassifier(device="cuda").fit(X, y)
 
 
 def test_too_few_samples_are_refused():
@@ -246,18 +282,6 @@ def test_classes_are_honoured():
     )
     assert partial.classes_.tolist() == ["a", "b"]
     partial.partial_fit(X, labels)  # the second class arrives later
-
-
-def test_best_weights_are_not_pickled_with_the_callback():
-    X, y, _ = grouped_table()
-    cb = RestoreBestWeights()
-    net = NeuralClassifier(max_epochs=3, validation_fraction=0.2, callbacks=[cb]).fit(X, y)
-    restored = recorder_of(net, RestoreBestWeights)
-    assert np.isfinite(restored.best_score_) and restored.best_state_ is None
-    cb.best_state_ = {"weights": torch.zeros(3)}  # as during training
-    assert pickle.loads(pickle.dumps(cb)).best_state_ is None
-    clone = pickle.loads(pickle.dumps(net))
-    np.testing.assert_allclose(clone.predict_proba(X), net.predict_proba(X), rtol=1e-6)
 
 
 def recorder_of(net, kind):
@@ -305,3 +329,122 @@ def test_regression_targets_are_standardised_for_training():
     assert raw.score(X[150:], y[150:]) < 0.5  # what the standardisation is for
     two = NeuralRegressor(max_epochs=2, random_state=0).fit(X, np.c_[y, -y / 100])
     assert two.predict(X).shape == (200, 2) and two.target_mean_.shape == (2,)
+
+
+def fit_proba(seed, X, y, **params):
+    net = NeuralClassifier(
+        module__dropout=0.3, max_epochs=4, batch_size=16, random_state=seed, **params
+    )
+    return net.fit(X, y).predict_proba(X)
+
+
+def test_a_seed_gives_one_model_alone_or_in_threads():
+    """The net draws from a generator it owns: threads fitting at once do not share a stream."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y, _ = grouped_table()
+    alone = fit_proba(0, X, y)
+    other = fit_proba(1, X, y)
+    with ThreadPoolExecutor(2) as pool:  # the same seed twice, and two seeds, at once
+        same = list(pool.map(lambda s: fit_proba(s, X, y), [0, 0]))
+        mixed = list(pool.map(lambda s: fit_proba(s, X, y), [0, 1]))
+    for proba in (*same, mixed[0]):
+        np.testing.assert_allclose(proba, alone, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(mixed[1], other, rtol=0, atol=1e-6)
+    assert np.abs(alone - other).max() > 0.01  # the seed matters
+
+
+def test_fit_leaves_torch_global_generator_alone():
+    X, y, _ = grouped_table()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fit_proba(0, X, y)
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+
+
+def test_random_state_none_records_the_seed_it_drew():
+    X, y, _ = grouped_table()
+    net = NeuralClassifier(max_epochs=2).fit(X, y)
+    again = NeuralClassifier(max_epochs=2, random_state=net.random_seed_).fit(X, y)
+    np.testing.assert_allclose(again.predict_proba(X), net.predict_proba(X), atol=1e-6)
+    rs = np.random.RandomState(0)
+    assert NeuralClassifier(max_epochs=1, random_state=rs).fit(X, y).random_seed_ == (
+        np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    )
+
+
+class Interrupt(Callback):
+    """Press Ctrl-C during the second epoch."""
+
+    def on_batch_end(self, net, **kwargs):
+        if len(net.history) == 2:
+            raise KeyboardInterrupt
+
+
+class TrainEnd(Callback):
+    def on_train_end(self, net, **kwargs):
+        self.ended_ = True
+
+
+def test_ctrl_c_stops_the_caller_by_default():
+    from sklearn.model_selection import cross_val_score
+
+    X, y, _ = grouped_table()
+    net = NeuralClassifier(max_epochs=5, callbacks=[Interrupt(), TrainEnd()], random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, y)
+    assert recorder_of(net, TrainEnd).ended_  # skorch's on_train_end ran first
+    assert len(net.history) == 2
+    with pytest.raises(KeyboardInterrupt):  # a cross-validation stops at its first fit
+        cross_val_score(net, X, y, cv=3, error_score="raise")
+    with pytest.raises(KeyboardInterrupt):
+        cross_val_score(net, X, y, cv=3, error_score=np.nan)  # not turned into a score
+    # skorch's stop-and-keep is an opt-in
+    kept = net.set_params(on_interrupt="stop").fit(X, y)
+    assert len(kept.history) == 2 and kept.predict(X).shape == (80,)
+
+
+def test_early_stopping_is_not_an_interruption():
+    X, y, _ = grouped_table()
+    y_noise = np.random.default_rng(1).permutation(y)
+    net = NeuralClassifier(
+        module__hidden_layer_sizes=(64, 64),
+        lr=0.05,
+        max_epochs=200,
+        early_stopping=True,
+        patience=2,
+        random_state=0,
+    ).fit(X, y_noise)
+    assert len(net.history) < 200
+
+
+@pytest.mark.parametrize("container", ["ndarray", "WaveformArray", "Waveforms", "DiskArray"])
+def test_integer_pcm_is_scaled_alike_in_every_container(container, tmp_path):
+    from audiosk.utils import DiskArray, WaveformArray, Waveforms
+
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    t = np.arange(400) / 8000
+    floats = np.stack(
+        [0.5 * np.sin(2 * np.pi * (300 + 400 * c) * t) + 0.05 * rng.normal(size=400) for c in y]
+    )
+    pcm = np.round(floats * 32767).astype(np.int16)
+
+    def wrap(a):
+        if container == "WaveformArray":
+            return WaveformArray(a, sr=8000)
+        if container == "Waveforms":
+            return Waveforms(list(a), sr=8000)
+        if container == "DiskArray":
+            path = tmp_path / f"{a.dtype}.npy"
+            np.save(path, a)
+            return DiskArray(path)
+        return a
+
+    params = dict(max_epochs=3, augment=None, random_state=0)
+    from_float = NeuralClassifier(**params).fit(wrap((pcm / 32768).astype(np.float32)), y)
+    from_int = NeuralClassifier(**params).fit(wrap(pcm), y)
+    expected = from_float.predict_proba(wrap((pcm / 32768).astype(np.float32)))
+    np.testing.assert_allclose(from_int.predict_proba(wrap(pcm)), expected, atol=1e-5)
+    np.testing.assert_allclose(from_float.predict_proba(wrap(pcm)), expected, atol=1e-5)

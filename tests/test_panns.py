@@ -166,6 +166,7 @@ def test_embedding_step_errors_name_the_fix(tmp_path):
         PANNsEmbedding(tmp_path / "missing.pth").fit([np.zeros(32000)])  # no rate known
 
 
+@pytest.mark.filterwarnings("ignore:PANNs.trainable_layers=.*without weights")
 def test_trainable_layers_freezes_the_first_stages():
     net = PANNs(n_outputs=4, arch="cnn14", trainable_layers=2)
     trainable = {n.split(".")[0] for n, p in net.named_parameters() if p.requires_grad}
@@ -206,3 +207,19 @@ def test_fine_tuning_through_the_estimators_trains_only_the_last_stages(cnn10_we
     reg = NeuralRegressor("panns_cnn10", module__weights=cnn10_weights, module__trainable_layers=0)
     reg.set_params(max_epochs=1, batch_size=4).fit(X, rng.normal(size=12))
     assert reg.predict(X).shape == (12,)
+
+
+def test_a_waveform_net_on_a_plain_array_needs_the_rate():
+    X, y = np.zeros((4, 8000), dtype=np.float32), [0, 1, 0, 1]
+    with pytest.raises(ValueError, match="AudioLoader .* or pass module__sr"):
+        NeuralClassifier("panns_cnn10", max_epochs=1).fit(X, y)
+
+
+def test_pretrained_modules_follow_the_fine_tuning_recipe(cnn10_weights):
+    panns = NeuralClassifier("panns_cnn10", module__sr=16000, module__input_shape=(8000,))
+    panns.set_params(module__n_outputs=3).initialize()
+    assert (panns.recipe_, panns.max_epochs_) == ("finetune", 10)
+    assert [type(a).__name__ for a in panns.augment_] == ["Mixup"]
+    assert panns.get_params()["max_epochs"] == "auto"
+    scratch = NeuralClassifier(module__input_shape=(8000,), module__n_outputs=3).initialize()
+    assert (scratch.recipe_, scratch.max_epochs_) == ("table", 100)

@@ -2,6 +2,7 @@
 
 from ._augment import (
     AddNoise,
+    Augmentation,
     FrequencyWarp,
     Mixup,
     SpecAugment,
@@ -20,6 +21,7 @@ __all__ = [
     "CNN",
     "MLP",
     "AddNoise",
+    "Augmentation",
     "FrequencyWarp",
     "GoogLeNet",
     "Mixup",

@@ -1,21 +1,31 @@
 """Training-time augmentation of mini-batches: SpecAugment, warping, noise, time shift, mixup.
 
-Each augmentation acts on a batch tensor during training only (never in
-``predict``), drawing its randomness from the generator the estimator seeds
-with ``random_state``. Spectral batches are ``(n, bins, frames)`` or
-``(n, channels, H, W)``: masks and shifts act on the last two axes.
+Each augmentation is a small parameter object (``get_params``/``set_params``,
+cloned by the estimator at every fit, searchable as ``augment__<name>``) that
+acts on a batch tensor during training only (never in ``predict``), drawing
+its randomness from the generator the estimator owns. One interface serves
+all: ``aug(X, generator, targets)`` returns the batch and its targets, a list
+of ``(y, weight)`` pairs whose weighted losses make the batch loss (mixup
+returns two pairs, the others return the targets unchanged). Spectral
+batches are ``(n, bins, frames)`` or ``(n, channels, H, W)``: masks and shifts
+act on the last two axes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
+import numpy as np
 import torch
+from sklearn.base import BaseEstimator, clone
 
 from ..utils._dsp import interpolation_positions
+from ..utils._sklearn_compat import Interval, IntInterval, InvalidParameterError
 
 __all__ = [
     "AddNoise",
+    "Augmentation",
     "FrequencyWarp",
     "Mixup",
     "SpecAugment",
@@ -55,7 +65,42 @@ def _resample_axis(
     return out.movedim(-1, axis)
 
 
-class FrequencyWarp:
+class Augmentation(BaseEstimator):
+    """Base of the batch augmentations: parameters, validation and the common call.
+
+    Subclasses declare ``_parameter_constraints``, the data they need
+    (``needs``: ``"spectra"`` for a frequency axis, ``"time"`` for a time
+    axis, ``None`` for any batch) and either ``_transform(X, generator)``
+    (the targets stay as they are) or ``__call__`` itself (mixing).
+    """
+
+    #: What one sample must have: "spectra" (bins x frames), "time" (a time axis) or None.
+    needs: str | None = None
+
+    def __call__(self, X: torch.Tensor, generator: torch.Generator, targets=None):
+        """Augment a training batch.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, ...)
+            The batch.
+        generator : torch.Generator
+            Source of the randomness.
+        targets : list of (torch.Tensor, float) or None, default=None
+            The batch targets and their loss weights.
+
+        Returns
+        -------
+        X : torch.Tensor of shape (n, ...)
+        targets : list of (torch.Tensor, float) or None
+        """
+        return self._transform(X, generator), targets
+
+    def _transform(self, X, generator):
+        raise NotImplementedError
+
+
+class FrequencyWarp(Augmentation):
     """Stretch or compress the frequency axis by a random factor per example.
 
     Output bin ``b`` reads the input at ``b * factor`` (linear interpolation,
@@ -75,27 +120,24 @@ class FrequencyWarp:
     >>> import torch
     >>> from audiosk.nets import FrequencyWarp
     >>> X = torch.arange(8.0).reshape(1, 8, 1).expand(2, 8, 3)
-    >>> out = FrequencyWarp(0.2)(X, torch.Generator().manual_seed(0))
+    >>> out, _ = FrequencyWarp(0.2)(X, torch.Generator().manual_seed(0))
     >>> out.shape, bool(torch.equal(out[0, :, 0], out[0, :, 2]))
     (torch.Size([2, 8, 3]), True)
     """
 
+    _parameter_constraints: dict = {"max_warp": [Interval(Real, 0, 1, closed="left")]}
+    needs = "spectra"
+
     def __init__(self, max_warp: float = 0.15):
         self.max_warp = max_warp
 
-    def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        if X.dim() < 3:
-            raise ValueError(
-                "FrequencyWarp needs spectra (n, bins, frames) or images (n, C, H, W)."
-            )
+    def _transform(self, X, generator):
+        _need_spectra(self, X)
         factors = _uniform(1 - self.max_warp, 1 + self.max_warp, (X.shape[0],), generator)
         return _resample_axis(X, X.dim() - 2, factors, center=0.0)
 
-    def __repr__(self):
-        return f"FrequencyWarp(max_warp={self.max_warp})"
 
-
-class TimeStretch:
+class TimeStretch(Augmentation):
     """Speed each example up or down by a random factor, about its centre.
 
     Output frame ``t`` reads the input at ``c + (t - c) * rate`` with ``c``
@@ -113,23 +155,23 @@ class TimeStretch:
     >>> import torch
     >>> from audiosk.nets import TimeStretch
     >>> X = torch.arange(9.0).repeat(2, 1)
-    >>> out = TimeStretch(0.5)(X, torch.Generator().manual_seed(0))
+    >>> out, _ = TimeStretch(0.5)(X, torch.Generator().manual_seed(0))
     >>> float(out[0, 4]), out.shape
     (4.0, torch.Size([2, 9]))
     """
 
+    _parameter_constraints: dict = {"max_stretch": [Interval(Real, 0, 1, closed="left")]}
+    needs = "time"
+
     def __init__(self, max_stretch: float = 0.2):
         self.max_stretch = max_stretch
 
-    def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def _transform(self, X, generator):
         rates = _uniform(1 - self.max_stretch, 1 + self.max_stretch, (X.shape[0],), generator)
         return _resample_axis(X, X.dim() - 1, rates, center=(X.shape[-1] - 1) / 2)
 
-    def __repr__(self):
-        return f"TimeStretch(max_stretch={self.max_stretch})"
 
-
-class SpecAugment:
+class SpecAugment(Augmentation):
     """Frequency and time masking (Park et al., 2019).
 
     Parameters
@@ -150,10 +192,20 @@ class SpecAugment:
     >>> import torch
     >>> from audiosk.nets import SpecAugment
     >>> X = torch.ones(2, 16, 20)
-    >>> out = SpecAugment(freq_masks=1, freq_width=4, time_masks=0)(X, torch.Generator().manual_seed(0))
+    >>> aug = SpecAugment(freq_masks=1, freq_width=4, time_masks=0)
+    >>> out, _ = aug(X, torch.Generator().manual_seed(0))
     >>> out.shape, bool((out == 0).any())
     (torch.Size([2, 16, 20]), True)
     """
+
+    _parameter_constraints: dict = {
+        "freq_masks": [IntInterval(0, None, closed="left")],
+        "freq_width": [IntInterval(0, None, closed="left")],
+        "time_masks": [IntInterval(0, None, closed="left")],
+        "time_width": [IntInterval(0, None, closed="left")],
+        "value": [Real],
+    }
+    needs = "spectra"
 
     def __init__(
         self,
@@ -179,9 +231,8 @@ class SpecAugment:
             mask |= (positions >= starts) & (positions < starts + widths)
         return mask
 
-    def __call__(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        if X.dim() < 3:
-            raise ValueError("SpecAugment needs spectra (n, bins, frames) or images (n, C, H, W).")
+    def _transform(self, X, generator):
+        _need_spectra(self, X)
         n, bins, frames = X.shape[0], X.shape[-2], X.shape[-1]
         freq = self._masks(n, bins, self.freq_masks, self.freq_width, generator).to(X.device)
         time = self._masks(n, frames, self.time_masks, self.time_width, generator).to(X.device)
@@ -190,14 +241,8 @@ class SpecAugment:
             mask = mask[:, None]
         return X.masked_fill(mask, self.value)
 
-    def __repr__(self):
-        return (
-            f"SpecAugment(freq_masks={self.freq_masks}, freq_width={self.freq_width}, "
-            f"time_masks={self.time_masks}, time_width={self.time_width})"
-        )
 
-
-class AddNoise:
+class AddNoise(Augmentation):
     """Add white noise at a signal-to-noise ratio drawn per example.
 
     Parameters
@@ -211,15 +256,18 @@ class AddNoise:
     >>> import torch
     >>> from audiosk.nets import AddNoise
     >>> X = torch.ones(4, 1000)
-    >>> noise = AddNoise(snr_db=20)(X, torch.Generator().manual_seed(0)) - X
+    >>> noisy, _ = AddNoise(snr_db=20)(X, torch.Generator().manual_seed(0))
+    >>> noise = noisy - X
     >>> round(float(noise.pow(2).mean()), 3)
     0.01
     """
 
+    _parameter_constraints: dict = {"snr_db": [Real, tuple]}
+
     def __init__(self, snr_db: float | tuple[float, float] = (10.0, 30.0)):
         self.snr_db = snr_db
 
-    def __call__(self, X, generator):
+    def _transform(self, X, generator):
         low, high = (
             (self.snr_db, self.snr_db) if isinstance(self.snr_db, (int, float)) else self.snr_db
         )
@@ -230,11 +278,8 @@ class AddNoise:
         noise = torch.randn(X.shape, generator=generator) * scale
         return X + noise.to(X.device, X.dtype)
 
-    def __repr__(self):
-        return f"AddNoise(snr_db={self.snr_db})"
 
-
-class TimeShift:
+class TimeShift(Augmentation):
     """Roll each example along time (the last axis) by a random offset.
 
     Parameters
@@ -247,15 +292,18 @@ class TimeShift:
     >>> import torch
     >>> from audiosk.nets import TimeShift
     >>> X = torch.arange(10.0).repeat(3, 1)
-    >>> out = TimeShift(0.5)(X, torch.Generator().manual_seed(0))
+    >>> out, _ = TimeShift(0.5)(X, torch.Generator().manual_seed(0))
     >>> bool(torch.equal(out.sort(dim=1).values, X))
     True
     """
 
+    _parameter_constraints: dict = {"max_shift": [Interval(Real, 0, 1, closed="both")]}
+    needs = "time"
+
     def __init__(self, max_shift: float = 0.2):
         self.max_shift = max_shift
 
-    def __call__(self, X, generator):
+    def _transform(self, X, generator):
         length = X.shape[-1]
         limit = int(self.max_shift * length)
         shifts = torch.randint(-limit, limit + 1, (X.shape[0],), generator=generator)
@@ -263,15 +311,13 @@ class TimeShift:
         index = index.reshape((X.shape[0],) + (1,) * (X.dim() - 2) + (length,)).expand(X.shape)
         return torch.gather(X, -1, index.to(X.device))
 
-    def __repr__(self):
-        return f"TimeShift(max_shift={self.max_shift})"
 
-
-class Mixup:
+class Mixup(Augmentation):
     """Mix each batch with a shuffled copy of itself (Zhang et al., 2018).
 
-    The loss becomes ``lam * loss(y) + (1 - lam) * loss(y[perm])`` with
-    ``lam ~ Beta(alpha, alpha)`` drawn per batch.
+    The batch becomes ``lam * X + (1 - lam) * X[perm]`` and its loss
+    ``lam * loss(y) + (1 - lam) * loss(y[perm])``, with ``lam ~ Beta(alpha,
+    alpha)`` drawn per batch: the targets come back as two weighted pairs.
 
     Parameters
     ----------
@@ -282,25 +328,38 @@ class Mixup:
     --------
     >>> import torch
     >>> from audiosk.nets import Mixup
-    >>> X, perm, lam = Mixup(0.4).mix(torch.eye(3), torch.Generator().manual_seed(0))
-    >>> torch.allclose(X, lam * torch.eye(3) + (1 - lam) * torch.eye(3)[perm])
+    >>> y = torch.arange(3)
+    >>> X, targets = Mixup(0.4)(torch.eye(3), torch.Generator().manual_seed(0), [(y, 1.0)])
+    >>> (y1, w1), (y2, w2) = targets
+    >>> bool(torch.equal(y1, y)), round(w1 + w2, 6)
+    (True, 1.0)
+    >>> torch.allclose(X, w1 * torch.eye(3) + w2 * torch.eye(3)[y2])
     True
     """
+
+    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="neither")]}
 
     def __init__(self, alpha: float = 0.2):
         self.alpha = alpha
 
-    def mix(self, X, generator):
-        """Return the mixed batch, the permutation and ``lam``."""
-        import numpy as np
-
+    def __call__(self, X, generator, targets=None):
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         lam = float(np.random.default_rng(seed).beta(self.alpha, self.alpha))
         perm = torch.randperm(X.shape[0], generator=generator).to(X.device)
-        return lam * X + (1 - lam) * X[perm], perm, lam
+        mixed = lam * X + (1 - lam) * X[perm]
+        if targets is None:
+            return mixed, None
+        return mixed, [(y, w * lam) for y, w in targets] + [
+            (y[perm], w * (1 - lam)) for y, w in targets
+        ]
 
-    def __repr__(self):
-        return f"Mixup(alpha={self.alpha})"
+
+def _need_spectra(aug, X):
+    if X.dim() < 3:
+        raise ValueError(
+            f"{type(aug).__name__} needs spectra (n, bins, frames) or images (n, C, H, W); "
+            f"got a batch of shape {tuple(X.shape)}."
+        )
 
 
 _BY_NAME = {
@@ -313,25 +372,26 @@ _BY_NAME = {
 }
 
 
-def make_augmentations(spec) -> list:
-    """Resolve an ``augment`` parameter to augmentation objects.
+def make_augmentations(spec) -> list[Augmentation]:
+    """Resolve an ``augment`` parameter to new augmentation objects, checked.
 
     Parameters
     ----------
     spec : None, str, augmentation object, or a list of them
         Names: "specaugment", "warp" (:class:`FrequencyWarp`), "stretch"
-        (:class:`TimeStretch`), "noise", "shift", "mixup".
+        (:class:`TimeStretch`), "noise", "shift", "mixup". Objects are
+        cloned, so the parameter is never modified by training.
 
     Returns
     -------
-    augmentations : list
-        Applied in order; a :class:`Mixup` is applied last whatever its position.
+    augmentations : list of Augmentation
+        Applied in this order.
 
     Examples
     --------
     >>> from audiosk.nets import make_augmentations
     >>> make_augmentations(["specaugment", "mixup"])
-    [SpecAugment(freq_masks=2, freq_width=8, time_masks=2, time_width=16), Mixup(alpha=0.2)]
+    [SpecAugment(), Mixup()]
     """
     if spec is None:
         return []
@@ -340,9 +400,17 @@ def make_augmentations(spec) -> list:
     for item in items:
         if isinstance(item, str):
             if item.lower() not in _BY_NAME:
-                raise ValueError(f"Unknown augmentation {item!r}; choose among {sorted(_BY_NAME)}.")
+                raise InvalidParameterError(
+                    f"Unknown augmentation '{item}' in augment; choose among {sorted(_BY_NAME)}."
+                )
             item = _BY_NAME[item.lower()]()
-        elif not (callable(item) or isinstance(item, Mixup)):
-            raise TypeError(f"augment items must be names or augmentation objects; got {item!r}.")
+        elif not isinstance(item, Augmentation):
+            raise InvalidParameterError(
+                "augment items must be names or augmentation objects (audiosk.nets.Augmentation "
+                f"subclasses); got {item!r}."
+            )
+        else:
+            item = clone(item)
+        item._validate_params()
         out.append(item)
-    return [a for a in out if not isinstance(a, Mixup)] + [a for a in out if isinstance(a, Mixup)]
+    return out

@@ -1,26 +1,35 @@
-"""The behaviour both neural estimators share: the default recipe, sizes from the data, validation.
+"""The base of both neural estimators: declared parameters, the recipe, seeding and threads.
 
-:class:`~audiosk.nets.NeuralClassifier` and :class:`~audiosk.nets.NeuralRegressor`
-are skorch nets with this mixin in front. It resolves ``"auto"`` parameters
-from the shape of the data (the recipe), infers the module's sizes, holds
-out validation data only when asked (group-aware when ``groups`` is given),
-seeds everything with ``random_state`` and runs torch with ``n_threads``.
+:class:`BaseAudioNet` is the abstract base of
+:class:`~audiosk.nets.NeuralClassifier` and :class:`~audiosk.nets.NeuralRegressor`,
+placed in front of skorch's nets. Its parameters are declared in
+``_parameter_constraints`` and checked before any training; every ``"auto"``
+(module, max_epochs, augment, device) is resolved at fit into fitted
+attributes, so fit and predict never assign a parameter. Randomness comes from
+a generator the estimator owns; torch's thread count is set only around the
+work that needs it. Behaviour lives in skorch callbacks where skorch has a
+hook, and the overrides are skorch's documented extension points
+(``initialize_module``, ``initialize_optimizer``, ``get_split_datasets``,
+``get_iterator``, ``get_dataset``, ``train_step_single``, ``infer``).
 """
 
-# Past 400 lines because these overrides of skorch's methods must live in one class in front
-# of skorch's; the data helpers it calls are in ``_data``.
+# Past 400 lines because these overrides must live in one class in front of skorch's; the data
+# helpers it calls are in ``_data``, the callbacks in ``_callbacks``.
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-import numbers
+import os
+import threading
 import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
 from skorch.utils import is_dataset
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
@@ -28,10 +37,18 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 from ..utils import DiskArray, Waveforms
 from ..utils._base import GroupLeakageWarning
 from ..utils._dsp import auto_device
+from ..utils._sklearn_compat import (
+    Interval,
+    IntInterval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from ..utils._waveforms import check_waveforms
-from ._augment import Mixup, SpecAugment, make_augmentations
-from ._callbacks import RestoreBestWeights
-from ._data import DiskDataset, validation_split
+from ._augment import _BY_NAME, Augmentation, Mixup, SpecAugment, make_augmentations
+from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
+from ._data import DiskDataset, pcm_to_float, validation_split
 from ._modules import MODULES
 
 OPTIMIZERS = {
@@ -42,132 +59,362 @@ OPTIMIZERS = {
 }
 
 LR_SCHEDULES = {
-    "step": (
-        torch.optim.lr_scheduler.StepLR,
-        lambda net: {"step_size": max(1, net._epochs() // 3), "gamma": 0.1},
-    ),
-    "plateau": (
-        torch.optim.lr_scheduler.ReduceLROnPlateau,
-        lambda net: {"patience": max(1, net.patience // 2), "factor": 0.1},
-    ),
-    "cosine": (
-        torch.optim.lr_scheduler.CosineAnnealingLR,
-        lambda net: {"T_max": net._epochs()},
-    ),
+    "step": torch.optim.lr_scheduler.StepLR,
+    "plateau": torch.optim.lr_scheduler.ReduceLROnPlateau,
+    "cosine": torch.optim.lr_scheduler.CosineAnnealingLR,
 }
 
-#: What ``"auto"`` means, by the number of axes of one sample: a table row
-#: (1), a spectrogram (2) or an image (3). Chosen by benchmarks/bench_defaults.py.
+
+def _spectral_augment():
+    return [SpecAugment(freq_width=8, time_width=10), Mixup(0.2)]
+
+
+#: What ``"auto"`` means, by recipe. Training from scratch follows the number of
+#: axes of one sample: a table row or waveform ("table"), a spectrogram
+#: ("spectra") or an image ("images"), chosen by benchmarks/bench_defaults.py.
+#: A pretrained module (``panns_*``, or any module given ``module__weights``)
+#: is fine-tuned ("finetune"): a few epochs, light augmentation. Augmentations
+#: are built by a function at every fit, so no instance is shared.
 RECIPES = {
-    1: {"module": "mlp", "max_epochs": 100, "augment": [Mixup(0.4)]},
-    2: {
-        "module": "tdnn",
-        "max_epochs": 40,
-        "augment": [SpecAugment(freq_width=8, time_width=10), Mixup(0.2)],
-    },
-    3: {
-        "module": "cnn",
-        "max_epochs": 40,
-        "augment": [SpecAugment(freq_width=8, time_width=10), Mixup(0.2)],
-    },
+    "table": {"module": "mlp", "max_epochs": 100, "augment": lambda: [Mixup(0.4)]},
+    "spectra": {"module": "tdnn", "max_epochs": 40, "augment": _spectral_augment},
+    "images": {"module": "cnn", "max_epochs": 40, "augment": _spectral_augment},
+    "finetune": {"max_epochs": 10, "augment": lambda: [Mixup(0.2)]},
 }
+_BY_AXES = {1: "table", 2: "spectra", 3: "images"}
 
 #: Share of the training data held out when validation is asked for without a fraction.
 DEFAULT_VALIDATION_FRACTION = 0.2
 
 
-class _AudioNetMixin:
-    """What both estimators share: the recipe, inferred sizes, validation, seeding, threads."""
+def _is_true(flag):
+    """Tell whether a boolean parameter is on (any other value is refused at fit)."""
+    return isinstance(flag, (bool, np.bool_)) and bool(flag)
 
-    def _init_common(
+
+def _is_plateau(schedule):
+    return isinstance(schedule, str) and schedule == "plateau"
+
+
+class _TorchThreads:
+    """torch's intra-op thread count, set around work and restored when the last user ends.
+
+    The count is process-global in torch: nets running at once in threads of
+    one process share it (the last one to start sets it).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._before = None
+
+    @contextlib.contextmanager
+    def __call__(self, n_jobs):
+        if n_jobs is None:
+            yield
+            return
+        with self._lock:
+            if self._users == 0:
+                self._before = torch.get_num_threads()
+            self._users += 1
+            torch.set_num_threads((os.cpu_count() or 1) if n_jobs == -1 else n_jobs)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    torch.set_num_threads(self._before)
+
+
+torch_threads = _TorchThreads()
+
+#: torch's global random generator is one per process: code that draws from it
+#: (module initialisation, dropout) runs under this lock, seeded from the net's own generator.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _global_rng_from(generator: torch.Generator, device):
+    """Run a block on torch's global generators seeded from ``generator``, restored after."""
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    cuda = torch.device(device).type == "cuda"
+    devices = list(range(torch.cuda.device_count())) if cuda else []
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)  # torch.manual_seed also queues CUDA seeding
+        if cuda:
+            torch.cuda.manual_seed_all(seed)
+        yield
+
+
+def resolve_device(device):
+    """Return the device ``device`` names here ("auto": CUDA when available); refuse others.
+
+    Examples
+    --------
+    >>> from audiosk.nets._base import resolve_device
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    if isinstance(device, str) and device == "auto":
+        return auto_device()
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        raise InvalidParameterError(
+            f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda' or 'cuda:<index>'."
+        ) from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError(
+            f"device={device!r} asks for CUDA, which this machine does not have "
+            "(torch.cuda.is_available() is False); use device='auto' (CUDA when present) or 'cpu'."
+        )
+    return device
+
+
+class BaseAudioNet(metaclass=ABCMeta):
+    """Abstract base of the neural estimators (placed in front of a skorch net).
+
+    Parameters are documented on :class:`~audiosk.nets.NeuralClassifier`.
+    """
+
+    _parameter_constraints: dict = {
+        "module": [StrOptions({"auto", *MODULES}), callable],
+        "criterion": [callable],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [StrOptions({"auto"}), IntInterval(1, None, closed="left")],
+        "batch_size": [IntInterval(1, None, closed="left"), Options(Integral, {-1})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "patience": [IntInterval(1, None, closed="left")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES)), type, tuple, None],
+        "restore_best": ["boolean"],
+        "augment": [StrOptions({"auto", *_BY_NAME}), Augmentation, list, tuple, None],
+        "random_state": ["random_state"],
+        "n_jobs": [IntInterval(1, None, closed="left"), Options(Integral, {-1}), None],
+        "device": [str, torch.device],
+        "on_interrupt": [StrOptions({"raise", "stop"})],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [list, tuple, StrOptions({"disable"}), None],
+        "train_split": [callable, None],
+    }
+
+    def __init__(
         self,
-        validation_fraction,
-        early_stopping,
-        patience,
-        lr_schedule,
-        restore_best,
-        weight_decay,
-        momentum,
-        random_state,
-        augment,
-        n_threads,
+        module="auto",
+        *,
+        criterion,
+        optimizer="adamw",
+        lr=1e-3,
+        max_epochs="auto",
+        batch_size=32,
+        weight_decay=1e-2,
+        momentum=0.9,
+        validation_fraction=None,
+        early_stopping=False,
+        patience=5,
+        lr_schedule="cosine",
+        restore_best=False,
+        augment="auto",
+        random_state=None,
+        n_jobs=1,
+        device="auto",
+        on_interrupt="raise",
+        verbose=0,
+        callbacks=None,
+        train_split=None,
+        **kwargs,
     ):
-        self.augment = augment
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+            train_split=train_split,
+            **kwargs,
+        )
+        self.weight_decay = weight_decay
+        self.momentum = momentum
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
         self.lr_schedule = lr_schedule
         self.restore_best = restore_best
-        self.weight_decay = weight_decay
-        self.momentum = momentum
+        self.augment = augment
         self.random_state = random_state
-        self.n_threads = n_threads
+        self.n_jobs = n_jobs
+        self.on_interrupt = on_interrupt
+
+    # -- parameters: declared, checked before training, never assigned by fit
+    @property
+    def device(self):
+        """The device skorch places tensors on: the ``device`` parameter, "auto" resolved.
+
+        ``get_params()["device"]`` returns the parameter as given ("auto"
+        stays "auto"); reading the attribute gives the concrete device.
+        """
+        value = self.__dict__.get("device", "auto")
+        return auto_device() if isinstance(value, str) and value == "auto" else value
+
+    @device.setter
+    def device(self, value):
+        self.__dict__["device"] = value
 
     def _get_param_names(self):
-        # skorch takes every attribute without a trailing underscore as a parameter;
-        # its private bookkeeping ("_params_to_validate", ...) is not one.
-        return sorted(n for n in super()._get_param_names() if not n.startswith("_"))
-
-    # -- the recipe: "auto" parameters resolved from the shape of one sample
-    def _recipe(self, name):
-        value = getattr(self, name)
-        if not (isinstance(value, str) and value == "auto"):
-            return value
-        shape = getattr(self, "input_shape_", None) or self.get_params_for("module").get(
-            "input_shape"
+        # skorch takes every attribute without a trailing underscore as a parameter; its
+        # private bookkeeping ("_params_to_validate", ...) is not one, nor a method it
+        # replaces on the instance while scoring ("forward_iter"). A copy of the names:
+        # another thread may read the parameters while fit adds fitted attributes.
+        return sorted(
+            n
+            for n in list(vars(self))
+            if not n.endswith("_")
+            and n[0] != "_"
+            and not inspect.isfunction(getattr(type(self), n, None))
         )
-        if shape is None:
-            raise ValueError(
-                f'{name}="auto" follows the shape of the data: fit the net, or give '
-                f"module__input_shape (one sample's shape) when building it in code."
-            )
-        return RECIPES[min(len(shape), 3)][name]
 
-    def _epochs(self):
-        """Training epochs: ``max_epochs``, resolved from "auto" once the data is seen."""
-        if hasattr(self, "max_epochs_"):
-            return self.max_epochs_
-        return self.max_epochs if self.max_epochs != "auto" else RECIPES[1]["max_epochs"]
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        params["device"] = self.__dict__.get("device", "auto")
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``augment__<name>`` reaches the augmentation object.
+
+        A new ``callbacks`` list takes effect at the next fit (or
+        ``initialize``), as every other parameter does.
+
+        Returns
+        -------
+        self
+        """
+        augment = {
+            k[len("augment__") :]: params.pop(k) for k in list(params) if k.startswith("augment__")
+        }
+        if "callbacks" in params and not any(k.startswith("callbacks__") for k in params):
+            self.__dict__["callbacks"] = params.pop("callbacks")
+        if params:
+            super().set_params(**params)
+        if augment:
+            target = params.get("augment", self.augment)
+            if not isinstance(target, Augmentation):
+                raise InvalidParameterError(
+                    f"augment__{next(iter(augment))} needs augment to be one augmentation object "
+                    f"(such as Mixup()); augment is {target!r}."
+                )
+            target.set_params(**augment)
+        return self
 
     def _check_params(self):
-        """Validate the parameters audiosk adds, before any training."""
+        """Check every declared parameter (scikit-learn's constraints), before any training."""
         name = type(self).__name__
-
-        def fail(param, expected):
-            raise ValueError(f"{name}: {param} must be {expected}; got {getattr(self, param)!r}.")
-
-        fraction = self.validation_fraction
-        if fraction is not None and not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
-            fail("validation_fraction", "None or a float strictly between 0 and 1")
-        if self.max_epochs != "auto" and not (
-            isinstance(self.max_epochs, numbers.Integral) and self.max_epochs >= 1
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False), caller_name=name
+        )
+        spec = self.lr_schedule
+        if isinstance(spec, tuple) and not (
+            len(spec) == 2
+            and (spec[0] in LR_SCHEDULES or isinstance(spec[0], type))
+            and isinstance(spec[1], dict)
         ):
-            fail("max_epochs", '"auto" or an integer >= 1 (0 would return an untrained net)')
-        if not (isinstance(self.patience, numbers.Integral) and self.patience >= 1):
-            fail("patience", "an integer >= 1")
-        if not (isinstance(self.weight_decay, numbers.Real) and self.weight_decay >= 0):
-            fail("weight_decay", "a float >= 0")
-        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
-            fail("lr", "a float > 0")
-        if self.n_threads is not None and not (
-            isinstance(self.n_threads, numbers.Integral) and self.n_threads >= 1
-        ):
-            fail("n_threads", "None or an integer >= 1")
-        if isinstance(self.lr_schedule, str) and self.lr_schedule not in LR_SCHEDULES:
-            fail("lr_schedule", f"one of {sorted(LR_SCHEDULES)}, a scheduler class or None")
+            raise InvalidParameterError(
+                f"The 'lr_schedule' parameter of {name} given as a tuple must be (name or "
+                f"scheduler class, dict of its arguments) with a name among "
+                f"{sorted(LR_SCHEDULES)}; got {spec!r}."
+            )
 
-    # -- architecture and optimiser by name, sizes from the data
+    # -- "auto" resolved at fit into fitted attributes
+    def _pretrained(self):
+        module = self.module
+        name = module if isinstance(module, str) else getattr(module, "__name__", "")
+        if isinstance(module, str) and name.startswith("panns_"):
+            return True
+        if getattr(getattr(module, "func", None), "__name__", "") == "PANNs" or name == "PANNs":
+            return True
+        return self.get_params_for("module").get("weights") is not None
+
+    def _sample_shape(self):
+        shape = getattr(self, "input_shape_", None)
+        return shape if shape is not None else self.get_params_for("module").get("input_shape")
+
+    def _shape_recipe(self, param):
+        shape = self._sample_shape()
+        if shape is None:
+            raise InvalidParameterError(
+                f'{param}="auto" follows the shape of the data: fit the net, or give '
+                "module__input_shape (one sample's shape) when building it in code."
+            )
+        return _BY_AXES[min(len(shape), 3)]
+
+    def _resolve(self):
+        """Resolve every "auto" into ``recipe_``, ``max_epochs_``, ``augment_`` and ``device_``."""
+        self.device_ = resolve_device(self.__dict__.get("device", "auto"))
+        autos = [
+            p for p in ("module", "max_epochs", "augment") if isinstance(getattr(self, p), str)
+        ]
+        autos = [p for p in autos if getattr(self, p) == "auto"]
+        if self._pretrained():
+            self.recipe_ = "finetune"
+        elif autos or self._sample_shape() is not None:
+            self.recipe_ = self._shape_recipe(autos[0] if autos else "module")
+        else:
+            self.recipe_ = None
+        recipe = RECIPES[self.recipe_] if self.recipe_ else {}
+        epochs = self.max_epochs
+        self.max_epochs_ = recipe["max_epochs"] if epochs == "auto" else epochs
+        augment = self.augment
+        if isinstance(augment, str) and augment == "auto":
+            augment = recipe["augment"]()
+        self.augment_ = make_augmentations(augment)
+        shape = self._sample_shape()
+        for aug in self.augment_ if shape is not None else []:
+            table = len(shape) < 2 and getattr(self, "sample_rate_", None) is None
+            if aug.needs == "spectra" and len(shape) < 2 or aug.needs == "time" and table:
+                kind = "waveforms" if len(shape) < 2 and not table else "a table"
+                raise InvalidParameterError(
+                    f"augment: {type(aug).__name__} needs "
+                    f"{'spectra or images' if aug.needs == 'spectra' else 'a time axis'}; "
+                    f"the data is {kind} (samples of shape {tuple(shape)})."
+                )
+
     def _module_class(self):
-        module = self._recipe("module")
-        if isinstance(module, str):
-            try:
-                return MODULES[module.lower()]
-            except KeyError:
-                raise ValueError(
-                    f"Unknown architecture {module!r}; choose among "
-                    f"{['auto', *sorted(MODULES)]} or pass a torch.nn.Module class."
-                ) from None
-        return module
+        module = self.module
+        if isinstance(module, str) and module == "auto":
+            module = RECIPES[self._shape_recipe("module")]["module"]
+        return MODULES[module] if isinstance(module, str) else module
+
+    def _seed(self):
+        """Seed the generator this net owns (``random_generator_``) from ``random_state``."""
+        state = self.random_state
+        if state is None:
+            seed = int(np.random.SeedSequence().entropy % 2**32)  # a valid random_state
+        elif isinstance(state, np.random.RandomState):
+            seed = int(state.randint(np.iinfo(np.int32).max))
+        else:
+            seed = int(state)
+        self.random_seed_ = seed
+        self.random_generator_ = torch.Generator().manual_seed(seed)
+
+    def _global_rng(self):
+        """Seed torch's global generators from this net's own for the duration of a block."""
+        return _global_rng_from(self.random_generator_, self.device_)
+
+    def initialize(self):
+        """Resolve the "auto" parameters and build the module, criterion, optimiser and callbacks."""
+        self._resolve()
+        if not hasattr(self, "random_generator_"):
+            self._seed()
+        with torch_threads(self.n_jobs), self._global_rng():
+            return super().initialize()
 
     def initialize_module(self):
         kwargs = self.get_params_for("module")
@@ -176,10 +423,17 @@ class _AudioNetMixin:
             self.module_ = self.initialized_instance(module, kwargs)
             return self
         accepted = inspect.signature(module).parameters
+        rate = getattr(self, "sample_rate_", None)
+        if "sr" in accepted and "sr" not in kwargs and rate is None:
+            raise ValueError(
+                f"{type(self).__name__}: the module {self.module!r} reads waveforms and needs "
+                "their sample rate, which X does not carry (a plain array). Load the audio with "
+                "audiosk.io.AudioLoader (its output carries the rate) or pass module__sr=<Hz>."
+            )
         for name, value in (
             ("input_shape", getattr(self, "input_shape_", None)),
             ("n_outputs", getattr(self, "n_outputs_", None)),
-            ("sr", getattr(self, "sample_rate_", None)),
+            ("sr", rate),
         ):
             if value is not None and name in accepted and name not in kwargs:
                 kwargs[name] = value
@@ -189,12 +443,7 @@ class _AudioNetMixin:
     def initialize_optimizer(self, *args, **kwargs):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
-            try:
-                optimizer = OPTIMIZERS[optimizer.lower()]
-            except KeyError:
-                raise ValueError(
-                    f"Unknown optimizer {self.optimizer!r}; choose among {sorted(OPTIMIZERS)}."
-                ) from None
+            optimizer = OPTIMIZERS[optimizer]
         named_parameters = self.get_all_learnable_params()
         args, opt_kwargs = self.get_params_for_optimizer("optimizer", named_parameters)
         accepted = inspect.signature(optimizer).parameters
@@ -210,9 +459,9 @@ class _AudioNetMixin:
         return (
             self.train_split is not None
             or self.validation_fraction is not None
-            or bool(self.early_stopping)
-            or bool(self.restore_best)
-            or self.lr_schedule == "plateau"
+            or _is_true(self.early_stopping)
+            or _is_true(self.restore_best)
+            or _is_plateau(self.lr_schedule)
         )
 
     def get_split_datasets(self, X, y=None, **fit_params):
@@ -229,16 +478,16 @@ class _AudioNetMixin:
                 fraction=fraction,
                 stratify=self._stratify,
                 groups=getattr(self, "_groups", None),
-                random_state=self.random_state,
+                random_state=self.random_seed_ % 2**32,
             )
         except ValueError as exc:
             asked = [
                 name
                 for name, on in (
                     ("validation_fraction", self.validation_fraction is not None),
-                    ("early_stopping", self.early_stopping),
-                    ("restore_best", self.restore_best),
-                    ("lr_schedule='plateau'", self.lr_schedule == "plateau"),
+                    ("early_stopping", _is_true(self.early_stopping)),
+                    ("restore_best", _is_true(self.restore_best)),
+                    ("lr_schedule='plateau'", _is_plateau(self.lr_schedule)),
                 )
                 if on
             ]
@@ -250,46 +499,66 @@ class _AudioNetMixin:
                 "early_stopping=False, restore_best=False)."
             ) from exc
 
-    def get_default_callbacks(self):
-        # skorch's valid_acc scores predict() against the encoded labels; ours compares codes
-        defaults = [(n, cb) for n, cb in super().get_default_callbacks() if n != "valid_acc"]
+    # -- callbacks: skorch's, named and configured by the parameters
+    @property
+    def _default_callbacks(self):
         monitor = "valid_loss" if self._validates() else "train_loss"
-        extra = list(self._metric_callbacks())
-        if self.early_stopping:
-            extra.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(monitor=monitor, patience=self.patience, load_best=True),
-                )
-            )
-        elif self.restore_best:
-            extra.append(("restore_best", RestoreBestWeights(monitor=monitor)))
-        if self.lr_schedule is not None:
-            extra.append(("lr_scheduler", self._scheduler(monitor)))
-        return defaults + extra  # skorch runs PrintLog last
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            *self._metric_callbacks(),
+        ]
+        if _is_true(self.early_stopping):
+            patience = self.patience if isinstance(self.patience, Integral) else 5
+            callbacks.append(("early_stopping", best_weights(monitor, patience)))
+        elif _is_true(self.restore_best):
+            callbacks.append(("restore_best", best_weights(monitor, np.inf)))
+        scheduler = self._scheduler(monitor)
+        if scheduler is not None:
+            callbacks.append(("lr_scheduler", scheduler))
+        callbacks.append(("refresh_batch_norm", RefreshBatchNorm()))
+        return [*callbacks, ("print_log", PrintLog())]
 
     def _scheduler(self, monitor):
         spec = self.lr_schedule
-        policy, kwargs = spec if isinstance(spec, tuple) else (spec, {})
+        policy, kwargs = spec if isinstance(spec, tuple) and len(spec) == 2 else (spec, {})
         if isinstance(policy, str):
-            if policy not in LR_SCHEDULES:
-                raise ValueError(
-                    f"Unknown lr_schedule {policy!r}; choose among {sorted(LR_SCHEDULES)}."
-                )
-            policy, default_kwargs = LR_SCHEDULES[policy][0], LR_SCHEDULES[policy][1](self)
-            kwargs = {**default_kwargs, **kwargs}
+            policy = LR_SCHEDULES.get(policy)
+        elif not isinstance(policy, type):
+            return None
+        if not isinstance(policy, type) or not isinstance(kwargs, dict):
+            return None  # no schedule, or a bad one that fit refuses
         if policy is torch.optim.lr_scheduler.ReduceLROnPlateau:
-            kwargs = {"monitor": monitor, **kwargs}
-        return LRScheduler(policy=policy, **kwargs)
+            patience = self.patience if isinstance(self.patience, Integral) else 5
+            kwargs = {"patience": max(1, patience // 2), "factor": 0.1, **kwargs}
+        return EpochLRScheduler(policy=policy, monitor=monitor, **kwargs)
+
+    @abstractmethod
+    def _metric_callbacks(self):
+        """Yield the (name, callback) pairs of the task's metrics."""
+
+    @abstractmethod
+    def _prepare(self, X, y, *, reset, classes=None):
+        """Check X and encode y for training."""
+
+    def notify(self, method_name, **cb_kwargs):
+        try:
+            super().notify(method_name, **cb_kwargs)
+        except KeyboardInterrupt:
+            # skorch's convention: a callback ends training (EarlyStopping) by raising
+            # KeyboardInterrupt at the end of an epoch; that is a stop, not a Ctrl-C
+            self._stopped_by_callback = method_name == "on_epoch_end"
+            raise
 
     # -- data
     def get_iterator(self, dataset, training=False):
         """Mini-batches fetched with one indexing call each (not one per sample).
 
-        Training batches are shuffled unless ``iterator_train__shuffle=False``;
-        a last training batch of one row (which batch normalisation cannot
-        use) is left out of that epoch. A custom iterator, sampler or
-        collate function falls back on skorch's.
+        Training batches are shuffled by the net's own generator unless
+        ``iterator_train__shuffle=False``; a last training batch of one row
+        (which batch normalisation cannot use) is left out of that epoch. A
+        custom iterator, sampler or collate function falls back on skorch's.
         """
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = self.iterator_train if training else self.iterator_valid
@@ -300,9 +569,15 @@ class _AudioNetMixin:
         batch_size = len(dataset) if batch_size == -1 else batch_size
         shuffle = kwargs.pop("shuffle", training)
         drop_last = kwargs.pop("drop_last", training and len(dataset) % batch_size == 1)
-        order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+        # the DataLoader draws a seed even unshuffled: from the net's generator when training,
+        # from a throwaway one otherwise (predicting leaves every generator as it was)
+        generator = self.random_generator_ if training else torch.Generator()
+        order = (
+            RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        )
         batches = BatchSampler(order, batch_size, drop_last=drop_last)
         # batch_size=None: each sampled list of indices is one dataset access
+        kwargs.setdefault("generator", generator)
         return DataLoader(dataset, sampler=batches, batch_size=None, **kwargs)
 
     def get_dataset(self, dataset, y=None):
@@ -311,7 +586,11 @@ class _AudioNetMixin:
         return super().get_dataset(dataset, y)
 
     def _check_X(self, X, y=None, *, reset=False, **kwargs):
-        """Validate float32 arrays of any rank; skorch datasets, tensors and DiskArrays pass."""
+        """Validate float32 arrays of any rank; skorch datasets, tensors and DiskArrays pass.
+
+        Integer PCM (signed 8-, 16- or 32-bit) is scaled to [-1, 1) as everywhere
+        in audiosk (:func:`~audiosk.nets._data.pcm_to_float`), whatever holds it.
+        """
         if reset and y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -346,6 +625,7 @@ class _AudioNetMixin:
             return X, y
         if is_dataset(X) or torch.is_tensor(X):
             return X if y is None else (X, y)
+        X = pcm_to_float(X)
         return validate_data(
             self,
             X,
@@ -361,65 +641,34 @@ class _AudioNetMixin:
             x = x.float()
         return super().infer(x, **fit_params)
 
-    def initialize(self):
-        """Build the module, criterion, optimiser and callbacks (on the resolved device)."""
-        with self._running():
-            return super().initialize()
-
     def load_params(self, *args, **kwargs):
         """Load weights saved with ``save_params`` (``torch.load(weights_only=True)``)."""
-        with self._running():
-            return super().load_params(*args, **kwargs)
+        requested = self.__dict__.get("device", "auto")
+        with torch_threads(self.n_jobs):
+            super().load_params(*args, **kwargs)
+        if self.__dict__.get("device") == self.device_:  # skorch re-assigns the device it used
+            self.__dict__["device"] = requested
 
     def __setstate__(self, state):
         # skorch maps the pickled weights to state["device"]: give it the device "auto" means here
         requested = state.get("device")
-        if requested == "auto":
+        if isinstance(requested, str) and requested == "auto":
             state = {**state, "device": auto_device()}
         super().__setstate__(state)
-        if requested == "auto":
-            self.device = "auto"
-
-    # -- seeding and threads
-    def _seeded(self):
-        if self.random_state is None:
-            return contextlib.nullcontext()
-        devices = (
-            list(range(torch.cuda.device_count())) if str(self.device).startswith("cuda") else []
-        )
-        ctx = torch.random.fork_rng(devices=devices)
-
-        @contextlib.contextmanager
-        def seeded():
-            with ctx:
-                torch.manual_seed(self.random_state)
-                yield
-
-        return seeded()
-
-    @contextlib.contextmanager
-    def _running(self):
-        """Run torch on ``n_threads`` CPU threads and on the device ``device="auto"`` resolves to.
-
-        skorch reads ``self.device`` wherever it moves the module or tensors; while
-        audiosk runs skorch's code the parameter holds the concrete device, and
-        ``"auto"`` again afterwards (so ``get_params`` and clones keep "auto").
-        """
-        requested, before = self.device, torch.get_num_threads()
+        if "module_" in state:
+            self.device_ = self.__dict__["device"]
         if isinstance(requested, str) and requested == "auto":
-            self.device = auto_device()
-        if self.n_threads is not None:
-            torch.set_num_threads(self.n_threads)
-        try:
-            yield
-        finally:
-            self.device = requested
-            torch.set_num_threads(before)
+            self.__dict__["device"] = "auto"
 
     def _warn_carried_groups(self, X, groups):
         """Warn when X knows its groups (a loader's ``ClipPaths``) but the split would not."""
         carried = getattr(X, "groups", None)
-        if groups is None and carried is not None and self._validates() and not self.train_split:
+        if (
+            groups is None
+            and carried is not None
+            and self._validates()
+            and self.train_split is None
+        ):
             warnings.warn(
                 f"X carries groups ({getattr(X, 'group_name', 'source')}) but groups=None: "
                 "the internal validation split can put clips of one source on both sides. "
@@ -428,38 +677,51 @@ class _AudioNetMixin:
                 stacklevel=3,
             )
 
+    # -- training
     def _fit_with(self, X, y, *, groups=None, partial=False, **fit_params):
-        self._check_params()
         if len(X) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to train; got n_samples={len(X)}."
             )
-        initialized = getattr(self, "initialized_", False)
-        if not initialized or not (self.warm_start or partial):
+        fresh = not getattr(self, "initialized_", False) or not (self.warm_start or partial)
+        if fresh:
             self.input_shape_ = tuple(X.shape[1:])
-        self.max_epochs_ = self._recipe("max_epochs")
-        self.augmentations_ = make_augmentations(self._recipe("augment"))
-        seed = (
-            self.random_state
-            if self.random_state is not None
-            else int(np.random.SeedSequence().entropy % 2**63)
-        )
-        self.augment_generator_ = torch.Generator().manual_seed(seed)
+            self._seed()
         # the groups serve the validation split of this call only; a fitted net keeps none
         self._groups = None if groups is None else np.asarray(groups)
+        self._interrupted = self._stopped_by_callback = False
         try:
-            with self._running(), self._seeded():
-                if not initialized or not (self.warm_start or partial):
+            with torch_threads(self.n_jobs):
+                if fresh:
                     self.initialize()
+                else:
+                    self._resolve()
                 super().partial_fit(X, y, **fit_params)  # skorch's training loop
         finally:
             self._groups = None
+        if self._interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__} was interrupted during fit (on_interrupt='raise')."
+            )
         return self
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        """Run skorch's training loop for ``max_epochs`` epochs (resolved from "auto")."""
+        """Run skorch's training loop for ``max_epochs_`` epochs; a Ctrl-C stops the caller too.
+
+        skorch ends training on KeyboardInterrupt and returns; with
+        ``on_interrupt="raise"`` (the default) a Ctrl-C is raised again once
+        the callbacks' ``on_train_end`` has run, so a search or a
+        cross-validation stops as well. An early stop asked for by a
+        callback (skorch's convention is the same exception) is not an
+        interruption.
+        """
         epochs = self.max_epochs_ if epochs is None else epochs
-        return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            stopped = getattr(self, "_stopped_by_callback", False)
+            self._interrupted = not stopped and self.on_interrupt == "raise"
+            raise
 
     def fit(self, X, y, groups=None, **fit_params):
         """Fit the network (re-initialised unless ``warm_start``).
@@ -467,8 +729,9 @@ class _AudioNetMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
-            Features ``(n, n_features)``, spectra ``(n, bins, frames)`` or
-            images ``(n, C, H, W)``; cast to float32.
+            Features ``(n, n_features)``, spectra ``(n, bins, frames)``,
+            images ``(n, C, H, W)`` or waveforms ``(n, n_samples)``; cast to
+            float32 (signed 8-, 16- and 32-bit integers are PCM, scaled to [-1, 1)).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels of any type, or regression targets.
         groups : array-like of shape (n_samples,) or None, default=None
@@ -483,6 +746,7 @@ class _AudioNetMixin:
         -------
         self
         """
+        self._check_params()
         self._warn_carried_groups(X, groups)
         first = not self.warm_start or not getattr(self, "initialized_", False)
         X, y = self._prepare(X, y, reset=first)
@@ -505,13 +769,14 @@ class _AudioNetMixin:
         -------
         self
         """
+        self._check_params()
         self._warn_carried_groups(X, groups)
         first = not getattr(self, "initialized_", False)
         X, y = self._prepare(X, y, reset=first, classes=classes)
         return self._fit_with(X, y, groups=groups, partial=True, **fit_params)
 
     def forward(self, X, training=False, device="cpu"):
-        """Compute the module outputs for all of ``X``, on ``n_threads`` threads.
+        """Compute the module outputs for all of ``X``, on ``n_jobs`` threads.
 
         Parameters
         ----------
@@ -527,29 +792,28 @@ class _AudioNetMixin:
         y_infer : torch.Tensor
             Concatenated outputs.
         """
-        with self._running():
+        with torch_threads(self.n_jobs):
             return super().forward(X, training=training, device=device)
 
     def train_step_single(self, batch, **fit_params):
-        """Run one training step; the ``augment`` transformations apply to the batch here only."""
-        augmentations = getattr(self, "augmentations_", [])
-        if not augmentations:
-            return super().train_step_single(batch, **fit_params)
+        """Run one training step: the augmentations, then skorch's forward, loss and backward.
+
+        Augmentations draw from the net's own generator; the module's own
+        randomness (dropout, input noise) from torch's global generator,
+        seeded from the net's for this step.
+        """
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        mixed = None
-        for augmentation in augmentations:
-            if isinstance(augmentation, Mixup):
-                Xi, perm, lam = augmentation.mix(Xi, self.augment_generator_)
-                mixed = perm, lam
-            else:
-                Xi = augmentation(Xi, self.augment_generator_)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        if mixed is not None:
-            perm, lam = mixed
-            loss = lam * loss + (1 - lam) * self.get_loss(y_pred, yi[perm], X=Xi, training=True)
-        loss.backward()
+        targets = [(yi, 1.0)]
+        for augmentation in self.augment_:
+            Xi, targets = augmentation(Xi, self.random_generator_, targets)
+        with self._global_rng():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = sum(
+                weight * self.get_loss(y_pred, target, X=Xi, training=True)
+                for target, weight in targets
+            )
+            loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 
     def __sklearn_tags__(self):

@@ -1,20 +1,25 @@
-"""Callbacks of the neural estimators: best weights kept in memory."""
+"""Callbacks of the neural estimators: schedules that follow the recipe, settled batch norms.
+
+Best weights are skorch's ``EarlyStopping(load_best=True)``;
+:class:`RestoreBestWeights` remains for one release as a deprecated alias of it.
+"""
 
 from __future__ import annotations
 
-import copy
+import warnings
 
 import numpy as np
-from skorch.callbacks import Callback
+import torch
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
 __all__ = ["RestoreBestWeights"]
 
 
-class RestoreBestWeights(Callback):
-    """Keep the weights of the epoch with the lowest ``monitor`` and load them at the end.
+class RestoreBestWeights(EarlyStopping):
+    """Deprecated: keep the weights of the epoch with the lowest ``monitor``.
 
-    The copy lives in memory during training only: it is not pickled with
-    the net (a fitted net already holds the best weights).
+    Use ``restore_best=True`` of the estimators, or skorch's
+    ``EarlyStopping(load_best=True)``; this name goes in audiosk 0.3.
 
     Parameters
     ----------
@@ -23,31 +28,116 @@ class RestoreBestWeights(Callback):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from audiosk.nets import NeuralRegressor, RestoreBestWeights
-    >>> X = np.random.default_rng(0).normal(size=(40, 3)); y = X.sum(axis=1)
-    >>> net = NeuralRegressor(max_epochs=3, validation_fraction=0.25, random_state=0,
-    ...                       callbacks=[RestoreBestWeights()]).fit(X, y)
-    >>> bool(net.callbacks[0].best_score_ == min(net.history[:, "valid_loss"]))
-    True
+    >>> import warnings
+    >>> from audiosk.nets import RestoreBestWeights
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     cb = RestoreBestWeights()
+    >>> caught[0].category.__name__, cb.load_best
+    ('FutureWarning', True)
     """
 
     def __init__(self, monitor: str = "valid_loss"):
-        self.monitor = monitor
+        warnings.warn(
+            "RestoreBestWeights is deprecated since 0.2 and will be removed in 0.3; use "
+            "restore_best=True or skorch.callbacks.EarlyStopping(load_best=True) instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(monitor=monitor, patience=np.inf, load_best=True)
+
+    def get_params(self, deep=True):
+        return {"monitor": self.monitor}
+
+
+def best_weights(monitor: str, patience: float) -> EarlyStopping:
+    """Return skorch's early stopping that loads the best weights at the end (inf: never stops)."""
+    return EarlyStopping(monitor=monitor, patience=patience, load_best=True)
+
+
+class EpochLRScheduler(LRScheduler):
+    """skorch's ``LRScheduler`` whose epoch-dependent settings follow the net's ``max_epochs_``.
+
+    ``T_max`` of the cosine schedule and ``step_size`` of the step schedule
+    are resolved when training begins, from the number of epochs the net
+    resolved at fit (``max_epochs="auto"`` included), unless given.
+    """
 
     def on_train_begin(self, net, **kwargs):
-        self.best_score_, self.best_state_ = np.inf, None
+        epochs, given = net.max_epochs_, self.kwargs
+        defaults = {
+            torch.optim.lr_scheduler.CosineAnnealingLR: {"T_max": epochs},
+            torch.optim.lr_scheduler.StepLR: {"step_size": max(1, epochs // 3)},
+        }.get(self.policy_, {})
+        added = {k: v for k, v in defaults.items() if k not in given}
+        vars(self).update(added)  # read by skorch as scheduler arguments, for this call only
+        try:
+            super().on_train_begin(net, **kwargs)
+        finally:
+            for key in added:
+                del vars(self)[key]
 
-    def on_epoch_end(self, net, **kwargs):
-        score = net.history[-1, self.monitor]
-        if score < self.best_score_:
-            self.best_score_ = score
-            self.best_state_ = copy.deepcopy(net.module_.state_dict())
+
+class RefreshBatchNorm(Callback):
+    """Recompute batch-norm running statistics on the training data after a short training.
+
+    Running statistics are moving averages (momentum 0.1): after a few
+    dozen steps they still hold much of their initial values and lag the
+    weights, and a net that scores 1.0 on its training batches can predict
+    one class at ``predict``. When the statistics still hold more than
+    ``max_initial_share`` of their initial values, they are recomputed as
+    exact averages over one pass of the training data in evaluation mode
+    (dropout off, as at prediction). Frozen stages keep theirs.
+
+    Parameters
+    ----------
+    max_initial_share : float, default=0.01
+        Largest share of the initial statistics left in place.
+    """
+
+    def __init__(self, max_initial_share: float = 0.01):
+        self.max_initial_share = max_initial_share
+
+    def on_train_begin(self, net, **kwargs):
+        self.dataset_train_ = None
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.dataset_train_ = dataset_train
 
     def on_train_end(self, net, **kwargs):
-        if self.best_state_ is not None:
-            net.module_.load_state_dict(self.best_state_)
-        self.best_state_ = None
+        dataset, self.dataset_train_ = getattr(self, "dataset_train_", None), None
+        if dataset is None or getattr(net, "_interrupted", False):
+            return
+        module = net.module_
+        was_training = module.training
+        module.train()  # frozen stages stay in evaluation mode
+        norms = [
+            m
+            for m in module.modules()
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+            and m.track_running_stats
+            and m.momentum is not None
+            and m.training
+        ]
+        steps = int(sum(net.history[:, "train_batch_count"]))
+        if not norms or max((1 - m.momentum) ** steps for m in norms) <= self.max_initial_share:
+            module.train(was_training)
+            return
+        momenta = [m.momentum for m in norms]
+        module.eval()
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the pass
+            m.train()
+        try:
+            with torch.no_grad():
+                for batch in net.get_iterator(dataset, training=False):
+                    Xi = batch[0] if isinstance(batch, (tuple, list)) else batch
+                    net.infer(Xi)
+        finally:
+            for m, momentum in zip(norms, momenta, strict=True):
+                m.momentum = momentum
+            module.train(was_training)
 
     def __getstate__(self):
-        return {**self.__dict__, "best_state_": None}
+        return {**self.__dict__, "dataset_train_": None}

@@ -7,7 +7,29 @@ import torch
 from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
 from skorch.dataset import ValidSplit
 
-__all__ = ["DiskDataset", "validation_split"]
+from ..utils import to_float
+
+__all__ = ["DiskDataset", "pcm_to_float", "validation_split"]
+
+
+def pcm_to_float(X):
+    """Scale integer PCM to [-1, 1) as everywhere in audiosk; pass anything else unchanged.
+
+    Signed integers of 8, 16 and 32 bits (the sample widths of WAV files) are
+    PCM, scaled by :func:`~audiosk.utils.to_float`; 64-bit integers are taken
+    as numbers (a table of counts), as are floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.nets._data import pcm_to_float
+    >>> pcm_to_float(np.array([16384], dtype=np.int16)).tolist(), pcm_to_float(np.array([3])).tolist()
+    ([0.5], [3])
+    """
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.kind == "i" and dtype.itemsize <= 4:
+        return to_float(X)
+    return X
 
 
 class DiskDataset(torch.utils.data.Dataset):
@@ -23,7 +45,7 @@ class DiskDataset(torch.utils.data.Dataset):
     def __getitem__(self, index):
         single = np.isscalar(index)
         index = np.atleast_1d(index)
-        batch = self.X.read(index).astype(np.float32, copy=False)
+        batch = pcm_to_float(self.X.read(index)).astype(np.float32, copy=False)
         if not np.isfinite(batch).all():
             bad = index[~np.isfinite(batch.reshape(len(index), -1)).all(axis=1)]
             raise ValueError(

@@ -14,7 +14,8 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
-from ._base import _AudioNetMixin
+from ..utils._sklearn_compat import InvalidParameterError
+from ._base import BaseAudioNet, torch_threads
 
 __all__ = ["NeuralClassifier", "NeuralRegressor"]
 
@@ -46,9 +47,12 @@ _COMMON_DOC = """
     table 2-D     :class:`MLP` 512-256    100         mixup (alpha 0.4)
     spectra 3-D   :class:`TDNN`           40          SpecAugment, mixup 0.2
     images 4-D    :class:`CNN`            40          SpecAugment, mixup 0.2
+    pretrained    (as given)              10          mixup 0.2
     ============  ======================  ==========  ========================
 
-    All three standardise their input inside the net (no scaler needed in
+    "pretrained" is the fine-tuning recipe: a ``panns_*`` module, or any
+    module given ``module__weights``. The recipe followed is ``recipe_``.
+    All three from-scratch networks standardise their input inside the net (no scaler needed in
     front) and train with AdamW (learning rate 1e-3, weight decay 1e-2) on
     a cosine learning-rate schedule, on all the training data: nothing is
     held out unless validation is asked for.
@@ -105,25 +109,42 @@ default="cosine"
         constant.
     restore_best : bool, default=False
         Load the weights of the epoch with the lowest validation loss when
-        training ends (best checkpoint, kept in memory).
+        training ends (skorch's ``EarlyStopping(load_best=True)`` that never
+        stops; the best checkpoint is kept in memory).
     augment : "auto", str, augmentation object, list of them, or None, default="auto"
         Training-time augmentation of each mini-batch (never at prediction):
         "auto" (the table above), "specaugment" (:class:`SpecAugment`),
         "warp" (:class:`FrequencyWarp`), "stretch" (:class:`TimeStretch`),
         "noise" (:class:`AddNoise`), "shift" (:class:`TimeShift`), "mixup"
         (:class:`Mixup`), or configured objects such as
-        ``SpecAugment(time_width=30)``; seeded by ``random_state``.
-    random_state : int or None, default=None
-        Seed of the weight initialisation, batch order, dropout, augmentation
-        and validation split: equal seeds give identical models on CPU.
-    n_threads : int or None, default=1
-        CPU threads torch uses while this net trains and predicts (the
-        process' setting is restored after). One thread is the default
-        because torch's own default, one per core, collapses when a core is
-        busy with other work (joblib workers, a second process; see
+        ``SpecAugment(time_width=30)``, applied in the order given. Objects
+        are cloned at fit (the parameter is never modified); one object's
+        parameters are searchable as ``augment__<name>``
+        (``augment=Mixup(), augment__alpha=0.4``). The augmentations used
+        are ``augment_``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the generator the net owns (``random_generator_``), the
+        source of the weight initialisation, batch order, dropout,
+        augmentation and validation split: equal seeds give identical models
+        on one machine, whether fitted alone, in threads or in processes.
+        ``None`` draws a fresh seed at every fit (``random_seed_``).
+    n_jobs : int or None, default=1
+        CPU threads torch uses while this net trains and predicts (``-1``:
+        one per core). torch's thread count is process-global: it is set
+        when the work starts and the process' count is restored when the
+        last net working ends. One thread is the default because torch's
+        own default, one per core, collapses when a core is busy with other
+        work (joblib workers, a second process; see
         ``benchmarks/bench_threads.py``); ``None`` leaves torch's setting.
     device : "auto", "cpu", "cuda" or torch.device, default="auto"
-        "auto" uses CUDA when available.
+        "auto" uses CUDA when available; resolved at fit into ``device_``
+        (a device this machine lacks is refused there).
+    on_interrupt : {"raise", "stop"}, default="raise"
+        What a Ctrl-C (KeyboardInterrupt) during fit does. "raise" ends
+        training (the callbacks' ``on_train_end`` runs, so a best checkpoint
+        is still loaded) and raises the KeyboardInterrupt again, so a search
+        or a cross-validation stops too. "stop" is skorch's behaviour for
+        interactive training: fit returns the net trained so far.
     verbose : int, default=0
         ``1`` prints a table row per epoch.
     callbacks : list of skorch callbacks or None, default=None
@@ -134,6 +155,18 @@ default="cosine"
 
     Notes
     -----
+    Parameters are checked when ``fit`` starts (an
+    ``sklearn.utils._param_validation.InvalidParameterError``, a
+    ``ValueError``, names the parameter and what it accepts), and fit and
+    predict never change them: everything resolved from the data or the
+    machine is a fitted attribute (``module_``, ``recipe_``,
+    ``max_epochs_``, ``augment_``, ``device_``, ``random_seed_``).
+
+    Signed 8-, 16- and 32-bit integer input is integer PCM (the sample
+    widths of WAV files) and is scaled to [-1, 1) as everywhere in audiosk
+    (:func:`~audiosk.utils.to_float`), whatever holds it; 64-bit integers
+    are taken as numbers (cast other integer tables to float).
+
     A fitted net pickles (``pickle``, ``joblib``) with everything it needs,
     but loading a pickle runs code stored in the file: load only files you
     trust. ``save_params(f_params=...)`` writes the weights alone, and
@@ -142,7 +175,7 @@ default="cosine"
 """
 
 
-class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
+class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
     __doc__ = (
         """Neural network classifier whose architecture is chosen by name.
 
@@ -165,6 +198,18 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
     sample_rate_ : int or None
         Sample rate of :class:`~audiosk.utils.Waveforms` input at fit
         (``None`` for other input); input at another rate is refused.
+    recipe_ : {"table", "spectra", "images", "finetune"} or None
+        The recipe the "auto" parameters followed.
+    max_epochs_ : int
+        Epochs trained per call.
+    augment_ : list of Augmentation
+        The augmentations applied (fresh copies of ``augment``).
+    device_ : str or torch.device
+        The device the net trained on.
+    random_seed_ : int
+        The seed of this fit (``random_state``, or the one drawn).
+    random_generator_ : torch.Generator
+        The generator the net draws from.
     history : skorch History
         Per-epoch ``train_loss``, ``valid_loss``, ``train_acc``, ``valid_acc``, ``dur``.
 
@@ -181,6 +226,10 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
     )
 
     _stratify = True
+    _parameter_constraints: dict = {
+        **BaseAudioNet._parameter_constraints,
+        "classes": ["array-like", None],
+    }
 
     def __init__(
         self,
@@ -200,8 +249,9 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         restore_best=False,
         augment="auto",
         random_state=None,
-        n_threads=1,
+        n_jobs=1,
         device="auto",
+        on_interrupt="raise",
         verbose=0,
         callbacks=None,
         train_split=None,
@@ -214,23 +264,22 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
             lr=lr,
             max_epochs=max_epochs,
             batch_size=batch_size,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            validation_fraction=validation_fraction,
+            early_stopping=early_stopping,
+            patience=patience,
+            lr_schedule=lr_schedule,
+            restore_best=restore_best,
+            augment=augment,
+            random_state=random_state,
+            n_jobs=n_jobs,
             device=device,
+            on_interrupt=on_interrupt,
             verbose=verbose,
             callbacks=callbacks,
             train_split=train_split,
             **kwargs,
-        )
-        self._init_common(
-            validation_fraction,
-            early_stopping,
-            patience,
-            lr_schedule,
-            restore_best,
-            weight_decay,
-            momentum,
-            random_state,
-            augment,
-            n_threads,
         )
 
     def _metric_callbacks(self):
@@ -263,7 +312,12 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
             known = self.classes if classes is None else classes
             self.classes_inferred_ = np.unique(y if known is None else known)
             if len(self.classes_inferred_) < 2:
-                raise ValueError(f"{type(self).__name__} needs at least 2 classes; y has 1 class.")
+                source = "y has" if known is None else "classes lists"
+                error = ValueError if known is None else InvalidParameterError
+                raise error(
+                    f"{type(self).__name__} needs at least 2 classes; {source} 1 class: "
+                    f"{self.classes_inferred_.tolist()}."
+                )
             self.n_outputs_ = len(self.classes_inferred_)
         unknown = np.setdiff1d(y, self.classes_)
         if len(unknown):
@@ -282,8 +336,9 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        with self._running():
-            return super().predict_proba(self._check_X(X))
+        X = self._check_X(X)
+        with torch_threads(self.n_jobs):
+            return super().predict_proba(X)
 
     def predict(self, X):
         """Predicted labels.
@@ -301,7 +356,7 @@ class NeuralClassifier(_AudioNetMixin, NeuralNetClassifier):
         return self.classes_[proba.argmax(axis=1)]
 
 
-class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
+class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
     __doc__ = (
         """Neural network regressor whose architecture is chosen by name.
 
@@ -333,6 +388,18 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
     sample_rate_ : int or None
         Sample rate of :class:`~audiosk.utils.Waveforms` input at fit
         (``None`` for other input); input at another rate is refused.
+    recipe_ : {"table", "spectra", "images", "finetune"} or None
+        The recipe the "auto" parameters followed.
+    max_epochs_ : int
+        Epochs trained per call.
+    augment_ : list of Augmentation
+        The augmentations applied (fresh copies of ``augment``).
+    device_ : str or torch.device
+        The device the net trained on.
+    random_seed_ : int
+        The seed of this fit (``random_state``, or the one drawn).
+    random_generator_ : torch.Generator
+        The generator the net draws from.
     target_mean_, target_scale_ : ndarray of shape (n_targets,)
         The standardisation of the targets (0 and 1 without ``standardize_target``).
     history : skorch History
@@ -352,6 +419,10 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
     )
 
     _stratify = False
+    _parameter_constraints: dict = {
+        **BaseAudioNet._parameter_constraints,
+        "standardize_target": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -372,8 +443,9 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
         augment="auto",
         standardize_target=True,
         random_state=None,
-        n_threads=1,
+        n_jobs=1,
         device="auto",
+        on_interrupt="raise",
         verbose=0,
         callbacks=None,
         train_split=None,
@@ -386,23 +458,22 @@ class NeuralRegressor(_AudioNetMixin, NeuralNetRegressor):
             lr=lr,
             max_epochs=max_epochs,
             batch_size=batch_size,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            validation_fraction=validation_fraction,
+            early_stopping=early_stopping,
+            patience=patience,
+            lr_schedule=lr_schedule,
+            restore_best=restore_best,
+            augment=augment,
+            random_state=random_state,
+            n_jobs=n_jobs,
             device=device,
+            on_interrupt=on_interrupt,
             verbose=verbose,
             callbacks=callbacks,
             train_split=train_split,
             **kwargs,
-        )
-        self._init_common(
-            validation_fraction,
-            early_stopping,
-            patience,
-            lr_schedule,
-            restore_best,
-            weight_decay,
-            momentum,
-            random_state,
-            augment,
-            n_threads,
         )
         self.standardize_target = standardize_target
 

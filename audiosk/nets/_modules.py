@@ -388,8 +388,9 @@ class CNN(nn.Module):
             pooled: list = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
             n_flat = in_ch
         else:
-            with torch.no_grad():
-                probe = self.features(torch.zeros(1, *self._as_image_shape(input_shape)))
+            with torch.no_grad():  # in evaluation mode: batch norm cannot train on one sample
+                probe = self.features.eval()(torch.zeros(1, *self._as_image_shape(input_shape)))
+            self.features.train()
             pooled, n_flat = [nn.Flatten()], probe.numel()
         head_layers = pooled
         if dense:

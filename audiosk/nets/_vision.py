@@ -13,6 +13,7 @@ single-channel input, and the 1000-class head is replaced to fit the data.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -43,6 +44,15 @@ class _Frozen(nn.Module):
                     f"{type(self).__name__}; got {trainable_layers}."
                 )
             frozen = stages[: len(stages) - trainable_layers]
+            if weights is None and frozen:
+                n_frozen = sum(p.numel() for stage in frozen for p in stage.parameters())
+                warnings.warn(
+                    f"{type(self).__name__}(trainable_layers={trainable_layers}) without weights "
+                    f"freezes {n_frozen:,} randomly initialised parameters: pass weights=PATH "
+                    "(pretrained) to fine-tune, or trainable_layers=None to train everything.",
+                    UserWarning,
+                    stacklevel=3,
+                )
             self._frozen = list(frozen)  # a plain list: not registered twice in the state dict
             for stage in frozen:
                 for p in stage.parameters():
