@@ -210,3 +210,48 @@ def test_spectrogram_images_equal_a_fresh_run_or_name_the_difference(runs):
                 np.testing.assert_array_equal(
                     np.asarray(Image.open(kept)), np.asarray(Image.open(image))
                 )
+
+
+def contend(lock, n_threads=6):
+    """Start ``n_threads`` runs on ``lock`` at once; return the most inside together, and errors."""
+    import threading
+
+    from audiosk.utils._lock import FileLock
+
+    inside, most, errors = [0], [0], []
+    start, guard = threading.Barrier(n_threads), threading.Lock()
+
+    def run():
+        try:
+            start.wait()
+            with FileLock(lock, "the test", wait=30):
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                threading.Event().wait(0.01)
+                with guard:
+                    inside[0] -= 1
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return most[0], errors
+
+
+def test_a_dead_holders_lock_is_taken_over_by_exactly_one_run(tmp_path):
+    # many runs finding the same dead holder: none may delete the lock the first one took
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    for attempt in range(3):
+        lock = tmp_path / f"lock{attempt}"
+        lock.write_text(f"{dead.pid} 0")
+        most, errors = contend(lock)
+        assert not errors and most == 1 and not lock.exists()
+        assert not list(tmp_path.iterdir())  # no lock, takeover or temporary file left

@@ -51,9 +51,9 @@ class FileLock:
             try:
                 os.link(mine, self.path)
             except FileExistsError:
-                holder = _holder(self.path)
+                seen, holder = _holder(self.path)
                 if holder is None:  # left by a run that was killed
-                    self.path.unlink(missing_ok=True)
+                    _remove_stale(self.path, seen, mine)
                     continue
                 if time.monotonic() < deadline:
                     time.sleep(0.2)
@@ -70,20 +70,46 @@ class FileLock:
         self.path.unlink(missing_ok=True)
 
 
-def _holder(path: Path) -> str | None:
-    """Describe the live holder of a lock file, or None when it is gone."""
+def _holder(path: Path) -> tuple[str, str | None]:
+    """Read a lock file: its content, and a description of its live holder (None: gone)."""
     try:
-        pid_text, _, thread_text = path.read_text().partition(" ")
+        text = path.read_text()
+    except OSError:
+        return "", None
+    try:
+        pid_text, _, thread_text = text.partition(" ")
         pid, thread = int(pid_text), int(thread_text or 0)
-    except (OSError, ValueError):
-        return None
+    except ValueError:
+        return text, None
     if pid == os.getpid():
         alive = thread in {t.ident for t in threading.enumerate()}
-        return f"thread {thread} of this process" if alive else None
+        return text, f"thread {thread} of this process" if alive else None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return None
+        return text, None
     except PermissionError:
         pass
-    return f"process {pid}"
+    return text, f"process {pid}"
+
+
+def _remove_stale(path: Path, seen: str, mine: Path) -> None:
+    """Remove the lock file of a dead holder, never one a live run took in the meantime.
+
+    Several runs may find the same dead holder. Only the one holding the
+    takeover file (``<lock>.takeover``, linked like the lock itself) checks
+    again and removes it; the others try again once it is done.
+    """
+    guard = path.with_name(path.name + ".takeover")
+    try:
+        os.link(mine, guard)
+    except FileExistsError:
+        if _holder(guard)[1] is None:  # a run died while taking over
+            guard.unlink(missing_ok=True)
+        return
+    try:
+        text, holder = _holder(path)
+        if holder is None and text == seen:
+            path.unlink(missing_ok=True)
+    finally:
+        guard.unlink(missing_ok=True)
