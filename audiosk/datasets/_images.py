@@ -91,7 +91,13 @@ def load_image_folder(
 
 
 def _read_images(filenames: list[str]) -> np.ndarray:
-    from PIL import Image
+    try:
+        from PIL import Image
+    except ImportError as exc:  # Pillow comes with matplotlib
+        raise ImportError(
+            "load_image_folder needs Pillow to read the pixels: pip install 'audiosk[plot]' "
+            "(or pass load_content=False for the file names)."
+        ) from exc
 
     data = None
     for i, path in enumerate(filenames):
