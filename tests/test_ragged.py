@@ -189,22 +189,94 @@ def test_spectra_index_pickle_and_pad():
 
 
 def test_ragged_speech_like_pipeline_cross_validates_without_padtrim():
-    rng = np.random.default_rng(0)
-    clips, y, groups = [], [], []
-    for speaker in range(6):
-        for label, freq in enumerate((300.0, 900.0)):
-            for _ in range(4):
-                n = int(rng.integers(2000, 9000))
-                f = freq * rng.uniform(0.9, 1.1)
-                clips.append(sine(f, n) + 0.05 * rng.normal(size=n))
-                y.append(label)
-                groups.append(speaker)
+    X, y, groups = speakers_and_tones()
     pipe = make_pipeline(
         MelSpectrogram(n_fft=512, hop_length=256, n_mels=24, db=True),
         TemporalStats(),
         LogisticRegression(max_iter=1000),
     )
-    scores = cross_val_score(
-        pipe, Waveforms(clips, sr=SR), np.array(y), groups=groups, cv=GroupKFold(3)
-    )
+    scores = cross_val_score(pipe, X, y, groups=groups, cv=GroupKFold(3))
     assert scores.min() == 1.0
+
+
+@pytest.fixture(scope="module")
+def cnn10_weights(tmp_path_factory):
+    from .test_panns import released_checkpoint
+
+    path = tmp_path_factory.mktemp("panns") / "Cnn10_mAP=0.380.pth"
+    released_checkpoint(path, "cnn10")
+    return path
+
+
+@pytest.mark.slow
+def test_panns_windows_cover_each_clip_and_aggregate(cnn10_weights):
+    from audiosk.features import PANNsEmbedding
+
+    sr = 16000
+    rng = np.random.default_rng(0)
+    clips = Waveforms(
+        [rng.normal(scale=0.1, size=n).astype(np.float32) for n in (40000, 16000)], sr=sr
+    )
+    step = PANNsEmbedding(cnn10_weights, model="cnn10", output="both", window_seconds=1.0).fit(
+        clips
+    )
+    features, clip, start = step.transform_windows(clips)
+    # 2.5 s: windows at 0 and 1 s, and a last one ending at the end (1.5 s); 1 s: one window
+    assert clip.tolist() == [0, 0, 0, 1] and start.tolist() == [0.0, 1.0, 1.5, 0.0]
+    assert features.shape == (4, 512 + 527)
+    whole = PANNsEmbedding(cnn10_weights, model="cnn10", output="both").fit(clips)
+    for row, (i, t) in enumerate(zip(clip, start, strict=True)):
+        a = int(t * sr)
+        window = clips[i][a : a + sr]
+        np.testing.assert_allclose(
+            features[row], whole.transform(window[None])[0], rtol=1e-4, atol=1e-5
+        )
+    mean = step.transform(clips)
+    np.testing.assert_allclose(mean[0], features[:3].mean(axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(mean[1], features[3], rtol=1e-6)
+    top = step.set_params(aggregate="max").transform(clips)
+    np.testing.assert_array_equal(top[0], features[:3].max(axis=0))
+    overlapping = step.set_params(hop_seconds=0.5).transform_windows(clips)[2]
+    assert overlapping.tolist() == [0.0, 0.5, 1.0, 1.5, 0.0]
+
+
+def test_panns_windows_refuse_settings_that_skip_audio(tmp_path):
+    from audiosk.features import PANNsEmbedding
+
+    X = Waveforms([np.zeros(16000, np.float32)], sr=16000)
+    weights = tmp_path / "unread.pth"  # the settings are refused before any file is read
+    with pytest.raises(ValueError, match="would be skipped"):
+        PANNsEmbedding(weights, window_seconds=1.0, hop_seconds=2.0).fit(X)
+    with pytest.raises(ValueError, match="hop_seconds=0.5 needs window_seconds"):
+        PANNsEmbedding(weights, hop_seconds=0.5).fit(X)
+
+
+def speakers_and_tones(seed=0):
+    """Ragged clips of two tone classes from six 'speakers' (groups), lengths 0.25-1.1 s."""
+    rng = np.random.default_rng(seed)
+    clips, y, groups = [], [], []
+    for speaker in range(6):
+        for label, freq in enumerate((300.0, 900.0)):
+            for _ in range(4):
+                n = int(rng.integers(2000, 9000))
+                clips.append(sine(freq * rng.uniform(0.9, 1.1), n) + 0.05 * rng.normal(size=n))
+                y.append(label)
+                groups.append(speaker)
+    return Waveforms(clips, sr=SR), np.array(y), np.array(groups)
+
+
+def test_baselines_read_ragged_waveforms_and_spectra_whole():
+    from audiosk.model_selection import classical_baselines, compare
+    from audiosk.model_selection._baselines import input_kind
+
+    X, y, groups = speakers_and_tones()
+    S = MelSpectrogram(n_fft=256, hop_length=128, n_mels=16).fit_transform(X)
+    assert input_kind(S) == "spectra" and input_kind(list(S)) == "spectra"
+    assert input_kind(X) == "waveforms"
+    logistic = classical_baselines(X)["logistic regression (MFCC stats)"]
+    assert [type(s).__name__ for s in logistic[:-2]] == ["MFCC", "TemporalStats"]
+    scores = cross_val_score(logistic, X, y, groups=groups, cv=GroupKFold(3))
+    assert scores.min() == 1.0
+    panel = {"k-NN": classical_baselines(S)["k-NN (spectrum statistics)"]}
+    table = compare(panel, S, y, cv=GroupKFold(3), groups=groups)
+    assert table["accuracy_mean"].iloc[0] == 1.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from importlib import resources
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any, Self
 
 import numpy as np
@@ -39,6 +39,14 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
     reference implementation to 1e-6 relative (checked with its code,
     which is not part of audiosk).
 
+    Long recordings can be described by windows instead: with
+    ``window_seconds``, each clip is cut into windows of that length every
+    ``hop_seconds`` (the last window ends at the clip's end, so no audio is
+    left out; a clip shorter than one window is one window), each window is
+    embedded on its own, and ``transform`` aggregates the windows of each
+    clip (``aggregate``) into one row. :meth:`transform_windows` returns the
+    windows themselves with their start times.
+
     Parameters
     ----------
     weights : str or os.PathLike[str]
@@ -54,8 +62,18 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         (embedding first).
     sr : int or None, default=None
         Sample rate of the waveforms; ``None`` takes the rate they carry.
+    window_seconds : float or None, default=None
+        Length of the windows a clip is described by; ``None`` embeds each
+        clip whole.
+    hop_seconds : float or None, default=None
+        Time between the starts of two windows (``window_seconds`` when
+        None: windows side by side); at most ``window_seconds``, so that no
+        audio is skipped.
+    aggregate : {"mean", "max"}, default="mean"
+        How ``transform`` combines the windows of a clip, column by column
+        (``"max"``: a tag is as probable as in its most probable window).
     batch_size : int, default=16
-        Clips per forward pass.
+        Clips (or windows) per forward pass.
     device : str, default="auto"
         Torch device; ``"auto"`` is CUDA when available, else the CPU.
     verbose : int, default=0
@@ -87,6 +105,10 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
     >>> step = PANNsEmbedding("Cnn14_mAP=0.431.pth")  # doctest: +SKIP
     >>> step.fit_transform(X).shape  # doctest: +SKIP
     (2, 2048)
+    >>> windows = PANNsEmbedding("Cnn14_mAP=0.431.pth", window_seconds=0.5)  # doctest: +SKIP
+    >>> features, clip, start = windows.fit(X).transform_windows(X)  # doctest: +SKIP
+    >>> features.shape, clip.tolist(), start.tolist()  # doctest: +SKIP
+    ((4, 2048), [0, 0, 1, 1], [0.0, 0.5, 0.0, 0.5])
     """
 
     _parameter_constraints: dict[str, Any] = {
@@ -94,6 +116,9 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         "model": [StrOptions({"cnn14", "cnn10"})],
         "output": [StrOptions({"embedding", "tags", "both"})],
         "sr": [Interval(Integral, 1, None, closed="left"), None],
+        "window_seconds": [Interval(Real, 0, None, closed="neither"), None],
+        "hop_seconds": [Interval(Real, 0, None, closed="neither"), None],
+        "aggregate": [StrOptions({"mean", "max"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
         "verbose": ["verbose"],
@@ -106,6 +131,9 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         model: str = "cnn14",
         output: str = "embedding",
         sr: int | None = None,
+        window_seconds: float | None = None,
+        hop_seconds: float | None = None,
+        aggregate: str = "mean",
         batch_size: int = 16,
         device: str = "auto",
         verbose: int = 0,
@@ -114,6 +142,9 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         self.model = model
         self.output = output
         self.sr = sr
+        self.window_seconds = window_seconds
+        self.hop_seconds = hop_seconds
+        self.aggregate = aggregate
         self.batch_size = batch_size
         self.device = device
         self.verbose = verbose
@@ -134,6 +165,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         from ..nets import PANNs
 
         self._validate_params()
+        self._check_windows()
         check_audio(self, X, reset=True)
         if not os.path.isfile(self.weights):
             raise FileNotFoundError(
@@ -146,27 +178,107 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         self.n_features_out_ = {"embedding": width, "tags": 527, "both": width + 527}[self.output]
         return self
 
+    def _check_windows(self) -> None:
+        if self.window_seconds is None and self.hop_seconds is not None:
+            raise ValueError(
+                f"PANNsEmbedding: hop_seconds={self.hop_seconds} needs window_seconds (the "
+                "length of the windows); set window_seconds, or leave both None to embed "
+                "each clip whole."
+            )
+        if (
+            self.window_seconds is not None
+            and self.hop_seconds is not None
+            and self.hop_seconds > self.window_seconds
+        ):
+            raise ValueError(
+                f"PANNsEmbedding: hop_seconds={self.hop_seconds} is longer than "
+                f"window_seconds={self.window_seconds}, so the audio between windows would "
+                "be skipped. Use a hop of at most window_seconds."
+            )
+
     def transform(self, X: Any) -> np.ndarray:
-        """Embed every clip.
+        """Embed every clip (aggregating its windows with ``window_seconds``).
 
         Parameters
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
-            Waveforms of any lengths (each at least about one second), at
-            ``sample_rate_``.
+            Waveforms of any lengths (each at least about one second, or one
+            window), at ``sample_rate_``.
 
         Returns
         -------
         features : ndarray of shape (n_clips, n_features_out), float32
+            With ``window_seconds``, the mean or maximum (``aggregate``) of
+            each column over the clip's windows.
         """
+        features, clip, _ = self.transform_windows(X)
+        if self.window_seconds is None:
+            return features
+        n_clips = int(clip[-1]) + 1  # every clip has at least one window
+        if self.aggregate == "max":
+            out = np.full((n_clips, features.shape[1]), -np.inf, dtype=np.float32)
+            np.maximum.at(out, clip, features)
+            return out
+        sums = np.zeros((n_clips, features.shape[1]), dtype=np.float64)
+        np.add.at(sums, clip, features)
+        means: np.ndarray = (sums / np.bincount(clip)[:, None]).astype(np.float32)
+        return means
+
+    def transform_windows(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Embed every window of every clip, with where it starts.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+            Waveforms of any lengths, at ``sample_rate_``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_windows, n_features_out), float32
+            One row per window (per clip without ``window_seconds``), the
+            clips in order and each clip's windows in time order.
+        clip : ndarray of shape (n_windows,), int64
+            The clip each window belongs to (its row in ``X``).
+        start : ndarray of shape (n_windows,), float64
+            Start of each window in its clip, in seconds.
+        """
+        check_is_fitted(self, "model_")
+        self._validate_params()
+        self._check_windows()
+        X, sr = check_audio(self, X, reset=False)
+        assert sr is not None  # check_audio raised when the rate is unknown
+        clips = list(X)
+        if len(clips) == 0:
+            raise ValueError("PANNsEmbedding got no clips.")
+        clip, start, length = [], [], []
+        for i, x in enumerate(clips):
+            starts, size = self._window_starts(len(x), sr)
+            clip += [i] * len(starts)
+            start += starts
+            length += [size] * len(starts)
+        pieces = [clips[i][s : s + n] for i, s, n in zip(clip, start, length, strict=True)]
+        features = self._embed(pieces, sr)
+        return features, np.asarray(clip, dtype=np.int64), np.asarray(start) / sr
+
+    def _window_starts(self, n_samples: int, sr: int) -> tuple[list[int], int]:
+        """Return the windows' starts and length in samples; the last window ends at the end."""
+        if self.window_seconds is None:
+            return [0], n_samples
+        size = max(1, round(self.window_seconds * sr))
+        if n_samples <= size:
+            return [0], n_samples
+        hop = max(1, round((self.hop_seconds or self.window_seconds) * sr))
+        starts = list(range(0, n_samples - size + 1, hop))
+        if starts[-1] + size < n_samples:
+            starts.append(n_samples - size)
+        return starts, size
+
+    def _embed(self, clips: list[np.ndarray], sr: int) -> np.ndarray:
+        """Run the network on each clip, batching clips of one length together."""
         import torch
 
         from ..utils._dsp import PANNS_SR, auto_device, resample
 
-        check_is_fitted(self, "model_")
-        X, sr = check_audio(self, X, reset=False)
-        assert sr is not None  # check_audio raised when the rate is unknown
-        clips = list(X)
         by_length: dict[int, list[int]] = {}
         for i, clip in enumerate(clips):
             by_length.setdefault(len(clip), []).append(i)

@@ -20,8 +20,7 @@ from sklearn.svm import SVC, SVR
 
 from ..features import MFCC, TemporalStats
 from ..io import AudioLoader
-from ..preprocessing import PadTrim
-from ..utils import sample_rate_of
+from ..utils import Spectra, sample_rate_of
 
 __all__ = ["classical_baselines", "input_kind"]
 
@@ -38,7 +37,8 @@ def input_kind(X) -> str:
     -------
     kind : {"paths", "waveforms", "spectra", "table"}
         File paths; waveforms (a list of 1-D arrays, or a 2-D array that
-        carries a sample rate); spectra or images (3-D or 4-D arrays); or a
+        carries a sample rate); spectra or images (3-D or 4-D arrays, or a
+        :class:`~audiosk.utils.Spectra` list of clips of any lengths); or a
         table (any other 2-D array).
 
     Examples
@@ -55,6 +55,8 @@ def input_kind(X) -> str:
         return "paths"
     if isinstance(X, np.ndarray) and X.dtype.kind in "USO" and X.ndim == 1:
         return "paths"
+    if isinstance(X, Spectra) or (isinstance(X, (list, tuple)) and np.ndim(first) == 2):
+        return "spectra"
     if sample_rate_of(X) is not None:
         return "waveforms"
     if not isinstance(X, np.ndarray) and all(np.ndim(x) == 1 for x in X):
@@ -96,7 +98,7 @@ def _front(kind: str, sr):
     # about 32 ms windows, a quarter window hop: what speech and sound features use
     n_fft = int(2 ** round(np.log2(0.032 * sr)))
     mfcc = MFCC(sr=sr, n_mfcc=20, n_fft=n_fft, hop_length=n_fft // 4)
-    steps = [PadTrim(percentile=90, sr=sr), mfcc, TemporalStats(stats=("mean", "std"))]
+    steps = [mfcc, TemporalStats(stats=("mean", "std"))]  # each clip whole, of any length
     if kind == "paths":
         steps.insert(0, AudioLoader(sr=sr))
     return steps, "MFCC stats"
@@ -114,8 +116,9 @@ def classical_baselines(
     Each model gets a front end fitted to the input: a table is
     standardised; spectra become the mean and standard deviation of each bin
     over time; waveforms and file paths become 20 MFCCs (32 ms windows),
-    summarised by their mean and standard deviation over the clip (after
-    padding or trimming to the length 90 % of training clips do not exceed).
+    summarised by their mean and standard deviation over the whole clip.
+    Clips of any lengths need no padding: each is described by its own
+    frames.
     The models keep scikit-learn's defaults (iterations raised to 1,000
     where the default does not converge).
 
