@@ -6,6 +6,9 @@ small functions below :func:`extract_features`; what every job shares
 ``audiosk._jobs``.
 """
 
+# Past 400 lines because the job's stages and the checks of its parameters sit beside
+# extract_features, whose docstring says what each stage guarantees.
+
 from __future__ import annotations
 
 import functools
