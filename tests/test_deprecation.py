@@ -8,7 +8,8 @@ import pytest
 
 from audiosk.utils._deprecation import deprecated
 
-# old home, name, new home: each old import warns, names the new home and the release it goes
+# old home, name, new home[:new name]: each old import warns, names the new home and the release
+# it goes
 MOVED = [
     ("audiosk.features", "extract_features", "audiosk.extraction"),
     ("audiosk.model_selection", "ChunkedClassifier", "audiosk.chunking"),
@@ -23,6 +24,7 @@ MOVED = [
     ("audiosk.datasets", "encode_target", "audiosk.datasets._folder"),
     ("audiosk.features", "GTZAN_COLUMNS", "audiosk.features._gtzan"),
     ("audiosk.plotting", "write_spectrogram_images", "audiosk.images"),
+    ("audiosk.datasets", "REMOTES", "audiosk.datasets._fetch:_REMOTES"),
 ]
 
 
@@ -30,10 +32,12 @@ MOVED = [
 def test_old_name_warns_and_returns_the_same_object(old, name, new):
     module = importlib.import_module(old)
     assert name not in module.__all__
-    expected = f"{old}.{name} moved to {new}.{name}; the old name will be removed in 0.3."
+    new, _, new_name = new.partition(":")
+    new_name = new_name or name
+    expected = f"{old}.{name} moved to {new}.{new_name}; the old name will be removed in 0.3."
     with pytest.warns(FutureWarning, match=f"^{re.escape(expected)}$"):
         obj = getattr(module, name)
-    assert obj is getattr(importlib.import_module(new), name)
+    assert obj is getattr(importlib.import_module(new), new_name)
 
 
 def test_from_import_of_an_old_name_warns():
