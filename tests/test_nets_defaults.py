@@ -448,3 +448,43 @@ def test_integer_pcm_is_scaled_alike_in_every_container(container, tmp_path):
     expected = from_float.predict_proba(wrap((pcm / 32768).astype(np.float32)))
     np.testing.assert_allclose(from_int.predict_proba(wrap(pcm)), expected, atol=1e-5)
     np.testing.assert_allclose(from_float.predict_proba(wrap(pcm)), expected, atol=1e-5)
+
+
+def test_the_leakage_warnings_the_guide_documents():
+    """docs/user_guide/model_selection.md: where audiosk warns, and where it cannot."""
+    from sklearn.dummy import DummyClassifier
+    from sklearn.model_selection import KFold, cross_val_score
+
+    from audiosk.model_selection import compare
+
+    X, y, groups = grouped_table()
+    carried = ClipPaths(X, groups=groups, group_name="speaker")
+    with pytest.warns(GroupLeakageWarning, match="speaker"):  # compare, no groups=
+        compare({"dummy": DummyClassifier()}, carried, y, cv=2)
+    with pytest.warns(GroupLeakageWarning, match="KFold ignores them"):
+        compare({"dummy": DummyClassifier()}, X, y, cv=KFold(2), groups=groups)
+    with pytest.warns(GroupLeakageWarning, match="speaker"):  # a net on the carrier
+        NeuralClassifier(max_epochs=1, validation_fraction=0.2).fit(carried, y)
+    with warnings.catch_warnings():  # the cases the guide says cannot warn
+        warnings.simplefilter("error", GroupLeakageWarning)
+        cross_val_score(DummyClassifier(), carried, y, cv=KFold(2))
+        pipe = make_pipeline(
+            FunctionTransformer(np.asarray), NeuralClassifier(max_epochs=1, early_stopping=True)
+        )
+        pipe.fit(carried, y)
+
+
+def test_restore_best_weights_is_a_deprecated_alias_of_skorch_early_stopping():
+    from skorch.callbacks import EarlyStopping
+
+    from audiosk.nets import RestoreBestWeights
+
+    with pytest.warns(FutureWarning, match="removed in 0.3; use restore_best=True"):
+        callback = RestoreBestWeights()
+    assert isinstance(callback, EarlyStopping) and callback.load_best
+    X, y, _ = grouped_table()
+    net = NeuralClassifier(
+        max_epochs=6, validation_fraction=0.2, callbacks=[callback], random_state=0
+    ).fit(X, y)
+    assert len(net.history) == 6  # never stops early
+    assert callback.best_epoch_ == 1 + int(np.argmin(net.history[:, "valid_loss"]))

@@ -29,6 +29,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
 from skorch.utils import is_dataset
@@ -48,7 +49,7 @@ from ..utils._sklearn_compat import (
 from ..utils._waveforms import check_waveforms
 from ._augment import _BY_NAME, Augmentation, Mixup, SpecAugment, make_augmentations
 from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
-from ._data import DiskDataset, pcm_to_float, validation_split
+from ._data import ArrayDataset, DiskDataset, pcm_to_float, validation_split
 from ._modules import MODULES
 
 OPTIMIZERS = {
@@ -583,6 +584,9 @@ class BaseAudioNet(metaclass=ABCMeta):
     def get_dataset(self, dataset, y=None):
         if isinstance(dataset, DiskArray):
             return DiskDataset(dataset, y)
+        plain = type(dataset) is np.ndarray and (y is None or isinstance(y, np.ndarray))
+        if plain and self.dataset is skorch_dataset.Dataset and not self.get_params_for("dataset"):
+            return ArrayDataset(dataset, y)
         return super().get_dataset(dataset, y)
 
     def _check_X(self, X, y=None, *, reset=False, **kwargs):

@@ -9,7 +9,7 @@ from skorch.dataset import ValidSplit
 
 from ..utils import to_float
 
-__all__ = ["DiskDataset", "pcm_to_float", "validation_split"]
+__all__ = ["ArrayDataset", "DiskDataset", "pcm_to_float", "validation_split"]
 
 
 def pcm_to_float(X):
@@ -55,6 +55,28 @@ class DiskDataset(torch.utils.data.Dataset):
         Xb = torch.from_numpy(batch)
         yb = torch.zeros(len(index)) if self.y is None else torch.as_tensor(self.y[index])
         return (Xb[0], yb[0]) if single else (Xb, yb)
+
+
+class ArrayDataset(torch.utils.data.Dataset):
+    """Batches of in-memory arrays, each fetched with one tensor indexing call.
+
+    skorch's own dataset indexes through scikit-learn's generic indexing,
+    which costs as much as a small network's step; ``X`` and ``y`` stay
+    available as arrays for skorch's scoring.
+    """
+
+    def __init__(self, X, y=None):
+        self.X, self.y = X, None if y is None else np.asarray(y)
+        self._X = torch.from_numpy(X if X.flags.writeable else X.copy())
+        self._y = None if self.y is None else torch.from_numpy(np.array(self.y))
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        index = torch.as_tensor(index)
+        yb = torch.zeros(index.shape) if self._y is None else self._y[index]
+        return self._X[index], yb
 
 
 def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, random_state):
