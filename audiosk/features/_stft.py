@@ -7,7 +7,10 @@ power is projected through a sparse filterbank straight into the clip's
 columns of the output, which is allocated once, frequency-major
 ``(n_clips, n_bins, n_frames)``. The blocks depend only on the clip, so the
 values do not depend on how clips are batched or on ``n_jobs``; threads share
-whole clips.
+whole clips. Clips of different lengths (:func:`stft_power_ragged`) share
+blocks instead, the frames of consecutive clips packed one after the other,
+so that every block and FFT call has one size; each frame is still
+windowed, transformed and projected on its own.
 
 ``precision="float64"`` windows and transforms in float64, as librosa does,
 so that values far below the maximum (which a dB scale shows) keep full
