@@ -280,3 +280,20 @@ def test_baselines_read_ragged_waveforms_and_spectra_whole():
     panel = {"k-NN": classical_baselines(S)["k-NN (spectrum statistics)"]}
     table = compare(panel, S, y, cv=GroupKFold(3), groups=groups)
     assert table["accuracy_mean"].iloc[0] == 1.0
+
+
+@pytest.mark.slow
+def test_compare_adds_the_panel_on_ragged_waveforms():
+    from audiosk.model_selection import compare
+
+    X, y, groups = speakers_and_tones()
+    mine = {
+        "log-Mel stats": make_pipeline(
+            MelSpectrogram(n_fft=256, hop_length=128, n_mels=16, db=True),
+            TemporalStats(),
+            LogisticRegression(max_iter=1000),
+        )
+    }
+    table = compare(mine, X, y, cv=GroupKFold(3), groups=groups, baselines="auto")
+    assert len(table) == 7 and table.loc["log-Mel stats", "accuracy_mean"] == 1.0
+    assert table.loc["logistic regression (MFCC stats)", "accuracy_mean"] == 1.0
