@@ -55,7 +55,7 @@ def input_kind(X) -> str:
         return "paths"
     if isinstance(X, np.ndarray) and X.dtype.kind in "USO" and X.ndim == 1:
         return "paths"
-    if isinstance(X, Spectra) or (isinstance(X, (list, tuple)) and np.ndim(first) == 2):
+    if isinstance(X, Spectra) or (isinstance(X, (list, tuple)) and len(X) and np.ndim(X[0]) == 2):
         return "spectra"
     if sample_rate_of(X) is not None:
         return "waveforms"
