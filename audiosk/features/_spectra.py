@@ -253,9 +253,16 @@ class Deltas(_StatelessSpectra):
                 "polynomial of that order). Raise width or lower order."
             )
         X = check_spectra(self, X, reset=False, allow_ragged=True)
-        if isinstance(X, Spectra):
-            return Spectra([self._deltas(x[None])[0] for x in X], sr=X.sr)
-        return self._deltas(X)
+        if not isinstance(X, Spectra):
+            return self._deltas(X)
+        short = np.flatnonzero(X.lengths < (self.width if self.mode == "interp" else 1))
+        if len(short):
+            raise ValueError(
+                f"Deltas(mode='interp') needs at least width={self.width} frames in every "
+                f"clip; clip {short[0]} has {X.lengths[short[0]]} ({len(short)} clips are "
+                "shorter). Lower width or use mode='nearest'."
+            )
+        return Spectra([self._deltas(x[None])[0] for x in X], sr=X.sr)
 
     def _deltas(self, X: np.ndarray) -> np.ndarray:
         import librosa

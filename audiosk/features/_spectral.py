@@ -439,6 +439,12 @@ class MelSpectrogram(_SpectralBase):
     >>> mel = MelSpectrogram(sr=8000, n_fft=1024, hop_length=512, n_mels=64)
     >>> mel.fit_transform(X).shape
     (4, 64, 16)
+
+    Clips of different lengths give one spectrogram each, nothing padded:
+
+    >>> S = mel.transform([X[0], X[1, :3000]])
+    >>> S, S.lengths.tolist()
+    (Spectra(n_clips=2, sr=8000), [16, 6])
     """
 
     _parameter_constraints: dict[str, Any] = {
