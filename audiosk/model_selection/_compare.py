@@ -13,11 +13,12 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, cross_validate
 from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
 
 from ..io import AudioLoader
 from ..utils import Waveforms
 from ..utils._base import GroupLeakageWarning
-from ._baselines import classical_baselines, input_kind
+from ._baselines import classical_baselines
 
 
 def group_aware_cv(cv, X, y, groups, *, classifier: bool):
@@ -141,17 +142,19 @@ def compare(
 
     Notes
     -----
-    No work is done twice. File paths are decoded once for all the pipelines
-    that start with the same :class:`~audiosk.io.AudioLoader` settings
-    (``on_error="raise"``), and those pipelines are cross-validated from the
-    decoded waveforms. Pipelines whose steps before the final estimator are
-    equal (the panel of ``baselines`` shares its MFCC statistics and scaler)
-    fit that front end once per fold and transform each fold's training and
-    test clips once; only the final estimators are fitted separately. The
-    front end's time is counted in the ``fit_time`` and ``score_time`` of
-    every estimator that shares it (the cost of running each alone). A shared
-    front end must be deterministic given its parameters and training data,
-    as audiosk's feature steps are.
+    No work is done twice. The leading steps of a pipeline that learn nothing
+    at fit and describe each clip on its own (an :class:`~audiosk.io.AudioLoader`
+    with ``on_error="raise"``, :class:`~audiosk.features.MFCC` and the other
+    spectral steps) run once for all clips before the folds, shared by every
+    pipeline that starts with the same steps: each file is decoded once, and
+    the panel's MFCCs are computed once. Their time is not in ``fit_time``.
+    Then pipelines whose remaining steps before the final estimator are equal
+    (the panel's statistics and scaler) fit them once per fold and transform
+    each fold's clips once; only the final estimators are fitted separately,
+    and the shared steps' time is counted in the ``fit_time`` and
+    ``score_time`` of every estimator that shares them. Shared steps must be
+    deterministic given their parameters and training data, as audiosk's
+    are.
 
     Returns
     -------
@@ -195,7 +198,7 @@ def compare(
     if clash:
         raise ValueError(f"Names {sorted(clash)} are both estimators and baselines; rename them.")
     candidates = {**estimators, **baselines}
-    inputs, candidates = _decode_once(X, candidates)
+    inputs, candidates = _precompute(X, candidates)
     # candidates without fit parameters and with equal steps before their final estimator
     # share that front end, fitted once per fold
     shared: dict[tuple[int, str], list[str]] = {}
@@ -253,26 +256,43 @@ def compare(
     return table
 
 
-def _decode_once(X, candidates: dict) -> tuple[dict, dict]:
-    """Decode file paths once per AudioLoader setting and drop the loader from those pipelines.
+def _precompute(X, candidates: dict) -> tuple[dict, dict]:
+    """Run the pipelines' leading steps that need no fit once for all clips, and drop them.
 
-    Returns each candidate's input and the candidates (sliced where the loader went).
+    Such steps (loading, spectra, MFCC) describe each clip on its own, so their
+    output for a fold is their output for all clips, indexed. A prefix shared by
+    several pipelines (the same AudioLoader, the same MFCC) runs once. Returns
+    each candidate's input and the candidates (sliced where steps went).
     """
     inputs = dict.fromkeys(candidates, X)
-    if input_kind(X) != "paths":
-        return inputs, candidates
-    decoded: dict[str, object] = {}
+    outputs: dict[str, object] = {}  # hash of a prefix of steps -> its output for X
     out = {}
     for name, estimator in candidates.items():
-        loader = estimator.steps[0][1] if _is_pipeline(estimator) else None
-        if isinstance(loader, AudioLoader) and loader.on_error == "raise":
-            key = joblib.hash(loader.get_params())
-            if key not in decoded:
-                decoded[key] = clone(loader).fit_transform(X)
-            inputs[name], out[name] = decoded[key], estimator[1:]
-        else:
+        n = _stateless_prefix(estimator)
+        if not n:
             out[name] = estimator
+            continue
+        keys = [joblib.hash(clone(estimator[: j + 1])) for j in range(n)]
+        done = max((j + 1 for j in range(n) if keys[j] in outputs), default=0)
+        data = outputs[keys[done - 1]] if done else X
+        for j in range(done, n):
+            data = outputs[keys[j]] = clone(estimator.steps[j][1]).fit_transform(data)
+        inputs[name], out[name] = data, estimator[n:]
     return inputs, out
+
+
+def _stateless_prefix(estimator) -> int:
+    """Count a pipeline's leading steps (before the final one) that learn nothing at fit."""
+    if not _is_pipeline(estimator):
+        return 0
+    n = 0
+    for _, step in estimator.steps[:-1]:
+        if step is None or isinstance(step, str) or get_tags(step).requires_fit:
+            break
+        if isinstance(step, AudioLoader) and step.on_error != "raise":
+            break  # its stand-in for an unreadable file depends on the clips loaded with it
+        n += 1
+    return n
 
 
 def _is_pipeline(estimator) -> bool:
