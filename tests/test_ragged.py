@@ -297,3 +297,24 @@ def test_compare_adds_the_panel_on_ragged_waveforms():
     table = compare(mine, X, y, cv=GroupKFold(3), groups=groups, baselines="auto")
     assert len(table) == 7 and table.loc["log-Mel stats", "accuracy_mean"] == 1.0
     assert table.loc["logistic regression (MFCC stats)", "accuracy_mean"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Spectrogram(n_fft=256, hop_length=100, center=False, power=1.0),
+        Spectrogram(n_fft=256, hop_length=64, pad_mode="reflect", win_length=200),
+        MelSpectrogram(n_fft=512, hop_length=128, pad_mode="edge", precision="float32", n_jobs=2),
+        MFCC(n_fft=256, hop_length=80, n_mels=32, n_mfcc=12, lifter=22),
+    ],
+    ids=["no centring", "reflect, short window", "float32 in threads", "MFCC liftered"],
+)
+def test_every_setting_gives_each_clip_its_own_spectrum(step, ragged):
+    S = step.fit_transform(ragged)
+    for x, s in zip(ragged, S, strict=True):
+        alone = step.transform(x[None])[0]
+        assert s.shape == alone.shape
+        np.testing.assert_allclose(s, alone, rtol=1e-6, atol=1e-6 * np.abs(alone).max())
+    if step.get_params()["pad_mode"] == "reflect":  # the edges read the clip's own samples
+        stft = librosa.stft(ragged[2], n_fft=256, hop_length=64, win_length=200, pad_mode="reflect")
+        np.testing.assert_allclose(S[2], np.abs(stft) ** 2, rtol=1e-4, atol=1e-6 * S[2].max())
