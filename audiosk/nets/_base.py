@@ -140,12 +140,19 @@ def _global_rng_from(generator: torch.Generator, device):
     """Run a block on torch's global generators seeded from ``generator``, restored after."""
     seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     cuda = torch.device(device).type == "cuda"
-    devices = list(range(torch.cuda.device_count())) if cuda else []
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
+    devices = range(torch.cuda.device_count()) if cuda else range(0)
+    with _GLOBAL_RNG_LOCK:
+        cpu_state = torch.default_generator.get_state()
+        cuda_states = [torch.cuda.get_rng_state(d) for d in devices]
         torch.default_generator.manual_seed(seed)  # torch.manual_seed also queues CUDA seeding
         if cuda:
             torch.cuda.manual_seed_all(seed)
-        yield
+        try:
+            yield
+        finally:
+            torch.default_generator.set_state(cpu_state)
+            for d, state in zip(devices, cuda_states, strict=True):
+                torch.cuda.set_rng_state(state, d)
 
 
 def resolve_device(device):
