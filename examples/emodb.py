@@ -8,7 +8,7 @@ how well a model recognises the emotion of an unknown voice.
 
 import numpy as np
 import pandas as pd
-from _shared import output_dir, require, save
+from _shared import output_dir, quick, require, save
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -73,14 +73,16 @@ classifiers = {
         NeuralClassifier(
             module__hidden_layer_sizes=(256, 128),
             module__dropout=0.5,
-            max_epochs=150,
+            max_epochs=quick(150, 2),
             lr=5e-4,
             augment=["noise", "mixup"],
             validation_fraction=None,
             random_state=0,
         ),
     ),
-    "log-Mel + CNN": make_pipeline(*log_mel(), NeuralClassifier("cnn", max_epochs=60, **cnn)),
+    "log-Mel + CNN": make_pipeline(
+        *log_mel(), NeuralClassifier("cnn", max_epochs=quick(60, 2), **cnn)
+    ),
 }
 table = compare(classifiers, X, y, cv=cv, groups=speakers, n_jobs=2)
 print("\nEmotion (7 classes, chance 0.19), 5 speaker-grouped folds")
@@ -108,7 +110,7 @@ regressors = {
         NeuralRegressor(
             module__hidden_layer_sizes=(256, 128),
             module__dropout=0.5,
-            max_epochs=200,
+            max_epochs=quick(200, 2),
             lr=5e-4,
             early_stopping=True,
             patience=10,
@@ -118,7 +120,7 @@ regressors = {
         ),
     ),
     "log-Mel + CNN": scaled(
-        *log_mel(), NeuralRegressor("cnn", max_epochs=60, restore_best=True, **cnn)
+        *log_mel(), NeuralRegressor("cnn", max_epochs=quick(60, 2), restore_best=True, **cnn)
     ),
 }
 targets = {

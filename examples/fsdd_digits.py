@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _shared import output_dir, require, save
+from _shared import output_dir, quick, require, save
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import LeaveOneGroupOut, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -53,7 +53,7 @@ def model(speaker_independent=False):
         module__channels=(16, 32, 64, 64),
         module__dropout=0.2,
         lr=2e-3,
-        max_epochs=40,
+        max_epochs=quick(40, 1),
         batch_size=64,
         early_stopping=True,
         patience=8,

@@ -23,7 +23,7 @@ augmentation), alone and as a five-seed ensemble.
 import argparse
 
 import numpy as np
-from _shared import output_dir, require, save
+from _shared import output_dir, quick, require, save
 from sklearn.ensemble import BaggingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -69,7 +69,7 @@ save(plot_pca(X, genres[y], n_components=3), out / "pca_3d.png")
 def mlp(**params):
     base = dict(
         module__hidden_layer_sizes=(256, 128, 64),
-        max_epochs=60,
+        max_epochs=quick(60, 2),
         lr=1e-3,
         batch_size=32,
         validation_fraction=None,
@@ -102,7 +102,7 @@ try:
     from skopt.space import Integer, Real
 
     bayes = BayesSearchCV(
-        mlp(max_epochs=100, module__hidden_layer_sizes=(512, 256, 128)),
+        mlp(max_epochs=quick(100, 2), module__hidden_layer_sizes=(512, 256, 128)),
         {
             "neuralclassifier__lr": Real(1e-4, 5e-3, prior="log-uniform"),
             "neuralclassifier__batch_size": Integer(16, 128),
@@ -124,7 +124,7 @@ except ImportError:
 improved = mlp(
     module__hidden_layer_sizes=(512, 256),
     module__dropout=0.5,
-    max_epochs=200,
+    max_epochs=quick(200, 2),
     lr=5e-4,
     augment=[AddNoise((10, 30)), Mixup(0.4)],
 )

@@ -22,7 +22,7 @@ import os
 import sys
 
 import pandas as pd
-from _shared import output_dir, require
+from _shared import output_dir, quick, require
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -67,7 +67,7 @@ models = {
     "log-Mel + CNN from scratch": make_pipeline(
         MelSpectrogram(n_mels=64, n_fft=512, hop_length=256, db=True),
         SpectrogramScaler(per_clip=True),
-        NeuralClassifier("cnn", max_epochs=40, random_state=0),
+        NeuralClassifier("cnn", max_epochs=quick(40, 1), random_state=0),
     ),
     f"PANNs {args.model.upper()} embedding + logistic regression": make_pipeline(
         PANNsEmbedding(args.weights, model=args.model, verbose=1),

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from _shared import output_dir, require, save
+from _shared import output_dir, quick, require, save
 from sklearn.pipeline import make_pipeline
 
 from audiosk.features import MelSpectrogram, SpectrogramImage, SpectrogramScaler
@@ -63,7 +63,7 @@ resnet = make_pipeline(
         optimizer="adam",
         lr=1e-3,
         weight_decay=1e-4,
-        max_epochs=15,
+        max_epochs=quick(15, 1),
         batch_size=32,
         restore_best=True,
         random_state=0,
@@ -78,7 +78,7 @@ googlenet = make_pipeline(
         optimizer="adam",
         lr=1e-3,
         weight_decay=1e-4,
-        max_epochs=15,
+        max_epochs=quick(15, 1),
         batch_size=32,
         lr_schedule=("step", {"step_size": 10, "gamma": 0.1}),
         augment="specaugment",
