@@ -331,3 +331,28 @@ def test_batch_norm_statistics_are_refreshed_only_after_a_short_training():
     np.testing.assert_allclose(mean, (1 - 0.9**4) * X.mean(axis=0), rtol=0.05)
     long = NeuralClassifier(max_epochs=50, batch_size=32, random_state=0).fit(X, y)
     assert long.module_.input.norm.running_mean.numpy() != pytest.approx(X.mean(axis=0), rel=1e-5)
+
+
+def test_augmentations_are_parameter_objects_searchable_through_the_net():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = spectra()
+    mixup = Mixup(0.2)
+    net = NeuralClassifier(
+        "cnn", module__channels=4, module__n_blocks=2, max_epochs=1, augment=mixup
+    )
+    assert net.get_params()["augment__alpha"] == 0.2
+    net.set_params(augment__alpha=0.5).fit(X, y)
+    assert mixup.alpha == 0.5 and net.augment_[0] is not mixup  # cloned per fit
+    assert repr(net.augment_[0]) == "Mixup(alpha=0.5)" and clone(mixup).alpha == 0.5
+    search = GridSearchCV(net, {"augment__alpha": [0.1, 0.3]}, cv=2).fit(X, y)
+    assert search.best_params_["augment__alpha"] in (0.1, 0.3)
+    assert search.best_estimator_.augment_[0].alpha == search.best_params_["augment__alpha"]
+    # "auto" builds fresh objects at every fit: no net shares an instance
+    a = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=1).fit(X, y)
+    b = NeuralClassifier("cnn", module__channels=4, module__n_blocks=2, max_epochs=1).fit(X, y)
+    assert [type(x).__name__ for x in a.augment_] == ["SpecAugment", "Mixup"]
+    assert all(x is not z for x, z in zip(a.augment_, b.augment_, strict=True))
+    with pytest.raises(ValueError, match="augment__alpha needs augment to be one"):
+        NeuralClassifier(augment=["mixup"]).set_params(augment__alpha=0.3)
