@@ -820,10 +820,11 @@ class BaseAudioNet(metaclass=ABCMeta):
             Xi, targets = augmentation(Xi, self.random_generator_, targets)
         with self._global_rng():
             y_pred = self.infer(Xi, **fit_params)
-            loss = sum(
-                weight * self.get_loss(y_pred, target, X=Xi, training=True)
+            losses = [
+                (weight, self.get_loss(y_pred, target, X=Xi, training=True))
                 for target, weight in targets
-            )
+            ]
+            loss = losses[0][1] if len(losses) == 1 else sum(w * part for w, part in losses)
             loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 
