@@ -7,8 +7,9 @@ to a temporary folder and loads them at 22,050 Hz. Prints, measured in one run:
   the number of files decoded;
 - the old path (each pipeline cross-validated alone, as compare() did
   before it shared work): wall time and decodes;
-- the slowest single model of the panel cross-validated alone on precomputed
-  MFCC statistics (the floor: what remains once decoding and features are shared);
+- the slowest single model cross-validated alone on precomputed MFCC
+  statistics, and all the models one after another (what remains once
+  decoding and features are shared);
 - a 12-candidate GridSearchCV over the SVC's C, 3 folds, with the front end in a
   CachedTransformer and without: wall time and decodes per file and fold.
 
@@ -109,7 +110,7 @@ def main():
 
         features = clone(front).fit_transform(paths)
         alone = {}
-        for name, estimator in panel.items():
+        for name, estimator in {**mine, **panel}.items():
             start = time.perf_counter()
             cross_validate(estimator[-2:], features, y, cv=splits, scoring=CLASSIFIER_SCORING)
             alone[name] = time.perf_counter() - start
@@ -122,6 +123,9 @@ def main():
             f"  old path, each pipeline alone             {t_old:7.1f} s   {old.count:5d} decodes"
         )
         print(f"  slowest model alone on features ({slowest}) {alone[slowest]:7.1f} s")
+        print(
+            f"  all {len(alone)} models, one after another, on features   {sum(alone.values()):7.1f} s"
+        )
         print(
             f"  compare() / slowest model alone: {t_new / alone[slowest]:.2f} (goal <= 1.5); "
             f"old path / compare(): {t_old / t_new:.1f}x"
