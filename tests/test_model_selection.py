@@ -123,12 +123,19 @@ def test_cache_key_follows_the_files_and_the_values(tmp_path):
     import os
 
     from audiosk.model_selection._cache import data_key
+    from audiosk.utils import WaveformArray
 
     path = tmp_path / "a.wav"
     path.write_bytes(b"RIFF0000")
     key = data_key([str(path)])
     assert data_key(np.array([str(path)])) == key
-    os.utime(path, ns=(1, 1))  # the file changed: a new key
+    os.utime(path, ns=(1, 1))  # only the time changed: the same bytes, the same key
+    assert data_key([str(path)]) == key
+    stat = os.stat(path)
+    path.write_bytes(b"RIFF0001")  # new bytes of the same size, the old time restored (cp -p)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert data_key([str(path)]) != key
     X = np.arange(6.0).reshape(2, 3)
     assert data_key(X) == data_key(X.copy()) != data_key(X + 1)
+    # the same samples labelled at another rate are other data
+    assert data_key(WaveformArray(X, sr=8000)) != data_key(WaveformArray(X, sr=16000))

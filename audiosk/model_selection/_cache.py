@@ -11,6 +11,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from .._jobs import hash_file
+from ..utils import sample_rate_of
 from ..utils._sklearn_compat import HasMethods
 
 __all__ = ["CachedTransformer"]
@@ -19,10 +21,13 @@ __all__ = ["CachedTransformer"]
 def data_key(X: Any) -> str:
     """Hash ``X``, cheaply for file paths.
 
-    File paths are identified by their names, sizes and modification times
-    (one ``os.stat`` per file, so a file rewritten in place gets a new key);
-    anything else (strings that are not all existing files included) by
-    ``joblib.hash`` of its values.
+    File paths are identified by their names and the SHA-256 of their bytes
+    (reading a file costs a small fraction of decoding it; a size and a
+    modification time would miss a file replaced by one of the same length
+    copied with its time kept); anything else (strings that are not all
+    existing files included) by ``joblib.hash`` of its values together with
+    the sample rate it carries, so the same samples labelled at another rate
+    get another key.
 
     Parameters
     ----------
@@ -43,11 +48,11 @@ def data_key(X: Any) -> str:
     if isinstance(X, (list, tuple, np.ndarray)) and len(X) and _all_paths(X):
         names = [str(os.fspath(p)) for p in X]
         try:
-            stats = [os.stat(p) for p in names]
+            digests = [hash_file(p) for p in names]
         except OSError:  # strings that are not all files: keyed by their values
             return joblib.hash(X)
-        return joblib.hash(("paths", names, [(s.st_size, s.st_mtime_ns) for s in stats]))
-    return joblib.hash(X)
+        return joblib.hash(("paths", names, digests))
+    return joblib.hash((sample_rate_of(X), X))
 
 
 def _all_paths(X: Any) -> bool:
@@ -76,9 +81,10 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
     instead of once per candidate.
 
     The cache key is the front end's parameters with a hash of its input:
-    file paths are keyed by name, size and modification time (cheap, unlike
-    the hash of decoded audio that ``Pipeline(memory=...)`` computes for
-    every step); other inputs by ``joblib.hash`` of their values. The front
+    file paths are keyed by name and a hash of their bytes (cheap next to
+    decoding, unlike the hash of decoded audio that ``Pipeline(memory=...)``
+    computes for every step); other inputs by ``joblib.hash`` of their values
+    and their sample rate. The front
     end must be deterministic given its parameters and training data, as
     audiosk's loading and feature steps are.
 
