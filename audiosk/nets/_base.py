@@ -33,7 +33,7 @@ from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
 from skorch.utils import is_dataset
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+from torch.utils.data import DataLoader
 
 from ..utils import DiskArray, Waveforms
 from ..utils._base import GroupLeakageWarning
@@ -49,7 +49,14 @@ from ..utils._sklearn_compat import (
 from ..utils._waveforms import check_waveforms
 from ._augment import _BY_NAME, Augmentation, Mixup, SpecAugment, make_augmentations
 from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
-from ._data import ArrayDataset, DiskDataset, pcm_to_float, validation_split
+from ._data import (
+    ArrayDataset,
+    Batches,
+    BatchIndices,
+    DiskDataset,
+    pcm_to_float,
+    validation_split,
+)
 from ._modules import MODULES
 
 OPTIMIZERS = {
@@ -577,16 +584,17 @@ class BaseAudioNet(metaclass=ABCMeta):
         batch_size = len(dataset) if batch_size == -1 else batch_size
         shuffle = kwargs.pop("shuffle", training)
         drop_last = kwargs.pop("drop_last", training and len(dataset) % batch_size == 1)
-        # the DataLoader draws a seed even unshuffled: from the net's generator when training,
-        # from a throwaway one otherwise (predicting leaves every generator as it was)
-        generator = self.random_generator_ if training else torch.Generator()
-        order = (
-            RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        generator = self.random_generator_ if training else None
+        batches = Batches(
+            dataset, batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator
         )
-        batches = BatchSampler(order, batch_size, drop_last=drop_last)
-        # batch_size=None: each sampled list of indices is one dataset access
-        kwargs.setdefault("generator", generator)
-        return DataLoader(dataset, sampler=batches, batch_size=None, **kwargs)
+        if not kwargs and Batches.supports(dataset):  # in memory: no DataLoader needed
+            return batches
+        # the DataLoader draws a seed for its workers from its own generator, not the net's,
+        # so that both paths see the same batches
+        kwargs.setdefault("generator", torch.Generator())
+        sampler = BatchIndices(batches)
+        return DataLoader(dataset, sampler=sampler, batch_size=None, **kwargs)
 
     def get_dataset(self, dataset, y=None):
         if isinstance(dataset, DiskArray):

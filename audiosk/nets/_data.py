@@ -9,7 +9,14 @@ from skorch.dataset import ValidSplit
 
 from ..utils import to_float
 
-__all__ = ["ArrayDataset", "DiskDataset", "pcm_to_float", "validation_split"]
+__all__ = [
+    "ArrayDataset",
+    "BatchIndices",
+    "Batches",
+    "DiskDataset",
+    "pcm_to_float",
+    "validation_split",
+]
 
 
 def pcm_to_float(X):
@@ -77,6 +84,68 @@ class ArrayDataset(torch.utils.data.Dataset):
         index = torch.as_tensor(index)
         yb = torch.zeros(index.shape) if self._y is None else self._y[index]
         return self._X[index], yb
+
+
+class Batches:
+    """Mini-batches of an :class:`ArrayDataset` (or a ``Subset`` of one), indexed by tensors.
+
+    The training loop of a small network spends as long in a ``DataLoader``
+    as in its step; in-memory arrays need none of its machinery.
+
+    Parameters
+    ----------
+    dataset : ArrayDataset or torch.utils.data.Subset of one
+    batch_size : int
+    shuffle : bool
+        A new order each pass, drawn from ``generator``.
+    drop_last : bool
+        Leave out a last, shorter batch.
+    generator : torch.Generator
+    """
+
+    def __init__(self, dataset, batch_size, *, shuffle, drop_last, generator):
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
+
+    @staticmethod
+    def supports(dataset):
+        """Whether ``dataset`` can be batched this way."""
+        if isinstance(dataset, torch.utils.data.Subset):
+            dataset = dataset.dataset
+        return isinstance(dataset, ArrayDataset)
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def indices(self):
+        """Yield the row indices of each batch (a tensor), in the order of this pass."""
+        n = len(self.dataset)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        for index in order.split(self.batch_size):
+            if self.drop_last and len(index) < self.batch_size:
+                return
+            yield index
+
+    def __iter__(self):
+        data, rows = self.dataset, None
+        if isinstance(data, torch.utils.data.Subset):
+            data, rows = data.dataset, torch.as_tensor(np.asarray(data.indices))
+        for index in self.indices():
+            yield data[index if rows is None else rows[index]]
+
+
+class BatchIndices(torch.utils.data.Sampler):
+    """The batches of :class:`Batches` as lists of row indices, for a ``DataLoader``."""
+
+    def __init__(self, batches: Batches):
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        return (index.tolist() for index in self.batches.indices())
 
 
 def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, random_state):

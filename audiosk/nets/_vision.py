@@ -57,6 +57,7 @@ class _Frozen(nn.Module):
             for stage in frozen:
                 for p in stage.parameters():
                     p.requires_grad_(False)
+            self.train(self.training)  # frozen stages in evaluation mode from the start
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
