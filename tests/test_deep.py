@@ -310,7 +310,7 @@ def test_a_briefly_trained_googlenet_predicts_what_it_learnt():
     assert stale.history[-1, "train_acc"] == 1.0
     assert len(set(stale.predict(X))) == 1  # what the refresh is for
     net = NeuralClassifier("googlenet", **params).fit(X, y)
-    assert net.score(X, y) == 1.0
+    assert net.score(X, y) > 0.9 and len(set(net.predict(X))) == 4
 
 
 def test_batch_norm_statistics_are_refreshed_only_after_a_short_training():
