@@ -13,29 +13,25 @@ hook, and the overrides are skorch's documented extension points
 ``get_iterator``, ``get_dataset``, ``train_step_single``, ``infer``).
 """
 
-# Past 400 lines because these overrides must live in one class in front of skorch's; the data
-# helpers it calls are in ``_data``, the callbacks in ``_callbacks``.
+# Past 600 lines because these overrides must live in one class in front of skorch's; the data
+# helpers it calls are in ``_data``, the callbacks in ``_callbacks``, the process-wide thread and
+# generator handling in ``_runtime``.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import os
-import threading
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
-from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from ..utils import DiskArray, Waveforms
+from ..utils import DiskArray
 from ..utils._base import GroupLeakageWarning
 from ..utils._dsp import auto_device
 from ..utils._sklearn_compat import (
@@ -46,18 +42,17 @@ from ..utils._sklearn_compat import (
     StrOptions,
     validate_parameter_constraints,
 )
-from ..utils._waveforms import check_waveforms
 from ._augment import _BY_NAME, Augmentation, Mixup, SpecAugment, make_augmentations
 from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
 from ._data import (
     ArrayDataset,
-    Batches,
-    BatchIndices,
     DiskDataset,
-    pcm_to_float,
+    batch_iterator,
+    check_net_input,
     validation_split,
 )
 from ._modules import MODULES
+from ._runtime import _global_rng_from, resolve_device, torch_threads
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -102,89 +97,6 @@ def _is_true(flag):
 
 def _is_plateau(schedule):
     return isinstance(schedule, str) and schedule == "plateau"
-
-
-class _TorchThreads:
-    """torch's intra-op thread count, set around work and restored when the last user ends.
-
-    The count is process-global in torch: nets running at once in threads of
-    one process share it (the last one to start sets it).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._users = 0
-        self._before = None
-
-    @contextlib.contextmanager
-    def __call__(self, n_jobs):
-        if n_jobs is None:
-            yield
-            return
-        with self._lock:
-            if self._users == 0:
-                self._before = torch.get_num_threads()
-            self._users += 1
-            torch.set_num_threads((os.cpu_count() or 1) if n_jobs == -1 else n_jobs)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    torch.set_num_threads(self._before)
-
-
-torch_threads = _TorchThreads()
-
-#: torch's global random generator is one per process: code that draws from it
-#: (module initialisation, dropout) runs under this lock, seeded from the net's own generator.
-_GLOBAL_RNG_LOCK = threading.RLock()
-
-
-@contextlib.contextmanager
-def _global_rng_from(generator: torch.Generator, device):
-    """Run a block on torch's global generators seeded from ``generator``, restored after."""
-    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
-    cuda = torch.device(device).type == "cuda"
-    devices = range(torch.cuda.device_count()) if cuda else range(0)
-    with _GLOBAL_RNG_LOCK:
-        cpu_state = torch.default_generator.get_state()
-        cuda_states = [torch.cuda.get_rng_state(d) for d in devices]
-        torch.default_generator.manual_seed(seed)  # torch.manual_seed also queues CUDA seeding
-        if cuda:
-            torch.cuda.manual_seed_all(seed)
-        try:
-            yield
-        finally:
-            torch.default_generator.set_state(cpu_state)
-            for d, state in zip(devices, cuda_states, strict=True):
-                torch.cuda.set_rng_state(state, d)
-
-
-def resolve_device(device):
-    """Return the device ``device`` names here ("auto": CUDA when available); refuse others.
-
-    Examples
-    --------
-    >>> from audiosk.nets._base import resolve_device
-    >>> resolve_device("cpu")
-    'cpu'
-    """
-    if isinstance(device, str) and device == "auto":
-        return auto_device()
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError):
-        raise InvalidParameterError(
-            f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda' or 'cuda:<index>'."
-        ) from None
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise InvalidParameterError(
-            f"device={device!r} asks for CUDA, which this machine does not have "
-            "(torch.cuda.is_available() is False); use device='auto' (CUDA when present) or 'cpu'."
-        )
-    return device
 
 
 class BaseAudioNet(metaclass=ABCMeta):
@@ -581,20 +493,10 @@ class BaseAudioNet(metaclass=ABCMeta):
         if iterator is not DataLoader or {"sampler", "batch_sampler", "collate_fn"} & set(kwargs):
             return super().get_iterator(dataset, training=training)
         batch_size = kwargs.pop("batch_size", self.batch_size)
-        batch_size = len(dataset) if batch_size == -1 else batch_size
-        shuffle = kwargs.pop("shuffle", training)
-        drop_last = kwargs.pop("drop_last", training and len(dataset) % batch_size == 1)
         generator = self.random_generator_ if training else None
-        batches = Batches(
-            dataset, batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator
+        return batch_iterator(
+            dataset, batch_size, training=training, generator=generator, kwargs=kwargs
         )
-        if not kwargs and Batches.supports(dataset):  # in memory: no DataLoader needed
-            return batches
-        # the DataLoader draws a seed for its workers from its own generator, not the net's,
-        # so that both paths see the same batches
-        kwargs.setdefault("generator", torch.Generator())
-        sampler = BatchIndices(batches)
-        return DataLoader(dataset, sampler=sampler, batch_size=None, **kwargs)
 
     def get_dataset(self, dataset, y=None):
         if isinstance(dataset, DiskArray):
@@ -605,55 +507,8 @@ class BaseAudioNet(metaclass=ABCMeta):
         return super().get_dataset(dataset, y)
 
     def _check_X(self, X, y=None, *, reset=False, **kwargs):
-        """Validate float32 arrays of any rank; skorch datasets, tensors and DiskArrays pass.
-
-        Integer PCM (signed 8-, 16- or 32-bit) is scaled to [-1, 1) as everywhere
-        in audiosk (:func:`~audiosk.nets._data.pcm_to_float`), whatever holds it.
-        """
-        if reset and y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        if not reset:
-            check_is_fitted(self, "module_")
-        rate = getattr(X, "sr", None)  # waveforms carry their rate; a module taking sr gets it
-        if reset:
-            self.sample_rate_ = rate
-        elif rate is not None and getattr(self, "sample_rate_", None) not in (None, rate):
-            raise ValueError(
-                f"{type(self).__name__} was fitted on waveforms at {self.sample_rate_} Hz; X is "
-                f"at {rate} Hz. Load or resample X at {self.sample_rate_} Hz."
-            )
-        if isinstance(X, Waveforms):  # a list of clips: one array, every clip one length
-            X = check_waveforms(X, owner=type(self).__name__, allow_ragged=False)
-        if isinstance(X, DiskArray):  # read batch by batch, never as a whole
-            if X.ndim < 2:
-                raise ValueError(f"Expected rows of at least 1 dimension; got shape {X.shape}.")
-            if reset:
-                self.n_features_in_ = X.shape[1]
-            elif X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
-            if y is None:
-                return X
-            y = np.asarray(y)
-            if len(y) != len(X):
-                raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
-            return X, y
-        if is_dataset(X) or torch.is_tensor(X):
-            return X if y is None else (X, y)
-        X = pcm_to_float(X)
-        return validate_data(
-            self,
-            X,
-            y="no_validation" if y is None else y,
-            reset=reset,
-            allow_nd=True,
-            dtype=np.float32,
-            **kwargs,
-        )
+        """Validate float32 arrays of any rank; see :func:`~audiosk.nets._data.check_net_input`."""
+        return check_net_input(self, X, y, reset=reset, **kwargs)
 
     def infer(self, x, **fit_params):
         if torch.is_tensor(x) and x.dtype == torch.float64:

@@ -1,19 +1,25 @@
-"""Data access of the neural estimators: disk-backed datasets and the internal validation split."""
+"""Data access of the neural estimators: input checks, datasets, batches, the validation split."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset
+from torch.utils.data import DataLoader
 
-from ..utils import to_float
+from ..utils import DiskArray, Waveforms, to_float
+from ..utils._waveforms import check_waveforms
 
 __all__ = [
     "ArrayDataset",
     "BatchIndices",
     "Batches",
     "DiskDataset",
+    "batch_iterator",
+    "check_net_input",
     "pcm_to_float",
     "validation_split",
 ]
@@ -37,6 +43,58 @@ def pcm_to_float(X):
     if dtype is not None and dtype.kind == "i" and dtype.itemsize <= 4:
         return to_float(X)
     return X
+
+
+def check_net_input(net, X, y=None, *, reset=False, **kwargs):
+    """Validate float32 arrays of any rank for ``net``; skorch datasets, tensors, DiskArrays pass.
+
+    Integer PCM (signed 8-, 16- or 32-bit) is scaled to [-1, 1) as everywhere
+    in audiosk (:func:`pcm_to_float`), whatever holds it. With ``reset`` the
+    net's ``sample_rate_`` (and ``n_features_in_``) are set from ``X``;
+    otherwise ``X`` is checked against them.
+    """
+    if reset and y is None:
+        raise ValueError(f"{type(net).__name__} requires y to be passed, but the target y is None.")
+    if not reset:
+        check_is_fitted(net, "module_")
+    rate = getattr(X, "sr", None)  # waveforms carry their rate; a module taking sr gets it
+    if reset:
+        net.sample_rate_ = rate
+    elif rate is not None and getattr(net, "sample_rate_", None) not in (None, rate):
+        raise ValueError(
+            f"{type(net).__name__} was fitted on waveforms at {net.sample_rate_} Hz; X is "
+            f"at {rate} Hz. Load or resample X at {net.sample_rate_} Hz."
+        )
+    if isinstance(X, Waveforms):  # a list of clips: one array, every clip one length
+        X = check_waveforms(X, owner=type(net).__name__, allow_ragged=False)
+    if isinstance(X, DiskArray):  # read batch by batch, never as a whole
+        if X.ndim < 2:
+            raise ValueError(f"Expected rows of at least 1 dimension; got shape {X.shape}.")
+        if reset:
+            net.n_features_in_ = X.shape[1]
+        elif X.shape[1] != net.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(net).__name__} is expecting "
+                f"{net.n_features_in_} features as input."
+            )
+        if y is None:
+            return X
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+        return X, y
+    if is_dataset(X) or torch.is_tensor(X):
+        return X if y is None else (X, y)
+    X = pcm_to_float(X)
+    return validate_data(
+        net,
+        X,
+        y="no_validation" if y is None else y,
+        reset=reset,
+        allow_nd=True,
+        dtype=np.float32,
+        **kwargs,
+    )
 
 
 class DiskDataset(torch.utils.data.Dataset):
@@ -146,6 +204,45 @@ class BatchIndices(torch.utils.data.Sampler):
 
     def __iter__(self):
         return (index.tolist() for index in self.batches.indices())
+
+
+def batch_iterator(dataset, batch_size, *, training, generator, kwargs):
+    """Mini-batches of ``dataset``, fetched with one indexing call each (not one per sample).
+
+    Parameters
+    ----------
+    dataset : torch Dataset
+        The rows to batch.
+    batch_size : int
+        Rows per batch; -1 for one batch of all rows.
+    training : bool
+        Training batches are shuffled (unless ``shuffle=False``) and a last
+        batch of one row (which batch normalisation cannot use) is left out.
+    generator : torch.Generator or None
+        Draws the order of a shuffled pass (not the ``DataLoader``'s seeds).
+    kwargs : dict
+        ``shuffle``, ``drop_last``, and arguments of a ``DataLoader`` (its own
+        ``generator`` among them); consumed.
+
+    Returns
+    -------
+    Batches or DataLoader
+        :class:`Batches` for in-memory arrays without ``DataLoader``
+        arguments; otherwise a ``DataLoader`` over the same batches.
+    """
+    batch_size = len(dataset) if batch_size == -1 else batch_size
+    shuffle = kwargs.pop("shuffle", training)
+    drop_last = kwargs.pop("drop_last", training and len(dataset) % batch_size == 1)
+    batches = Batches(
+        dataset, batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator
+    )
+    if not kwargs and Batches.supports(dataset):  # in memory: no DataLoader needed
+        return batches
+    # the DataLoader draws a seed for its workers from its own generator, not the net's,
+    # so that both paths see the same batches
+    kwargs.setdefault("generator", torch.Generator())
+    sampler = BatchIndices(batches)
+    return DataLoader(dataset, sampler=sampler, batch_size=None, **kwargs)
 
 
 def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, random_state):
