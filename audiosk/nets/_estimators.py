@@ -15,7 +15,8 @@ from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy
 
 from ..utils._sklearn_compat import InvalidParameterError
-from ._base import BaseAudioNet, torch_threads
+from ._base import BaseAudioNet
+from ._runtime import torch_threads
 
 __all__ = ["NeuralClassifier", "NeuralRegressor"]
 
