@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .utils import Waveforms
-from .utils._base import ArrayOutputMixin
+from .utils._base import ArrayOutputMixin, AudioskWarning
 from .utils._parallel import parallel_map
 from .utils._sklearn_compat import Interval, StrOptions
 
@@ -75,7 +75,7 @@ class AudioLoadError(OSError):
         return (type(self), (self.path, self.reason))
 
 
-class AudioLoadWarning(UserWarning):
+class AudioLoadWarning(AudioskWarning):
     """Files were replaced by silence because they could not be loaded.
 
     Attributes
@@ -143,7 +143,7 @@ def _read_soundfile(
         warnings.warn(
             f"'{os.fspath(path)}' is shorter than its header declares (truncated "
             "file?); decoded the frames present.",
-            UserWarning,
+            AudioskWarning,
             stacklevel=4,
         )
     return y, sr_native

@@ -18,8 +18,8 @@ from audiosk.nets import (
     SpecAugment,
     TimeShift,
     TimeStretch,
-    make_augmentations,
 )
+from audiosk.nets._augment import make_augmentations
 
 # torchvision's resnet18 state dict: 122 entries; spot-checked names of each kind
 TORCHVISION_RESNET18_KEYS = [

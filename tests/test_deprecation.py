@@ -25,6 +25,8 @@ MOVED = [
     ("audiosk.features", "GTZAN_COLUMNS", "audiosk.features._gtzan"),
     ("audiosk.plotting", "write_spectrogram_images", "audiosk.images"),
     ("audiosk.datasets", "REMOTES", "audiosk.datasets._fetch:_REMOTES"),
+    ("audiosk.nets", "make_augmentations", "audiosk.nets._augment"),
+    ("audiosk.nets", "resample", "audiosk.utils._dsp"),
 ]
 
 

@@ -10,10 +10,10 @@ import scipy.signal
 import torch
 
 from audiosk.features import PANNsEmbedding
-from audiosk.nets import NeuralClassifier, NeuralRegressor, PANNs, resample
+from audiosk.nets import NeuralClassifier, NeuralRegressor, PANNs
 from audiosk.nets._panns import LogMel
 from audiosk.utils import Waveforms
-from audiosk.utils._dsp import FRONT_END, PANNS_SR
+from audiosk.utils._dsp import FRONT_END, PANNS_SR, resample
 
 #: Key names and shapes of the released checkpoints' "model" state dicts
 #: (Cnn10_mAP=0.380.pth, Cnn14_mAP=0.431.pth), read off the reference code.

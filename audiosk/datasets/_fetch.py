@@ -45,6 +45,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._jobs import hash_file, write_atomic
+from ..utils._base import AudioskWarning
 from ..utils._lock import FileLock
 
 __all__ = [
@@ -335,7 +336,7 @@ def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Pa
             warnings.warn(
                 f"No published checksum exists for {remote.filename}; recorded sha256 "
                 f"{actual} in '{recorded}' and will verify it from now on.",
-                UserWarning,
+                AudioskWarning,
                 stacklevel=4,
             )
     return folder
@@ -582,7 +583,7 @@ def fetch_panns_weights(
         As in :func:`fetch_fsdd`. Every download is checked against the MD5
         that Zenodo publishes (unless ``sha256`` is given) and must load with
         ``torch.load(weights_only=True)`` and fit the architecture, with
-        finite values (:func:`~audiosk.nets._panns.verify_panns_checkpoint`),
+        finite values (``audiosk.nets._panns.verify_panns_checkpoint``),
         before its SHA-256 is recorded and checked on every later use.
 
     Returns

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..utils import Waveforms, to_float
+from ..utils._base import AudioskWarning
 
 AUDIO_EXTENSIONS = (
     "wav",
@@ -204,7 +205,7 @@ def load_audio_folder(
         warnings.warn(
             f"load_audio_folder could not read {len(unreadable)} folder(s) under '{root}', "
             f"whose files are not listed: {', '.join(unreadable[:5])}. Check their permissions.",
-            UserWarning,
+            AudioskWarning,
             stacklevel=2,
         )
     filenames.sort()
@@ -261,7 +262,7 @@ def load_pickle_folder(
     rate and its label or target, or a tuple ``(audio, sr, target)``. The
     audio is 1-D, or 2-D with one axis for the channels: ``(n_channels,
     n_samples)`` as :func:`librosa.load` gives it or ``(n_samples,
-    n_channels)`` as :func:`soundfile.read` does; the shorter axis is taken
+    n_channels)`` as ``soundfile.read`` does; the shorter axis is taken
     for the channels.
 
     .. warning::

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.fft
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..utils._base import StatelessArrayMixin
+from ..utils._base import AudioskWarning, StatelessArrayMixin
 from ..utils._ragged import Spectra
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._waveforms import check_audio
@@ -80,7 +80,7 @@ def mel_basis(
             f"{empty} of {n_mels} Mel bands are all-zero: with n_fft={n_fft} at sr={sr} Hz the "
             f"FFT bins are {sr / n_fft:g} Hz apart, too coarse for the lowest bands. Use fewer "
             "n_mels, a larger n_fft or a higher fmin.",
-            UserWarning,
+            AudioskWarning,
             stacklevel=3,
         )
     return basis

@@ -1,5 +1,6 @@
 """Neural networks: torch modules, augmentations and the skorch estimators that wrap them."""
 
+from ..utils._deprecation import moved_names
 from ._augment import (
     AddNoise,
     Augmentation,
@@ -8,12 +9,11 @@ from ._augment import (
     SpecAugment,
     TimeShift,
     TimeStretch,
-    make_augmentations,
 )
 from ._callbacks import RestoreBestWeights
 from ._estimators import NeuralClassifier, NeuralRegressor
 from ._modules import CNN, MLP, TDNN
-from ._panns import PANNs, resample
+from ._panns import PANNs
 from ._tensorboard import TensorBoardLogger
 from ._vision import GoogLeNet, ResNet
 
@@ -35,6 +35,10 @@ __all__ = [
     "TensorBoardLogger",
     "TimeShift",
     "TimeStretch",
-    "make_augmentations",
-    "resample",
 ]
+
+__getattr__ = moved_names(
+    __name__,
+    {"make_augmentations": "audiosk.nets._augment", "resample": "audiosk.utils._dsp"},
+    removed_in="0.3",
+)

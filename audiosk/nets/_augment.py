@@ -72,9 +72,14 @@ class Augmentation(BaseEstimator):
     (``needs``: ``"spectra"`` for a frequency axis, ``"time"`` for a time
     axis, ``None`` for any batch) and either ``_transform(X, generator)``
     (the targets stay as they are) or ``__call__`` itself (mixing).
+
+    Attributes
+    ----------
+    needs : {"spectra", "time"} or None
+        What one sample must have: a frequency axis (bins x frames), a time
+        axis, or nothing in particular.
     """
 
-    #: What one sample must have: "spectra" (bins x frames), "time" (a time axis) or None.
     needs: str | None = None
 
     def __call__(self, X: torch.Tensor, generator: torch.Generator, targets=None):
@@ -389,7 +394,7 @@ def make_augmentations(spec) -> list[Augmentation]:
 
     Examples
     --------
-    >>> from audiosk.nets import make_augmentations
+    >>> from audiosk.nets._augment import make_augmentations
     >>> make_augmentations(["specaugment", "mixup"])
     [SpecAugment(), Mixup()]
     """

@@ -124,7 +124,7 @@ class PANNs(_Frozen):
     --------
     >>> import torch
     >>> from audiosk.nets import PANNs
-    >>> net = PANNs(n_outputs=3, arch="cnn10", trainable_layers=1).eval()
+    >>> net = PANNs(n_outputs=3, arch="cnn10").eval()  # weights=PATH loads a checkpoint
     >>> net(torch.zeros(2, 32000)).shape
     torch.Size([2, 3])
     >>> net.embed(torch.zeros(2, 32000)).shape
@@ -190,7 +190,7 @@ class PANNs(_Frozen):
     def load_pretrained(self, path: str | os.PathLike) -> None:
         """Load a released checkpoint (its ``"model"`` state dict, or that dict itself).
 
-        The file is checked by :func:`verify_panns_checkpoint` against this
+        The file is checked by ``verify_panns_checkpoint`` against this
         module's parameters: the front end's stored filters (a checkpoint of
         another rate or Mel setting is refused; they are not loaded, being
         fixed by the settings), every key and shape, and finite values.

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ..utils._base import AudioskWarning
+
 __all__ = ["GoogLeNet", "ResNet"]
 
 
@@ -50,7 +52,7 @@ class _Frozen(nn.Module):
                     f"{type(self).__name__}(trainable_layers={trainable_layers}) without weights "
                     f"freezes {n_frozen:,} randomly initialised parameters: pass weights=PATH "
                     "(pretrained) to fine-tune, or trainable_layers=None to train everything.",
-                    UserWarning,
+                    AudioskWarning,
                     stacklevel=3,
                 )
             self._frozen = list(frozen)  # a plain list: not registered twice in the state dict
@@ -192,11 +194,11 @@ class ResNet(_Frozen):
     --------
     >>> import torch
     >>> from audiosk.nets import ResNet
-    >>> net = ResNet((64, 100), n_outputs=10, depth=18, trainable_layers=2)
+    >>> net = ResNet((64, 100), n_outputs=10, depth=18)
     >>> net(torch.zeros(2, 64, 100)).shape
     torch.Size([2, 10])
-    >>> [name for name, p in net.named_parameters() if p.requires_grad][0]
-    'layer3.0.conv1.weight'
+    >>> all(p.requires_grad for p in net.parameters())  # trainable_layers=None
+    True
     """
 
     def __init__(

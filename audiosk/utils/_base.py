@@ -36,5 +36,9 @@ class StatelessArrayMixin(ArrayOutputMixin):
         return tags
 
 
-class GroupLeakageWarning(UserWarning):
+class AudioskWarning(UserWarning):
+    """Base of the warnings audiosk itself raises (the test suite turns them into errors)."""
+
+
+class GroupLeakageWarning(AudioskWarning):
     """Clips that share a source (speaker, track) may fall on both sides of a split."""
