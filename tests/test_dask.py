@@ -50,6 +50,7 @@ def test_grid_search_on_dask_equals_local(client, tone_files):
     assert tasks > 0  # work went through the scheduler
 
 
+@pytest.mark.slow
 def test_bayes_search_on_dask_equals_local(client, tone_files):
     skopt = pytest.importorskip("skopt")
     from skopt.space import Real

@@ -314,6 +314,7 @@ def test_set_params_defers_callbacks_to_fit():
         net.set_params(callbacks=np.inf).fit(*blobs())
 
 
+@pytest.mark.slow
 def test_cross_val_score_with_groups_on_the_full_audio_pipeline(tone_files):
     paths, labels, groups = tone_files
     scores = cross_val_score(
