@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from audiosk.features import PANNsEmbedding
-from audiosk.nets import PANNs, resample
+from audiosk.nets import PANNs
 from audiosk.nets._panns import LogMel
 from audiosk.utils import Waveforms
-from audiosk.utils._dsp import FRONT_END, PANNS_SR
+from audiosk.utils._dsp import FRONT_END, PANNS_SR, resample
 
 
 def best_of(func, repeats=2):
