@@ -425,7 +425,9 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
     if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and float(sr) > 0):
         raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
     for name, value in (("segment_seconds", segment_seconds), ("hop_seconds", hop_seconds)):
-        if value is not None and not (isinstance(value, numbers.Real) and float(value) > 0):
+        if value is not None and (
+            isinstance(value, bool) or not (isinstance(value, numbers.Real) and float(value) > 0)
+        ):
             raise ValueError(f"{name} must be None or a positive number of seconds; got {value!r}.")
     if hop_seconds is not None and segment_seconds is None:
         raise ValueError("hop_seconds needs segment_seconds.")

@@ -63,6 +63,14 @@ CASES = {
         lambda: Deltas(mode="nearest", width=3).fit_transform(np.zeros((2, 4, 0))),
         "empty axis",
     ),
+    "zero bins in clips of different lengths": (
+        lambda: TemporalStats().fit_transform([np.zeros((0, 5)), np.zeros((0, 7))]),
+        r"empty axis \(no bins or no frames, clip 0\)",
+    ),
+    "zero frames in the second of two clips": (
+        lambda: TemporalStats().fit_transform([np.zeros((3, 5)), np.zeros((3, 0))]),
+        r"empty axis \(no bins or no frames, clip 1\)",
+    ),
     "zero bins to SpectrogramImage": (
         lambda: SpectrogramImage(height=4, width=4).fit_transform(np.zeros((2, 0, 5))),
         "empty axis",

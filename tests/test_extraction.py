@@ -125,6 +125,7 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     ("kwargs", "match"),
     [
         ({"segment_seconds": -1}, "segment_seconds must be None or a positive"),
+        ({"segment_seconds": True}, "segment_seconds must be None or a positive"),
         ({"sr": 0}, "sr must be a positive"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1"),
         ({"hop_seconds": 0.5}, "hop_seconds needs segment_seconds"),

@@ -116,7 +116,7 @@ def _check_ragged_spectra(estimator: Any, X: Any, *, reset: bool, allow_ragged: 
     if 0 in frames or bins[0] == 0:
         raise ValueError(
             f"{name} got a clip with an empty axis (no bins or no frames, clip "
-            f"{(frames + [0]).index(0)}): is it shorter than one frame? Lower n_fft."
+            f"{frames.index(0) if 0 in frames else 0}): is it shorter than one frame? Lower n_fft."
         )
     n_features = getattr(estimator, "n_features_in_", None)
     if reset:
