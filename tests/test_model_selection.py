@@ -5,14 +5,18 @@ import warnings
 import matplotlib
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score
 from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
 
 from audiosk.datasets import load_spoken_digits
+from audiosk.features import TemporalStats
 from audiosk.model_selection import GroupLeakageWarning, compare, group_aware_cv, holdout_report
+from audiosk.utils import Spectra
 
 matplotlib.use("Agg")
 SR = 8000
@@ -139,3 +143,30 @@ def test_cache_key_follows_the_files_and_the_values(tmp_path):
     assert data_key(X) == data_key(X.copy()) != data_key(X + 1)
     # the same samples labelled at another rate are other data
     assert data_key(WaveformArray(X, sr=8000)) != data_key(WaveformArray(X, sr=16000))
+
+
+class RecordingStep(TransformerMixin, BaseEstimator):
+    """Pass X through; record the type and rate of what each fit receives."""
+
+    seen: list = []
+
+    def fit(self, X, y=None):
+        RecordingStep.seen.append((type(X).__name__, getattr(X, "sr", None)))
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_a_shared_front_end_gets_each_fold_of_spectra_as_spectra(monkeypatch):
+    monkeypatch.setattr(RecordingStep, "seen", [])
+    rng = np.random.default_rng(0)
+    y = np.arange(12) % 2
+    X = Spectra([rng.normal(label, 1.0, (4, 5 + i)) for i, label in enumerate(y)], sr=8000)
+    models = {
+        name: make_pipeline(RecordingStep(), TemporalStats(stats=("mean",)), final)
+        for name, final in (("logreg", LogisticRegression()), ("dummy", DummyClassifier()))
+    }
+    compare(models, X, y, cv=KFold(3))
+    # one fit per fold, shared by both models, on the fold's clips with their rate
+    assert RecordingStep.seen == [("Spectra", 8000)] * 3

@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
 from ..io import AudioLoader
-from ..utils import Waveforms
+from ..utils import Spectra, Waveforms
 from ..utils._base import GroupLeakageWarning
 from ._baselines import classical_baselines
 
@@ -333,7 +333,7 @@ def _rows(X, rows: np.ndarray):
     """Select rows of a table, an array (audiosk's keep their sample rate), or a list."""
     if hasattr(X, "iloc"):
         return X.iloc[rows]
-    if isinstance(X, (np.ndarray, Waveforms)):
+    if isinstance(X, (np.ndarray, Waveforms, Spectra)):
         return X[rows]
     return [X[i] for i in rows]
 
