@@ -43,3 +43,19 @@ def tone_files(tmp_path_factory):
         labels.append(["low", "high"][label])
         groups.append(i // 6)
     return np.array(paths), np.array(labels), np.array(groups)
+
+
+@pytest.fixture
+def decoded(monkeypatch):
+    """The paths ``audiosk.io.load_audio`` decodes during the test, in order (a list to clear)."""
+    import audiosk.io
+
+    calls = []
+    original = audiosk.io.load_audio
+
+    def counting(path, *args, **kwargs):
+        calls.append(path)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(audiosk.io, "load_audio", counting)
+    return calls

@@ -105,20 +105,10 @@ def test_paths_panel_equals_the_hand_built_pipeline(tone_files):
 
 
 @pytest.mark.slow
-def test_compare_decodes_once_and_scores_as_cross_validate_does(tone_files, monkeypatch):
+def test_compare_decodes_once_and_scores_as_cross_validate_does(tone_files, decoded):
     from sklearn.model_selection import cross_validate
 
-    import audiosk.io
-
     paths, labels, groups = tone_files
-    decoded = []
-    original = audiosk.io.load_audio
-
-    def counting(path, *args, **kwargs):
-        decoded.append(path)
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(audiosk.io, "load_audio", counting)
     net_like = make_pipeline(
         AudioLoader(sr=8000),
         PadTrim(percentile=50, sr=8000),

@@ -80,26 +80,17 @@ def test_holdout_report_matches_sklearn_metrics():
 
 
 @pytest.mark.slow
-def test_cached_front_decodes_each_file_once_per_fold(tone_files, tmp_path, monkeypatch):
+def test_cached_front_decodes_each_file_once_per_fold(tone_files, tmp_path, decoded):
     from sklearn.model_selection import GridSearchCV, GroupKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import SVC
 
-    import audiosk.io
     from audiosk.features import MFCC, TemporalStats
     from audiosk.io import AudioLoader
     from audiosk.model_selection import CachedTransformer
     from audiosk.preprocessing import PadTrim
 
     paths, labels, groups = tone_files
-    decoded = []
-    original = audiosk.io.load_audio
-
-    def counting(path, *args, **kwargs):
-        decoded.append(path)
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(audiosk.io, "load_audio", counting)
     front = make_pipeline(
         AudioLoader(sr=8000), PadTrim(percentile=90), MFCC(n_fft=256, n_mfcc=13), TemporalStats()
     )
