@@ -160,6 +160,8 @@ def test_load_image_folder_reads_the_tree_the_job_writes(tmp_path):
     assert "data" not in load_image_folder(root, kind="linear", load_content=False)
     with pytest.raises(ValueError, match="found no image .* pass kind="):
         load_image_folder(root)
+    with pytest.raises(ValueError, match=r"laid out as <class>/nope/\*\.png\.$"):
+        load_image_folder(root, kind="nope")
     Image.new("RGB", (10, 10)).save(root / "low" / "mel" / "odd.png")
     with pytest.raises(ValueError, match=r"odd.png' is 10x10 pixels, .* 100x50"):
         load_image_folder(root, kind="mel")

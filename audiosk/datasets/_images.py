@@ -75,9 +75,9 @@ def load_image_folder(
         target += [index] * len(images)
     if not filenames:
         layout = f"<class>/{kind}/*.png" if kind is not None else "<class>/*.png"
+        hint = "; pass kind= for a tree of write_spectrogram_images" if kind is None else ""
         raise ValueError(
-            f"load_image_folder found no image under '{root}' laid out as {layout}; "
-            + ("pass kind= for a tree of write_spectrogram_images." if kind is None else "")
+            f"load_image_folder found no image under '{root}' laid out as {layout}{hint}."
         )
     used = sorted(set(target))
     bunch = Bunch(
