@@ -81,6 +81,10 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         chunks, clip_index, n_clips = self._chunks(X, reset=True)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
+        if groups is not None:
+            groups = column_or_1d(groups)
+            if len(groups) != n_clips:
+                raise ValueError(f"X has {n_clips} clips but groups has {len(groups)} values.")
         estimator = clone(self.estimator)
         params = {k: _per_chunk(v, clip_index, n_clips) for k, v in fit_params.items()}
         if sample_weight is not None:
@@ -88,7 +92,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
             params[_fit_key(estimator, "sample_weight", required=True)] = weights[clip_index]
         key = _fit_key(estimator, "groups")
         if key is not None and key not in params:
-            params[key] = clip_index if groups is None else np.asarray(groups)[clip_index]
+            params[key] = clip_index if groups is None else groups[clip_index]
         self.estimator_ = estimator.fit(chunks, y[clip_index], **params)
         self.n_chunks_ = len(chunks)
         return self

@@ -167,3 +167,5 @@ def test_an_inner_net_validates_on_whole_clips():
         cb for _, cb in model.estimator_.callbacks_ if isinstance(cb, RecordSplit)
     ).rows_
     assert set(speakers[clip[train]]).isdisjoint(speakers[clip[valid]])
+    with pytest.raises(ValueError, match="X has 10 clips but groups has 12 values"):
+        model.fit(X, y, groups=np.arange(12) % 5)  # never indexed into misaligned groups
