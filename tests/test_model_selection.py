@@ -161,3 +161,33 @@ def test_a_shared_front_end_gets_each_fold_of_spectra_as_spectra(monkeypatch):
     compare(models, X, y, cv=KFold(3))
     # one fit per fold, shared by both models, on the fold's clips with their rate
     assert RecordingStep.seen == [("Spectra", 8000)] * 3
+
+
+def test_compare_takes_steps_defined_inside_a_function():
+    # such a class cannot be pickled, so its pipelines share no front end: each runs as
+    # cross_validate would run it
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    from audiosk.model_selection import compare
+
+    class Doubled(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return np.asarray(X) * 2
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.5 * rng.normal(size=60) > 0).astype(int)
+    models = {
+        "C=1": make_pipeline(Doubled(), LogisticRegression()),
+        "C=0.01": make_pipeline(Doubled(), LogisticRegression(C=0.01)),
+    }
+    table = compare(models, X, y, cv=3)
+    for name, model in models.items():
+        expected = cross_val_score(model, X, y, cv=3).mean()
+        assert table.loc[name, "accuracy_mean"] == pytest.approx(expected)

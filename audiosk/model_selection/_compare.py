@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import pickle
 import time
 import warnings
 
@@ -272,7 +273,7 @@ def _precompute(X, candidates: dict) -> tuple[dict, dict]:
         if not n:
             out[name] = estimator
             continue
-        keys = [joblib.hash(clone(estimator[: j + 1])) for j in range(n)]
+        keys = [_settings_key(estimator[: j + 1]) or f"{name}:{j}" for j in range(n)]
         done = max((j + 1 for j in range(n) if keys[j] in outputs), default=0)
         data = outputs[keys[done - 1]] if done else X
         for j in range(done, n):
@@ -303,7 +304,21 @@ def _front_key(estimator, X) -> tuple[int, str] | None:
     """Identify a pipeline's steps before its final estimator, with its input (None: no front)."""
     if not _is_pipeline(estimator):
         return None
-    return (id(X), joblib.hash(clone(estimator[:-1])))
+    key = _settings_key(estimator[:-1])
+    return None if key is None else (id(X), key)
+
+
+def _settings_key(steps) -> str | None:
+    """Hash of unfitted steps' settings, or None when they cannot be pickled (then not shared).
+
+    A step whose class is defined inside a function cannot be pickled, so it
+    is never recognised as the same as another: it runs on its own, as
+    ``cross_validate`` would run it.
+    """
+    try:
+        return str(joblib.hash(clone(steps)))
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
 
 
 def _cross_validate_shared(front, finals: dict, X, y, splits, scoring, *, n_jobs, verbose) -> dict:
