@@ -26,7 +26,7 @@ digits = load_spoken_digits()
 waveforms = AudioLoader(sr=digits.sr).fit_transform(digits.filenames)
 seconds = np.array([len(w) for w in waveforms]) / waveforms.sr
 
-fig, ax = plt.subplots(figsize=(6, 3))
+fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
 ax.hist(seconds, bins=30, color="tab:blue")
 for q, style in ((50, "--"), (90, ":")):
     ax.axvline(np.percentile(seconds, q), color="k", linestyle=style, label=f"{q}th percentile")
