@@ -70,11 +70,11 @@ assert all(np.allclose(s, scores["front end in the pipeline"]) for s in scores.v
 # %%
 # Each file is decoded 12 times without the cache (4 candidates x 3 folds),
 # once per fold with it, and not at all when the same search runs again.
-fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
+fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
 bars = ax.barh(list(seconds), list(seconds.values()), color=["C0", "C1", "C2"])
 ax.bar_label(bars, labels=[f"{d} files decoded" for d in decodes.values()], padding=4)
 ax.invert_yaxis()
 ax.set_xlabel("seconds for 4 candidates x 3 folds (600 clips)")
 ax.set_xlim(0, max(seconds.values()) * 1.6)
-ax.set_title("GridSearchCV over SVC's C, MFCC statistics of the spoken digits")
+ax.set_title("GridSearchCV over SVC's C (MFCC statistics, spoken digits)", fontsize=10)
 plt.show()
