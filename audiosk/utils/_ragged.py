@@ -10,54 +10,14 @@ needs to build batches and masks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import numpy as np
 
-__all__ = ["Spectra", "select_rows"]
+from ._waveforms import _ClipList
+
+__all__ = ["Spectra"]
 
 
-def select_rows(items: list[Any], index: Any, owner: str) -> list[Any] | Any:
-    """Pick clips from a list the way NumPy picks rows of an array.
-
-    Parameters
-    ----------
-    items : list
-        The clips.
-    index : int, slice, array-like of int or bool, or ``(rows, ...)``
-        Rows, as scikit-learn's ``_safe_indexing`` passes them.
-    owner : str
-        Container name, for error messages.
-
-    Returns
-    -------
-    clip or list
-        One clip for an integer, else a plain list of the chosen clips.
-
-    Examples
-    --------
-    >>> from audiosk.utils._ragged import select_rows
-    >>> select_rows(["a", "b", "c"], [True, False, True], "Spectra")
-    ['a', 'c']
-    """
-    if isinstance(index, tuple) and len(index) == 2 and index[1] is Ellipsis:
-        index = index[0]  # scikit-learn's _safe_indexing asks for X[rows, ...]
-    if isinstance(index, (int, np.integer)):
-        return items[int(index)]
-    if isinstance(index, slice):
-        return items[index]
-    rows = np.asarray(index)
-    if rows.dtype == bool:
-        if len(rows) != len(items):
-            raise IndexError(f"boolean index of {len(rows)} for {len(items)} clips")
-        rows = np.flatnonzero(rows)
-    if rows.ndim != 1 or (len(rows) and rows.dtype.kind not in "iu"):
-        raise IndexError(f"{owner} index with integers, slices or masks; got {index!r}")
-    return [items[int(i)] for i in rows]
-
-
-class Spectra(list[Any]):
+class Spectra(_ClipList):
     """A list of spectra ``(n_bins, n_frames_i)``, one per clip, of any lengths.
 
     What :class:`~audiosk.features.MelSpectrogram` and the other spectral
@@ -90,20 +50,6 @@ class Spectra(list[Any]):
     >>> S[[1]].lengths.tolist(), S[[1]].sr
     ([4], 8000)
     """
-
-    def __init__(self, clips: Iterable[Any] = (), sr: int | None = None) -> None:
-        super().__init__(clips)
-        self.sr = sr
-
-    @property
-    def shape(self) -> tuple[int]:
-        """``(n_clips,)``: scikit-learn then indexes the list as an array, through ``[]``."""
-        return (len(self),)
-
-    @property
-    def ndim(self) -> int:
-        """1: a sequence of clips."""
-        return 1
 
     @property
     def lengths(self) -> np.ndarray:
@@ -145,17 +91,3 @@ class Spectra(list[Any]):
         for row, (s, n) in enumerate(zip(self, lengths, strict=True)):
             X[row, :, :n] = s
         return X, lengths
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, (int, np.integer)):
-            return list.__getitem__(self, int(index))
-        rows = select_rows(list(self), index, "Spectra")
-        if isinstance(rows, list):
-            return Spectra(rows, sr=self.sr)
-        return rows
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (list(self), self.sr))
-
-    def __repr__(self) -> str:
-        return f"Spectra(n_clips={len(self)}, sr={self.sr})"

@@ -23,23 +23,13 @@ from typing import Any
 import numpy as np
 
 
-class Waveforms(list[Any]):
-    """A list of 1-D waveforms with their common sample rate.
+class _ClipList(list[Any]):
+    """A list of clips that carries their sample rate and indexes like an array.
 
-    Parameters
-    ----------
-    clips : iterable of ndarray of shape (n_samples_i,)
-        The waveforms.
-    sr : int or None, default=None
-        Sample rate of every clip, in Hz; ``None`` when unknown.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.utils import Waveforms
-    >>> w = Waveforms([np.zeros(800), np.zeros(1200)], sr=8000)
-    >>> len(w), w.sr
-    (2, 8000)
+    Under scikit-learn's ``_safe_indexing`` (folds, searches) it reports
+    ``shape == (n_clips,)`` and answers integers, slices, integer arrays and
+    boolean masks as NumPy answers rows: one clip for an integer, a list of
+    the same type with the same ``sr`` otherwise. It pickles with its rate.
     """
 
     def __init__(self, clips: Iterable[Any] = (), sr: int | None = None) -> None:
@@ -59,24 +49,46 @@ class Waveforms(list[Any]):
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, tuple) and len(index) == 2 and index[1] is Ellipsis:
             index = index[0]  # scikit-learn's _safe_indexing asks for X[rows, ...]
-        if isinstance(index, slice):
-            return Waveforms(super().__getitem__(index), sr=self.sr)
         if isinstance(index, (int, np.integer)):
-            return super().__getitem__(index)
+            return list.__getitem__(self, int(index))
+        if isinstance(index, slice):
+            return type(self)(list.__getitem__(self, index), sr=self.sr)
         rows = np.asarray(index)
         if rows.dtype == bool:
             if len(rows) != len(self):
                 raise IndexError(f"boolean index of {len(rows)} for {len(self)} clips")
             rows = np.flatnonzero(rows)
         if rows.ndim != 1 or (len(rows) and rows.dtype.kind not in "iu"):
-            raise IndexError(f"Waveforms index with integers, slices or masks; got {index!r}")
-        return Waveforms([super(Waveforms, self).__getitem__(int(i)) for i in rows], sr=self.sr)
+            raise IndexError(
+                f"{type(self).__name__} index with integers, slices or masks; got {index!r}"
+            )
+        return type(self)([list.__getitem__(self, int(i)) for i in rows], sr=self.sr)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self), self.sr))
 
     def __repr__(self) -> str:
-        return f"Waveforms(n_clips={len(self)}, sr={self.sr})"
+        return f"{type(self).__name__}(n_clips={len(self)}, sr={self.sr})"
+
+
+class Waveforms(_ClipList):
+    """A list of 1-D waveforms with their common sample rate.
+
+    Parameters
+    ----------
+    clips : iterable of ndarray of shape (n_samples_i,)
+        The waveforms.
+    sr : int or None, default=None
+        Sample rate of every clip, in Hz; ``None`` when unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.utils import Waveforms
+    >>> w = Waveforms([np.zeros(800), np.zeros(1200)], sr=8000)
+    >>> len(w), w.sr
+    (2, 8000)
+    """
 
 
 class WaveformArray(np.ndarray):
