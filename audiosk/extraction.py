@@ -86,9 +86,8 @@ def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
             if segment_seconds:
                 chunk = int(round(segment_seconds * sr))
                 hop = int(round((hop_seconds or segment_seconds) * sr))
-                clips = WaveformArray(
-                    split_chunks([y], chunk_length=chunk, hop_length=hop)[0], sr=sr
-                )
+                segments, _, start = split_chunks([y], chunk_length=chunk, hop_length=hop)
+                clips = WaveformArray(segments, sr=sr)
             else:
                 clips = Waveforms([y], sr=sr)
             est = clone(extractor)
@@ -100,6 +99,7 @@ def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
             frame.insert(0, "path", str(path))
             if segment_seconds:
                 frame.insert(1, "segment", np.arange(len(frame)))
+                frame.insert(2, "start", start / sr)
             frame["error"] = ""
         except Exception as exc:  # one bad file never stops the run
             frame = _error_row(path, f"{type(exc).__name__}: {exc}")
@@ -158,10 +158,14 @@ def extract_features(
         Rate the files are loaded at.
     segment_seconds : float or None, default=None
         Describe each ``segment_seconds`` segment of every file (one row
-        each, with its ``segment`` index; ``path`` is the group to use in
-        cross-validation) instead of whole files.
+        each, with its ``segment`` index and its ``start`` in seconds;
+        ``path`` is the group to use in cross-validation) instead of whole
+        files. The last segment ends at the file's end, so no audio is left
+        out; a file shorter than a segment is one segment padded with
+        silence (:func:`~audiosk.preprocessing.split_chunks`).
     hop_seconds : float or None, default=None
-        Step between segments (``segment_seconds``: no overlap).
+        Step between segments, at most ``segment_seconds``
+        (``segment_seconds``: no overlap).
     n_jobs : int or None, default=None
         Worker processes (``-1``: all cores).
     batch_size : int, default=8
@@ -431,6 +435,11 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
             raise ValueError(f"{name} must be None or a positive number of seconds; got {value!r}.")
     if hop_seconds is not None and segment_seconds is None:
         raise ValueError("hop_seconds needs segment_seconds.")
+    if hop_seconds is not None and hop_seconds > segment_seconds:
+        raise ValueError(
+            f"hop_seconds={hop_seconds} is longer than segment_seconds={segment_seconds}, so "
+            "the audio between segments would be skipped. Use a hop of at most segment_seconds."
+        )
     if isinstance(batch_size, bool) or not (
         isinstance(batch_size, numbers.Integral) and int(batch_size) >= 1
     ):

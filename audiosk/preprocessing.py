@@ -204,42 +204,109 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-def split_chunks(X, *, chunk_length: int, hop_length: int):
-    """Cut every clip into fixed-length chunks.
+def _window_starts(n_samples: int, window_length: int, hop_length: int) -> np.ndarray:
+    """Return where the windows of one clip start, in samples.
 
-    Chunks start at ``0, hop_length, 2 * hop_length, ...`` while a whole
-    chunk fits; a clip shorter than one chunk gives one chunk padded with
-    silence, so every clip has at least one.
+    Windows start every ``hop_length`` samples and one more ends at the
+    clip's end when the last regular one stops short of it, so no sample is
+    left out; a clip of at most ``window_length`` samples has one window,
+    starting at 0.
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the clip.
+    window_length, hop_length : int
+        Window length and hop, in samples (``hop_length <= window_length``).
+
+    Returns
+    -------
+    starts : ndarray of shape (n_windows,), int64
+        Increasing; the last is ``max(0, n_samples - window_length)``.
+
+    Examples
+    --------
+    >>> from audiosk.preprocessing import _window_starts
+    >>> _window_starts(10, 4, 3).tolist()
+    [0, 3, 6]
+    >>> _window_starts(11, 4, 3).tolist()
+    [0, 3, 6, 7]
+    """
+    if n_samples <= window_length:
+        return np.zeros(1, dtype=np.int64)
+    starts = np.arange(0, n_samples - window_length + 1, hop_length, dtype=np.int64)
+    if starts[-1] + window_length < n_samples:
+        starts = np.append(starts, n_samples - window_length)
+    return starts
+
+
+def split_chunks(
+    X, *, chunk_length: int, hop_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut every clip into windows of one length, every sample in at least one.
+
+    Windows start at ``0, hop_length, 2 * hop_length, ...``, and the last
+    window ends at the clip's end (it overlaps the one before more than
+    ``hop_length`` would when the clip is not a whole number of hops long),
+    so the tail of a clip is never dropped. A clip shorter than one window
+    gives one window, zero-padded at the end, so every clip has at least one.
 
     Parameters
     ----------
     X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
-        Waveforms.
-    chunk_length, hop_length : int
-        Chunk length and hop, in samples.
+        Waveforms, of one length or of different lengths.
+    chunk_length : int
+        Window length, in samples.
+    hop_length : int
+        Samples between the starts of two windows, from 1 to ``chunk_length``
+        (a longer hop would skip the audio between windows).
 
     Returns
     -------
     chunks : ndarray of shape (n_chunks, chunk_length), float32
-    clip_index : ndarray of shape (n_chunks,)
-        The clip each chunk comes from.
+        The windows, the clips in order and each clip's windows in time order.
+    clip_index : ndarray of shape (n_chunks,), int64
+        The clip each window comes from (its row in ``X``).
+    start : ndarray of shape (n_chunks,), int64
+        Where each window starts in its clip, in samples.
 
     Examples
     --------
     >>> import numpy as np
     >>> from audiosk.preprocessing import split_chunks
-    >>> chunks, clip = split_chunks([np.arange(10.0), np.arange(3.0)], chunk_length=4, hop_length=3)
-    >>> chunks.shape, clip.tolist()
-    ((4, 4), [0, 0, 0, 1])
+    >>> chunks, clip, start = split_chunks(
+    ...     [np.arange(11.0), np.arange(3.0)], chunk_length=4, hop_length=3
+    ... )
+    >>> chunks.shape, clip.tolist(), start.tolist()
+    ((5, 4), [0, 0, 0, 0, 1], [0, 3, 6, 7, 0])
+    >>> chunks[3].tolist(), chunks[4].tolist()  # the tail of clip 0; clip 1 padded
+    ([7.0, 8.0, 9.0, 10.0], [0.0, 1.0, 2.0, 0.0])
     """
-    pieces, owners = [], []
+    for name, value in (("chunk_length", chunk_length), ("hop_length", hop_length)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(
+                f"split_chunks: {name}={value!r} must be a whole number of samples >= 1."
+            )
+    if hop_length > chunk_length:
+        raise ValueError(
+            f"split_chunks: hop_length={hop_length} is longer than chunk_length={chunk_length}, "
+            "so the audio between windows would be skipped. Use a hop of at most chunk_length."
+        )
+    pieces, owners, starts = [], [], []
     for i, clip in enumerate(X):
+        clip = np.asarray(clip)
         n = clip.shape[-1]
+        start = _window_starts(n, chunk_length, hop_length)
         if n < chunk_length:
             pieces.append(np.pad(clip, (0, chunk_length - n))[None])
-            owners.append(np.array([i]))
-            continue
-        starts = np.arange(0, n - chunk_length + 1, hop_length)
-        pieces.append(np.lib.stride_tricks.sliding_window_view(clip, chunk_length)[starts])
-        owners.append(np.full(len(starts), i))
-    return np.concatenate(pieces).astype(np.float32), np.concatenate(owners)
+        else:
+            pieces.append(np.lib.stride_tricks.sliding_window_view(clip, chunk_length)[start])
+        owners.append(np.full(len(start), i, dtype=np.int64))
+        starts.append(start)
+    if not pieces:
+        raise ValueError("split_chunks got no clips.")
+    return (
+        np.concatenate(pieces).astype(np.float32, copy=False),
+        np.concatenate(owners),
+        np.concatenate(starts),
+    )

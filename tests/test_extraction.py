@@ -129,6 +129,10 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
         ({"sr": 0}, "sr must be a positive"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1"),
         ({"hop_seconds": 0.5}, "hop_seconds needs segment_seconds"),
+        (
+            {"segment_seconds": 1, "hop_seconds": 2},
+            "hop_seconds=2 is longer than segment_seconds=1",
+        ),
         ({"extractor": "chroma"}, "Unknown extractor 'chroma'"),
     ],
 )
@@ -233,12 +237,16 @@ def test_segment_mode_keeps_the_source_as_group(tmp_path):
     table = extract_features(
         paths, "mfcc", out=tmp_path / "seg.parquet", segment_seconds=1.0, verbose=0
     )
-    assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2], [0, 1, 2]]
-    y = load_audio(paths[1], sr=GTZAN_SR)[0][GTZAN_SR : 2 * GTZAN_SR]
+    # 3.2 s in 1 s segments: three, then one ending at the file's end (from 2.2 s)
+    assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2, 3]] * 2
+    np.testing.assert_allclose(table["start"], [0.0, 1.0, 2.0, 2.2] * 2)
+    y = load_audio(paths[1], sr=GTZAN_SR)[0]
     from audiosk.extraction import _named_extractor
 
-    expected = _named_extractor("mfcc", GTZAN_SR).fit_transform(Waveforms([y], sr=GTZAN_SR))[0]
-    np.testing.assert_allclose(table.iloc[4, 2:].to_numpy(dtype=float), expected, rtol=1e-6)
+    extractor = _named_extractor("mfcc", GTZAN_SR)
+    for row, piece in ((5, y[GTZAN_SR : 2 * GTZAN_SR]), (7, y[-GTZAN_SR:])):
+        expected = extractor.fit_transform(Waveforms([piece], sr=GTZAN_SR))[0]
+        np.testing.assert_allclose(table.iloc[row, 3:].to_numpy(dtype=float), expected, rtol=1e-6)
     pd.testing.assert_frame_equal(
         pd.read_parquet(tmp_path / "seg.parquet"), table, check_dtype=False
     )

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ..preprocessing import _window_starts
 from ..utils._parallel import parallel_map
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._waveforms import check_audio
@@ -268,10 +269,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         if n_samples <= size:
             return [0], n_samples
         hop = max(1, round((self.hop_seconds or self.window_seconds) * sr))
-        starts = list(range(0, n_samples - size + 1, hop))
-        if starts[-1] + size < n_samples:
-            starts.append(n_samples - size)
-        return starts, size
+        return _window_starts(n_samples, size, hop).tolist(), size
 
     def _embed(self, clips: list[np.ndarray], sr: int) -> np.ndarray:
         """Run the network on each clip, batching clips of one length together."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from sklearn.utils._param_validation import (
     HasMethods,
+    Hidden,
     Interval,
     InvalidParameterError,
     Options,
@@ -24,6 +25,7 @@ from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
     "HasMethods",
+    "Hidden",
     "IntInterval",
     "Interval",
     "InvalidParameterError",
