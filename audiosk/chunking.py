@@ -1,7 +1,8 @@
-"""Chunk-level training with clip-level predictions."""
+"""Window-level training with clip-level predictions: long recordings described by windows."""
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -12,61 +13,103 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_para
 
 from .preprocessing import split_chunks
 from .utils import WaveformArray
-from .utils._sklearn_compat import HasMethods, Interval, StrOptions, check_sample_weight
+from .utils._sklearn_compat import HasMethods, Hidden, Interval, StrOptions, check_sample_weight
 from .utils._waveforms import check_audio
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
 
+_DEFAULT_WINDOW = 3.0
 
-def _mean_by_clip(values, clip_index, n_clips):
-    sums = np.zeros((n_clips,) + values.shape[1:])
-    np.add.at(sums, clip_index, values)
-    return sums / np.bincount(clip_index, minlength=n_clips).reshape(
-        (-1,) + (1,) * (values.ndim - 1)
-    )
+
+def _by_clip(values, clip_index, n_clips, how):
+    """Combine the rows of each clip's windows column by column: "mean", "max" or "median".
+
+    ``clip_index`` is sorted and names every clip at least once (as
+    :func:`~audiosk.preprocessing.split_chunks` returns it).
+    """
+    values = np.asarray(values, dtype=float)
+    first = np.searchsorted(clip_index, np.arange(n_clips))
+    if how == "max":
+        return np.maximum.reduceat(values, first, axis=0)
+    if how == "median":
+        return np.stack([np.median(part, axis=0) for part in np.split(values, first[1:])])
+    counts = np.diff(np.append(first, len(values)))
+    return np.add.reduceat(values, first, axis=0) / counts.reshape((-1,) + (1,) * (values.ndim - 1))
 
 
 class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"])],
-        "chunk_seconds": [Interval(Real, 0, None, closed="neither")],
+        "window_seconds": [Interval(Real, 0, None, closed="neither")],
         "hop_seconds": [Interval(Real, 0, None, closed="neither"), None],
         "sr": [Interval(Real, 0, None, closed="neither"), None],
+        "chunk_seconds": [
+            Interval(Real, 0, None, closed="neither"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
     }
 
-    def _chunks(self, X, *, reset=False):
-        X, sr = check_audio(self, X, reset=reset)
-        chunk = int(round(self.chunk_seconds * sr))
-        hop = int(round((self.hop_seconds or self.chunk_seconds) * sr))
-        if chunk < 1 or hop < 1:
+    def _window_seconds(self, *, warn=False):
+        """Return the window length: ``window_seconds``, or the deprecated ``chunk_seconds``."""
+        if isinstance(self.chunk_seconds, str):  # "deprecated": not set
+            return self.window_seconds
+        if self.window_seconds != _DEFAULT_WINDOW and self.window_seconds != self.chunk_seconds:
             raise ValueError(
-                f"{type(self).__name__}: chunk_seconds={self.chunk_seconds} and hop_seconds="
+                f"{type(self).__name__}: chunk_seconds={self.chunk_seconds} and window_seconds="
+                f"{self.window_seconds} both set the window length. Set window_seconds alone "
+                "(chunk_seconds is its deprecated name)."
+            )
+        if warn:
+            warnings.warn(
+                f"{type(self).__name__}: chunk_seconds is deprecated since 0.2 and will be removed "
+                "in 0.3; use window_seconds instead.",
+                FutureWarning,
+                stacklevel=4,
+            )
+        return self.chunk_seconds
+
+    def _windows(self, X, *, reset=False):
+        """Cut the clips into windows: (windows, clip index, start in seconds, number of clips)."""
+        window_seconds = self._window_seconds(warn=reset)
+        if self.hop_seconds is not None and self.hop_seconds > window_seconds:
+            raise ValueError(
+                f"{type(self).__name__}: hop_seconds={self.hop_seconds} is longer than "
+                f"window_seconds={window_seconds}, so the audio between windows would be "
+                "skipped. Use a hop of at most window_seconds."
+            )
+        X, sr = check_audio(self, X, reset=reset)
+        window = int(round(window_seconds * sr))
+        hop = int(round((self.hop_seconds or window_seconds) * sr))
+        if window < 1 or hop < 1:
+            raise ValueError(
+                f"{type(self).__name__}: window_seconds={window_seconds} and hop_seconds="
                 f"{self.hop_seconds} must each span at least one sample at {sr} Hz."
             )
-        chunks, clip_index = split_chunks(X, chunk_length=chunk, hop_length=hop)
-        return WaveformArray(chunks, sr=sr), clip_index, len(X)
+        windows, clip_index, start = split_chunks(X, chunk_length=window, hop_length=hop)
+        return WaveformArray(windows, sr=sr), clip_index, start / sr, len(X)
 
     def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
-        """Fit the estimator on the chunks of every clip.
+        """Fit the estimator on the windows of every clip.
 
         Parameters
         ----------
-        X : list of ndarray or ndarray of shape (n_clips, n_samples)
-            Waveforms (carrying their rate, or with ``sr`` set).
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+            Waveforms of one length or of different lengths (carrying their
+            rate, or with ``sr`` set).
         y : array-like of shape (n_clips,)
-            One target per clip, given to each of its chunks.
+            One target per clip, given to each of its windows.
         sample_weight : array-like of shape (n_clips,) or None, default=None
-            Weight of each clip, given to each of its chunks (passed to the
+            Weight of each clip, given to each of its windows (passed to the
             final step of a pipeline as ``<step>__sample_weight``).
         groups : array-like of shape (n_clips,) or None, default=None
             Group of each clip (speaker, artist). The estimator's ``fit``
-            receives ``groups`` per chunk when it accepts them (a net's
+            receives ``groups`` per window when it accepts them (a net's
             internal validation split): these groups when given, else the
-            clip index, so a held-out part never takes chunks of a training
+            clip index, so a held-out part never takes windows of a training
             clip.
         **fit_params
             Passed to the estimator's ``fit``; an array of one value per clip
-            is repeated for each of its chunks.
+            is repeated for each of its windows.
 
         Returns
         -------
@@ -78,7 +121,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         y = column_or_1d(y, warn=True)
-        chunks, clip_index, n_clips = self._chunks(X, reset=True)
+        windows, clip_index, _, n_clips = self._windows(X, reset=True)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
         if groups is not None:
@@ -86,16 +129,53 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
             if len(groups) != n_clips:
                 raise ValueError(f"X has {n_clips} clips but groups has {len(groups)} values.")
         estimator = clone(self.estimator)
-        params = {k: _per_chunk(v, clip_index, n_clips) for k, v in fit_params.items()}
+        self._check_estimator(estimator)
+        params = {k: _per_window(v, clip_index, n_clips) for k, v in fit_params.items()}
         if sample_weight is not None:
             weights = check_sample_weight(sample_weight, np.empty((n_clips, 1)))
             params[_fit_key(estimator, "sample_weight", required=True)] = weights[clip_index]
         key = _fit_key(estimator, "groups")
         if key is not None and key not in params:
             params[key] = clip_index if groups is None else groups[clip_index]
-        self.estimator_ = estimator.fit(chunks, y[clip_index], **params)
-        self.n_chunks_ = len(chunks)
+        self.estimator_ = estimator.fit(windows, y[clip_index], **params)
+        self.n_windows_ = len(windows)
         return self
+
+    def _check_estimator(self, estimator):
+        """Refuse an estimator that cannot give what ``aggregate`` combines."""
+
+    @property
+    def n_chunks_(self):
+        """Deprecated name of ``n_windows_`` (removed in 0.3)."""
+        n_windows = self.n_windows_  # AttributeError before fit, without a warning
+        warnings.warn(
+            "n_chunks_ is deprecated since 0.2 and will be removed in 0.3; use n_windows_ instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return n_windows
+
+    def predict_windows(self, X):
+        """Predict every window of every clip, with where it starts.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+            Waveforms.
+
+        Returns
+        -------
+        y : ndarray of shape (n_windows,) or (n_windows, n_targets)
+            The estimator's prediction for each window, the clips in order and
+            each clip's windows in time order.
+        clip : ndarray of shape (n_windows,), int64
+            The clip each window belongs to (its row in ``X``).
+        start : ndarray of shape (n_windows,), float64
+            Start of each window in its clip, in seconds.
+        """
+        check_is_fitted(self)
+        windows, clip_index, start, _ = self._windows(X)
+        return self.estimator_.predict(windows), clip_index, start
 
 
 def _estimator_has(method):
@@ -103,8 +183,8 @@ def _estimator_has(method):
     return lambda self: hasattr(getattr(self, "estimator_", self.estimator), method)
 
 
-def _per_chunk(value, clip_index, n_clips):
-    """Repeat a per-clip fit parameter for each chunk; pass anything else as it is."""
+def _per_window(value, clip_index, n_clips):
+    """Repeat a per-clip fit parameter for each window; pass anything else as it is."""
     if hasattr(value, "__len__") and not isinstance(value, (str, dict)) and len(value) == n_clips:
         return np.asarray(value)[clip_index]
     return value
@@ -120,48 +200,78 @@ def _fit_key(estimator, name, *, required=False):
         return name
     if required:
         raise ValueError(
-            f"{type(estimator).__name__}.fit does not accept {name}; the chunks cannot be "
+            f"{type(estimator).__name__}.fit does not accept {name}; the windows cannot be "
             f"weighted. Use an estimator whose fit takes {name}, or no {name}."
         )
     return None
 
 
 class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
-    """Train a classifier on fixed-length chunks, predict one label per clip.
+    """Train a classifier on windows of each clip, predict one label per clip.
 
-    Each clip is cut into ``chunk_seconds`` chunks (a 30 s track into ten
-    3 s chunks), the estimator is fitted on the chunks with their clip's
-    label, and chunk predictions are aggregated back to the clip, so the
-    output keeps one row per input clip and cross-validation splits clips,
-    never chunks of one clip across folds.
+    Each clip is cut into windows of ``window_seconds`` every ``hop_seconds``
+    (a 30 s track into ten 3 s windows); when a clip is not a whole number
+    of hops long, one more window ends at the clip's end, so no audio is
+    left out, and a clip shorter than one window is one window zero-padded
+    at the end (see :func:`~audiosk.preprocessing.split_chunks`). The
+    estimator is fitted on the windows with their clip's label, and window
+    predictions are aggregated back to the clip, so the output keeps one row
+    per input clip and cross-validation splits clips, never windows of one
+    clip across folds. Clips of different lengths (a list of 1-D arrays,
+    :class:`~audiosk.utils.Waveforms`) give different numbers of windows.
+    :meth:`predict_windows` and :meth:`predict_proba_windows` return the
+    output of every window with its start time, for output over time.
 
     Parameters
     ----------
     estimator : classifier
-        Fitted on chunks ``(n_chunks, chunk_samples)`` (a pipeline from
+        Fitted on windows ``(n_windows, window_samples)`` (a pipeline from
         waveforms, e.g. ``MFCC -> TemporalStats -> model``). Its parameters
         are searchable as ``estimator__<name>``.
-    chunk_seconds : float, default=3.0
-        Chunk duration.
+    window_seconds : float, default=3.0
+        Window duration.
     hop_seconds : float or None, default=None
-        Step between chunk starts (``chunk_seconds``: no overlap).
+        Time between the starts of two windows, at most ``window_seconds``
+        (``None``: ``window_seconds``, windows side by side).
     sr : int or None, default=None
         Sample rate; ``None`` takes the rate the waveforms carry.
-    aggregate : {"mean_proba", "vote"}, default="mean_proba"
-        Clip label from the mean of the chunk probabilities, or by majority
-        vote of the chunk labels (ties go to the class with the larger mean
-        probability, or the first class without ``predict_proba``).
+    aggregate : {"mean_proba", "max_proba", "vote"}, default="mean_proba"
+        How the windows of a clip give its label and probabilities:
+
+        - ``"mean_proba"``: the mean of the window probabilities;
+        - ``"max_proba"``: for each class its largest probability over the
+          windows, renormalised to sum to 1 (a class present in a single
+          window of a long recording counts as much as one present
+          throughout);
+        - ``"vote"``: the label most windows predict (ties go to the class
+          with the larger mean probability, else the first class);
+          ``predict_proba`` then gives the mean probabilities.
+
+        The proba rules need an estimator with ``predict_proba``. There is
+        no attention pooling: no audiosk module has an attention head (the
+        PANNs networks pool time by mean and maximum).
+    chunk_seconds : float, default="deprecated"
+        Former name of ``window_seconds``; when set it is used, with a
+        :class:`FutureWarning`.
+
+        .. deprecated:: 0.2
+           Use ``window_seconds``; ``chunk_seconds`` will be removed in 0.3.
 
     Attributes
     ----------
     estimator_ : classifier
-        The estimator fitted on all training chunks.
+        The estimator fitted on all training windows.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    n_chunks_ : int
-        Number of training chunks.
+    n_windows_ : int
+        Number of training windows (``n_chunks_``, deprecated, is the same).
     sample_rate_ : int
         Rate of the training waveforms; other rates are refused at predict.
+
+    See Also
+    --------
+    audiosk.features.PANNsEmbedding : Describes windows of long clips by a
+        pretrained network, with the same ``window_seconds``/``hop_seconds``.
 
     Examples
     --------
@@ -174,53 +284,106 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
     >>> t = np.arange(3 * 8000) / 8000
     >>> X = [np.sin(2 * np.pi * f * t) + 0.1 * rng.normal(size=t.size) for f in [200, 220, 1500, 1600]]
     >>> model = ChunkedClassifier(make_pipeline(MFCC(sr=8000, n_mfcc=8), TemporalStats(),
-    ...                           LogisticRegression()), chunk_seconds=1.0, sr=8000)
-    >>> model.fit(X, ["low", "low", "high", "high"]).predict(X).tolist(), model.n_chunks_
+    ...                           LogisticRegression()), window_seconds=1.0, sr=8000)
+    >>> model.fit(X, ["low", "low", "high", "high"]).predict(X).tolist(), model.n_windows_
     (['low', 'low', 'high', 'high'], 12)
+    >>> labels, clip, start = model.predict_windows(X[:1])
+    >>> labels.tolist(), clip.tolist(), start.tolist()
+    (['low', 'low', 'low'], [0, 0, 0], [0.0, 1.0, 2.0])
     """
 
     _parameter_constraints: dict = {
         **_ChunkedBase._parameter_constraints,
-        "aggregate": [StrOptions({"mean_proba", "vote"})],
+        "aggregate": [StrOptions({"mean_proba", "max_proba", "vote"})],
     }
 
     def __init__(
-        self, estimator, *, chunk_seconds=3.0, hop_seconds=None, sr=None, aggregate="mean_proba"
+        self,
+        estimator,
+        *,
+        window_seconds=_DEFAULT_WINDOW,
+        hop_seconds=None,
+        sr=None,
+        aggregate="mean_proba",
+        chunk_seconds="deprecated",
     ):
         self.estimator = estimator
-        self.chunk_seconds = chunk_seconds
+        self.window_seconds = window_seconds
         self.hop_seconds = hop_seconds
         self.sr = sr
         self.aggregate = aggregate
+        self.chunk_seconds = chunk_seconds
 
     @property
     def classes_(self):
         """The class labels, those of the fitted ``estimator_``."""
         return self.estimator_.classes_
 
+    def _check_estimator(self, estimator):
+        if self.aggregate != "vote" and not hasattr(estimator, "predict_proba"):
+            raise ValueError(
+                f"ChunkedClassifier: aggregate='{self.aggregate}' combines window "
+                f"probabilities, but {type(estimator).__name__} has no predict_proba. Use "
+                "aggregate='vote', or an estimator with predict_proba."
+            )
+
+    def _clip_proba(self, proba, clip_index, n_clips):
+        if self.aggregate == "max_proba":
+            peak = _by_clip(proba, clip_index, n_clips, "max")
+            return peak / peak.sum(axis=1, keepdims=True)
+        return _by_clip(proba, clip_index, n_clips, "mean")
+
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        """Mean chunk probabilities of every clip (when the estimator has ``predict_proba``).
+        """Class probabilities of every clip, from those of its windows (``aggregate``).
+
+        Only when the estimator has ``predict_proba``.
 
         Parameters
         ----------
-        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
             Waveforms.
 
         Returns
         -------
         proba : ndarray of shape (n_clips, n_classes)
+            The mean of the window probabilities (``"mean_proba"``, ``"vote"``)
+            or their renormalised maximum (``"max_proba"``).
         """
         check_is_fitted(self)
-        chunks, clip_index, n_clips = self._chunks(X)
-        return _mean_by_clip(self.estimator_.predict_proba(chunks), clip_index, n_clips)
+        windows, clip_index, _, n_clips = self._windows(X)
+        return self._clip_proba(self.estimator_.predict_proba(windows), clip_index, n_clips)
 
-    def predict(self, X):
-        """One label per clip.
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba_windows(self, X):
+        """Class probabilities of every window of every clip, with where it starts.
+
+        Only when the estimator has ``predict_proba``.
 
         Parameters
         ----------
-        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
+            Waveforms.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_windows, n_classes)
+            The clips in order and each clip's windows in time order.
+        clip : ndarray of shape (n_windows,), int64
+            The clip each window belongs to (its row in ``X``).
+        start : ndarray of shape (n_windows,), float64
+            Start of each window in its clip, in seconds.
+        """
+        check_is_fitted(self)
+        windows, clip_index, start, _ = self._windows(X)
+        return self.estimator_.predict_proba(windows), clip_index, start
+
+    def predict(self, X):
+        """One label per clip, from its windows (``aggregate``).
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
             Waveforms.
 
         Returns
@@ -228,41 +391,58 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         y : ndarray of shape (n_clips,)
         """
         check_is_fitted(self)
-        chunks, clip_index, n_clips = self._chunks(X)
+        self._check_estimator(self.estimator_)
+        windows, clip_index, _, n_clips = self._windows(X)
         has_proba = hasattr(self.estimator_, "predict_proba")
-        if self.aggregate == "mean_proba" and has_proba:
-            proba = _mean_by_clip(self.estimator_.predict_proba(chunks), clip_index, n_clips)
-            return self.classes_[proba.argmax(axis=1)]
-        labels = np.searchsorted(self.classes_, self.estimator_.predict(chunks))
+        proba = self.estimator_.predict_proba(windows) if has_proba else None
+        if self.aggregate != "vote":
+            return self.classes_[self._clip_proba(proba, clip_index, n_clips).argmax(axis=1)]
+        labels = np.searchsorted(self.classes_, self.estimator_.predict(windows))
         votes = np.zeros((n_clips, len(self.classes_)))
         np.add.at(votes, (clip_index, labels), 1.0)
-        if has_proba:  # break ties by mean probability
-            votes += 1e-6 * _mean_by_clip(
-                self.estimator_.predict_proba(chunks), clip_index, n_clips
-            )
+        if has_proba:  # break ties by mean probability (below one vote)
+            votes += 1e-6 * _by_clip(proba, clip_index, n_clips, "mean")
         return self.classes_[votes.argmax(axis=1)]
 
 
 class ChunkedRegressor(RegressorMixin, _ChunkedBase):
-    """Train a regressor on fixed-length chunks, predict the clip mean.
+    """Train a regressor on windows of each clip, predict one value per clip.
+
+    The windows are those of :class:`ChunkedClassifier`: every
+    ``hop_seconds``, the last ending at the clip's end, a clip shorter than
+    one window zero-padded to one window. The estimator is fitted on the
+    windows with their clip's target; a clip's prediction aggregates those of
+    its windows, and :meth:`predict_windows` returns them with their start
+    times.
 
     Parameters
     ----------
     estimator : regressor
-        Fitted on chunks ``(n_chunks, chunk_samples)``.
-    chunk_seconds : float, default=3.0
-        Chunk duration.
+        Fitted on windows ``(n_windows, window_samples)``.
+    window_seconds : float, default=3.0
+        Window duration.
     hop_seconds : float or None, default=None
-        Step between chunk starts.
+        Time between the starts of two windows, at most ``window_seconds``
+        (``None``: ``window_seconds``, windows side by side).
     sr : int or None, default=None
         Sample rate; ``None`` takes the rate the waveforms carry.
+    aggregate : {"mean", "median", "max"}, default="mean"
+        How the window predictions of a clip give its value (per target).
+        There is no attention pooling: no audiosk module has an attention
+        head.
+    chunk_seconds : float, default="deprecated"
+        Former name of ``window_seconds``; when set it is used, with a
+        :class:`FutureWarning`.
+
+        .. deprecated:: 0.2
+           Use ``window_seconds``; ``chunk_seconds`` will be removed in 0.3.
 
     Attributes
     ----------
     estimator_ : regressor
-        The estimator fitted on all training chunks.
-    n_chunks_ : int
-        Number of training chunks.
+        The estimator fitted on all training windows.
+    n_windows_ : int
+        Number of training windows (``n_chunks_``, deprecated, is the same).
     sample_rate_ : int
         Rate of the training waveforms; other rates are refused at predict.
 
@@ -272,22 +452,42 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
     >>> from sklearn.dummy import DummyRegressor
     >>> from audiosk.chunking import ChunkedRegressor
     >>> X = np.zeros((2, 16000), dtype=np.float32)
-    >>> ChunkedRegressor(DummyRegressor(), chunk_seconds=0.5, sr=8000).fit(X, [1.0, 3.0]).predict(X)
+    >>> model = ChunkedRegressor(DummyRegressor(), window_seconds=0.5, sr=8000)
+    >>> model.fit(X, [1.0, 3.0]).predict(X)
     array([2., 2.])
+    >>> values, clip, start = model.predict_windows(X[:1])
+    >>> start.tolist()
+    [0.0, 0.5, 1.0, 1.5]
     """
 
-    def __init__(self, estimator, *, chunk_seconds=3.0, hop_seconds=None, sr=None):
+    _parameter_constraints: dict = {
+        **_ChunkedBase._parameter_constraints,
+        "aggregate": [StrOptions({"mean", "median", "max"})],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        window_seconds=_DEFAULT_WINDOW,
+        hop_seconds=None,
+        sr=None,
+        aggregate="mean",
+        chunk_seconds="deprecated",
+    ):
         self.estimator = estimator
-        self.chunk_seconds = chunk_seconds
+        self.window_seconds = window_seconds
         self.hop_seconds = hop_seconds
         self.sr = sr
+        self.aggregate = aggregate
+        self.chunk_seconds = chunk_seconds
 
     def predict(self, X):
-        """Mean chunk prediction of every clip.
+        """One value per clip: the mean, median or maximum of its window predictions.
 
         Parameters
         ----------
-        X : list of ndarray or ndarray of shape (n_clips, n_samples)
+        X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
             Waveforms.
 
         Returns
@@ -295,7 +495,5 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         y : ndarray of shape (n_clips,) or (n_clips, n_targets)
         """
         check_is_fitted(self)
-        chunks, clip_index, n_clips = self._chunks(X)
-        return _mean_by_clip(
-            np.asarray(self.estimator_.predict(chunks), dtype=float), clip_index, n_clips
-        )
+        windows, clip_index, _, n_clips = self._windows(X)
+        return _by_clip(self.estimator_.predict(windows), clip_index, n_clips, self.aggregate)

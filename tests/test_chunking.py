@@ -1,9 +1,9 @@
-"""Chunk-level training with clip-level predictions."""
+"""Window-level training with clip-level predictions."""
 
 import matplotlib
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
@@ -37,22 +37,137 @@ def mfcc_model():
     )
 
 
-def test_split_chunks_counts_and_padding():
-    chunks, clip = split_chunks(
-        [np.arange(10.0), np.arange(7.0), np.arange(2.0)], chunk_length=3, hop_length=3
+class FirstSample(RegressorMixin, BaseEstimator):
+    """Predicts the first sample of each window: window outputs known by hand."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.asarray(X)[:, 0].astype(float)
+
+
+class FirstSampleClassifier(ClassifierMixin, BaseEstimator):
+    """P(class 1) is the first sample of each window."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        p = np.asarray(X)[:, 0].astype(float)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def test_split_chunks_cuts_every_hop_and_ends_at_the_clip_end():
+    long, exact, short = np.arange(11.0), np.arange(10.0), np.array([5.0, 6.0])
+    chunks, clip, start = split_chunks([long, exact, short], chunk_length=4, hop_length=3)
+    assert chunks.dtype == np.float32 and chunks.shape == (8, 4)
+    assert clip.tolist() == [0, 0, 0, 0, 1, 1, 1, 2]
+    assert start.tolist() == [0, 3, 6, 7, 0, 3, 6, 0]  # 11 samples: a tail window at 7
+    expected = [long[s : s + 4] for s in (0, 3, 6, 7)] + [exact[s : s + 4] for s in (0, 3, 6)]
+    np.testing.assert_array_equal(chunks[:7], expected)
+    np.testing.assert_array_equal(chunks[7], [5, 6, 0, 0])  # shorter than a window: padded
+    covered = np.zeros(11, bool)
+    for s in start[:4]:
+        covered[s : s + 4] = True
+    assert covered.all()  # no sample of the long clip is left out
+    same, clip2, start2 = split_chunks(np.stack([long, long]), chunk_length=4, hop_length=4)
+    assert start2.tolist() == [0, 4, 7] * 2 and clip2.tolist() == [0, 0, 0, 1, 1, 1]
+    np.testing.assert_array_equal(same[2], long[7:])
+
+
+def test_split_chunks_refuses_a_hop_that_skips_audio():
+    with pytest.raises(ValueError, match=r"hop_length=5 is longer than chunk_length=4"):
+        split_chunks([np.zeros(20)], chunk_length=4, hop_length=5)
+    with pytest.raises(ValueError, match=r"chunk_length=0 must be a whole number of samples"):
+        split_chunks([np.zeros(20)], chunk_length=0, hop_length=1)
+
+
+def test_a_ten_second_clip_keeps_its_last_second():
+    clip = (np.arange(10 * SR) / (10 * SR)).astype(np.float32)
+    model = ChunkedRegressor(FirstSample(), window_seconds=3.0, sr=SR).fit([clip], [0.0])
+    assert model.n_windows_ == 4
+    values, owner, start = model.predict_windows([clip])
+    np.testing.assert_array_equal(start, [0.0, 3.0, 6.0, 7.0])
+    np.testing.assert_array_equal(owner, [0, 0, 0, 0])
+    np.testing.assert_allclose(values, clip[(start * SR).astype(int)])
+
+
+def test_classifier_aggregates_equal_hand_computed_ones():
+    # sr=2: windows of 2 s are 4 samples, hop 1.5 s is 3: the 11-sample clip has windows at
+    # samples 0, 3, 6 and 7 (the last ending at the end), whose P(1) are 0.1, 0.2, 0.95, 0.3.
+    long = np.zeros(11, np.float32)
+    long[[0, 3, 6, 7]] = [0.1, 0.2, 0.95, 0.3]
+    short = np.array([0.6, 0.0], np.float32)  # one window, zero-padded
+    X, y = [long, short], [0, 1]
+    model = ChunkedClassifier(FirstSampleClassifier(), window_seconds=2, hop_seconds=1.5, sr=2)
+    model.fit(X, y)
+    p1, owner, start = model.predict_proba_windows(X)
+    np.testing.assert_allclose(p1[:, 1], [0.1, 0.2, 0.95, 0.3, 0.6], rtol=1e-6)
+    np.testing.assert_array_equal(owner, [0, 0, 0, 0, 1])
+    np.testing.assert_array_equal(start, [0.0, 1.5, 3.0, 3.5, 0.0])
+    labels, owner, start = model.predict_windows(X)
+    assert labels.tolist() == [0, 0, 1, 0, 1]
+    mean = (0.1 + 0.2 + 0.95 + 0.3) / 4
+    np.testing.assert_allclose(model.predict_proba(X), [[1 - mean, mean], [0.4, 0.6]], rtol=1e-6)
+    assert model.predict(X).tolist() == [0, 1]
+    peak = model.set_params(aggregate="max_proba")  # per class: max 0.9 (no) and 0.95 (yes)
+    np.testing.assert_allclose(
+        peak.predict_proba(X), [[0.9 / 1.85, 0.95 / 1.85], [0.4, 0.6]], rtol=1e-6
     )
-    assert clip.tolist() == [0, 0, 0, 1, 1, 2]
-    np.testing.assert_array_equal(chunks[1], [3, 4, 5])
-    np.testing.assert_array_equal(chunks[-1], [0, 1, 0])
+    assert peak.predict(X).tolist() == [1, 1]  # a tag present in one window
+    vote = model.set_params(aggregate="vote")  # three windows of four say 0
+    assert vote.predict(X).tolist() == [0, 1]
+
+
+def test_regressor_aggregates_equal_hand_computed_ones():
+    long = np.zeros(11, np.float32)
+    long[[0, 3, 6, 7]] = [0.1, 0.2, 0.9, 0.3]
+    X = [long, np.array([0.5, 0.0, 0.0], np.float32)]
+    model = ChunkedRegressor(FirstSample(), window_seconds=4, hop_seconds=3, sr=1).fit(X, [0, 1])
+    expected = {"mean": [0.375, 0.5], "median": [0.25, 0.5], "max": [0.9, 0.5]}
+    for how, values in expected.items():
+        np.testing.assert_allclose(model.set_params(aggregate=how).predict(X), values, rtol=1e-6)
+
+
+def test_ragged_clips_give_their_own_window_counts():
+    lengths = [20000, 32000, 57600]  # 2.5 s, 4 s, 7.2 s at 8 kHz
+    clips = [tone(300, n / SR, SR) for n in lengths]
+    # windows of 1 s every 0.5 s: 1 + ceil((n - 8000) / 4000) each
+    counts = [4, 7, 14]
+    for X in (Waveforms(clips, sr=SR), clips):
+        model = ChunkedRegressor(FirstSample(), window_seconds=1.0, hop_seconds=0.5, sr=SR)
+        model.fit(X, [0.0, 1.0, 2.0])
+        assert model.n_windows_ == sum(counts) and model.predict(X).shape == (3,)
+        _, owner, start = model.predict_windows(X)
+        assert np.bincount(owner).tolist() == counts
+        ends = [start[owner == i][-1] + 1.0 for i in range(3)]
+        np.testing.assert_allclose(ends, np.array(lengths) / SR)  # each ends at its clip's end
+
+
+def test_bad_windows_are_refused_with_the_parameters_named():
+    X = Waveforms([np.zeros(SR, np.float32)] * 2, sr=SR)
+    with pytest.raises(ValueError, match=r"hop_seconds=2\.0 is longer than window_seconds=1\.0"):
+        ChunkedClassifier(LogisticRegression(), window_seconds=1.0, hop_seconds=2.0).fit(X, [0, 1])
+    with pytest.raises(ValueError, match=r"aggregate='max_proba' .* RidgeClassifier has no"):
+        from sklearn.linear_model import RidgeClassifier
+
+        ChunkedClassifier(RidgeClassifier(), aggregate="max_proba").fit(X, [0, 1])
+    with pytest.raises(ValueError, match="aggregate"):
+        ChunkedRegressor(FirstSample(), aggregate="mean_proba").fit(X, [0, 1])
 
 
 def test_chunked_classifier_one_row_per_clip_and_aggregation():
     X, y = chirps()
-    model = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y)
-    assert model.n_chunks_ == 24 and list(model.classes_) == ["high", "low"]
+    model = ChunkedClassifier(mfcc_model(), window_seconds=1.0).fit(X, y)
+    assert model.n_windows_ == 24 and list(model.classes_) == ["high", "low"]
     proba = model.predict_proba(X)
     assert proba.shape == (8, 2)
-    chunks, owner = split_chunks(X, chunk_length=SR, hop_length=SR)
+    chunks, owner, _ = split_chunks(X, chunk_length=SR, hop_length=SR)
     chunks = WaveformArray(chunks, sr=SR)
     expected = np.stack(
         [model.estimator_.predict_proba(chunks)[owner == i].mean(0) for i in range(8)]
@@ -60,7 +175,7 @@ def test_chunked_classifier_one_row_per_clip_and_aggregation():
     np.testing.assert_allclose(proba, expected)
     assert (model.predict(X) == y).all()
     vote = clone(model).set_params(aggregate="vote", hop_seconds=0.5).fit(X, y)
-    assert vote.n_chunks_ == 8 * 5 and (vote.predict(X) == y).all()
+    assert vote.n_windows_ == 8 * 5 and (vote.predict(X) == y).all()
     with pytest.raises(ValueError, match="needs the sample rate"):
         ChunkedClassifier(mfcc_model()).fit(list(X), y)
 
@@ -74,7 +189,7 @@ def test_chunked_vote_counts_chunk_labels():
     X[0, [0, 2]] = 1  # clip 0 chunks start 1, 0, 1 -> b, a, b
     X[1, [2]] = 1  # clip 1 chunks -> a, b, a... starts at 0, 2, 4
     model = ChunkedClassifier(
-        Fixed(strategy="most_frequent"), chunk_seconds=2, sr=1, aggregate="vote"
+        Fixed(strategy="most_frequent"), window_seconds=2, sr=1, aggregate="vote"
     ).fit(X, ["a", "b"])
     assert model.predict(X).tolist() == ["b", "a"]
 
@@ -83,19 +198,19 @@ def test_chunked_in_a_search_with_groups():
     X, y = chirps(n_clips=12)
     groups = np.arange(12) % 4
     search = GridSearchCV(  # the folds are plain lists: give the rate explicitly
-        ChunkedClassifier(mfcc_model(), chunk_seconds=1.0, sr=SR),
-        {"estimator__logisticregression__C": [0.1, 1.0], "chunk_seconds": [1.0, 1.5]},
+        ChunkedClassifier(mfcc_model(), window_seconds=1.0, sr=SR),
+        {"estimator__logisticregression__C": [0.1, 1.0], "window_seconds": [1.0, 1.5]},
         cv=GroupKFold(2),
     ).fit(X, y, groups=groups)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all() and search.best_score_ > 0.8
-    assert search.best_estimator_.chunk_seconds == search.best_params_["chunk_seconds"]
+    assert search.best_estimator_.window_seconds == search.best_params_["window_seconds"]
     assert search.predict(X).shape == (12,)
 
 
 def test_chunked_regressor_means_chunk_predictions():
     X = Waveforms([np.zeros(4 * SR, np.float32), np.ones(2 * SR, np.float32)], sr=SR)
-    model = ChunkedRegressor(DummyRegressor(), chunk_seconds=1.0).fit(X, [0.0, 6.0])
-    assert model.n_chunks_ == 6
+    model = ChunkedRegressor(DummyRegressor(), window_seconds=1.0).fit(X, [0.0, 6.0])
+    assert model.n_windows_ == 6
     np.testing.assert_allclose(
         model.predict(X), [2.0, 2.0]
     )  # the dummy mean over chunks: (0*4 + 6*2) / 6
@@ -109,7 +224,7 @@ def test_predict_proba_only_when_the_estimator_has_it():
         make_pipeline(
             MFCC(n_mfcc=8, n_fft=512, hop_length=256), TemporalStats(), RidgeClassifier()
         ),
-        chunk_seconds=1.0,
+        window_seconds=1.0,
         aggregate="vote",
     )
     assert not hasattr(no_proba, "predict_proba")
@@ -121,20 +236,20 @@ def test_predict_proba_only_when_the_estimator_has_it():
 def test_sample_weight_and_fit_params_are_repeated_per_chunk():
     X, y = chirps()
     weights = np.linspace(0.5, 2.0, len(y))
-    model = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y, sample_weight=weights)
-    chunks, clip = split_chunks(list(X), chunk_length=SR, hop_length=SR)
+    model = ChunkedClassifier(mfcc_model(), window_seconds=1.0).fit(X, y, sample_weight=weights)
+    chunks, clip, _ = split_chunks(list(X), chunk_length=SR, hop_length=SR)
     by_hand = clone(mfcc_model()).fit(
         WaveformArray(chunks, sr=SR), y[clip], logisticregression__sample_weight=weights[clip]
     )
     np.testing.assert_allclose(model.estimator_[-1].coef_, by_hand[-1].coef_, rtol=1e-6)
-    unweighted = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(X, y)
+    unweighted = ChunkedClassifier(mfcc_model(), window_seconds=1.0).fit(X, y)
     assert not np.allclose(unweighted.estimator_[-1].coef_, by_hand[-1].coef_, rtol=1e-3)
-    same = ChunkedClassifier(mfcc_model(), chunk_seconds=1.0).fit(
+    same = ChunkedClassifier(mfcc_model(), window_seconds=1.0).fit(
         X, y, logisticregression__sample_weight=weights
     )  # any per-clip fit parameter is repeated too
     np.testing.assert_allclose(same.estimator_[-1].coef_, by_hand[-1].coef_, rtol=1e-6)
     with pytest.raises(ValueError, match="does not accept sample_weight"):
-        ChunkedRegressor(_NoWeights(), chunk_seconds=1.0).fit(
+        ChunkedRegressor(_NoWeights(), window_seconds=1.0).fit(
             X, np.ones(len(y)), sample_weight=weights
         )
 
@@ -155,8 +270,8 @@ def test_an_inner_net_validates_on_whole_clips():
 
     X, y = chirps(n_clips=10)
     net = NeuralClassifier(max_epochs=1, early_stopping=True, callbacks=[RecordSplit()])
-    model = ChunkedClassifier(net, chunk_seconds=0.5).fit(X, y)
-    _, clip = split_chunks(list(X), chunk_length=SR // 2, hop_length=SR // 2)
+    model = ChunkedClassifier(net, window_seconds=0.5).fit(X, y)
+    _, clip, _ = split_chunks(list(X), chunk_length=SR // 2, hop_length=SR // 2)
     train, valid = next(
         cb for _, cb in model.estimator_.callbacks_ if isinstance(cb, RecordSplit)
     ).rows_

@@ -71,7 +71,7 @@ def test_cross_validation_uses_the_loaded_rate():
         MelSpectrogram(),
         MFCC(),
         PadTrim(duration=0.1),
-        ChunkedClassifier(LogisticRegression(), chunk_seconds=0.1),
+        ChunkedClassifier(LogisticRegression(), window_seconds=0.1),
         GTZANFeatures(),
     ],
 )

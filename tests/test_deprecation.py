@@ -76,3 +76,38 @@ def test_deprecated_function_warns_on_every_call_and_keeps_its_result():
     for value in (1, 2):
         with pytest.warns(FutureWarning, match=r"^twice is deprecated since 0\.2 .* in 0\.3; use "):
             assert twice(value) == 2 * value
+
+
+# estimator, old parameter, new parameter: the old one still works, with a FutureWarning
+RENAMED_PARAMETERS = [
+    ("ChunkedClassifier", "chunk_seconds", "window_seconds"),
+    ("ChunkedRegressor", "chunk_seconds", "window_seconds"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new"), RENAMED_PARAMETERS)
+def test_renamed_parameter_warns_and_gives_the_same_model(name, old, new):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    from audiosk import chunking
+    from audiosk.utils import Waveforms
+
+    rng = np.random.default_rng(0)
+    X = Waveforms([rng.normal(scale=0.1, size=n).astype(np.float32) for n in (90, 70, 50)], sr=10)
+    y = [0, 1, 0]
+    inner = LogisticRegression() if name == "ChunkedClassifier" else Ridge()
+    cls = getattr(chunking, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new name does not warn
+        current = cls(inner, sr=10, hop_seconds=1.0, **{new: 2.0}).fit(X, y)
+    expected = f"{name}: {old} is deprecated since 0.2 and will be removed in 0.3; use {new} "
+    with pytest.warns(FutureWarning, match=f"^{re.escape(expected)}instead.$"):
+        former = cls(inner, sr=10, hop_seconds=1.0, **{old: 2.0}).fit(X, y)
+    assert former.n_windows_ == current.n_windows_ == 8 + 6 + 4
+    np.testing.assert_allclose(former.estimator_.coef_, current.estimator_.coef_)
+    np.testing.assert_allclose(former.predict(X), current.predict(X))
+    with pytest.warns(FutureWarning, match="n_chunks_ is deprecated .* use n_windows_ instead"):
+        assert former.n_chunks_ == 18
+    with pytest.raises(ValueError, match=f"{old}=2.0 and {new}=1.0 both set"):
+        cls(inner, sr=10, **{old: 2.0, new: 1.0}).fit(X, y)

@@ -79,8 +79,8 @@ CASES = {
         lambda: SpectrogramImage(cmap="magma").fit_transform(SPECTRA),
         r"cmap=\.\.\.\) gives RGB images: set channels=3",
     ),
-    "chunks shorter than a sample": (
-        lambda: ChunkedClassifier(LogisticRegression(), chunk_seconds=1e-6).fit(WAVES, [0, 1]),
+    "windows shorter than a sample": (
+        lambda: ChunkedClassifier(LogisticRegression(), window_seconds=1e-6).fit(WAVES, [0, 1]),
         "must each span at least one sample at 8000 Hz",
     ),
     "validation on two samples": (

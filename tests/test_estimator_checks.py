@@ -198,8 +198,8 @@ INSTANCES = {
     "SpectrogramImage": [SpectrogramImage(height=6, width=4, channels=3)],
     "GTZANFeatures": [GTZANFeatures(sr=22050)],
     "CachedTransformer": [CachedTransformer(SpectrogramScaler())],
-    "ChunkedClassifier": [ChunkedClassifier(LogisticRegression(), chunk_seconds=2, sr=1)],
-    "ChunkedRegressor": [ChunkedRegressor(Ridge(), chunk_seconds=2, sr=1)],
+    "ChunkedClassifier": [ChunkedClassifier(LogisticRegression(), window_seconds=2, sr=1)],
+    "ChunkedRegressor": [ChunkedRegressor(Ridge(), window_seconds=2, sr=1)],
     "NeuralClassifier": [
         NeuralClassifier(module__hidden_layer_sizes=(16,), lr=0.01, max_epochs=5, random_state=0)
     ],

@@ -96,10 +96,10 @@ def cases(weights):
         "GTZANFeatures": (GTZANFeatures(), "transform"),
         "PANNsEmbedding": (PANNsEmbedding(weights, model="cnn10", device="cpu"), "transform"),
         "ChunkedClassifier": (
-            ChunkedClassifier(LogisticRegression(), chunk_seconds=0.25),
+            ChunkedClassifier(LogisticRegression(), window_seconds=0.25),
             "predict",
         ),
-        "ChunkedRegressor": (ChunkedRegressor(Ridge(), chunk_seconds=0.25), "predict"),
+        "ChunkedRegressor": (ChunkedRegressor(Ridge(), window_seconds=0.25), "predict"),
         "NeuralClassifier": (NeuralClassifier(**mlp), "predict"),
         "NeuralRegressor": (NeuralRegressor(**mlp), "predict"),
     }
