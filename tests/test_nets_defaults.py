@@ -354,6 +354,79 @@ def test_a_seed_gives_one_model_alone_or_in_threads():
     assert np.abs(alone - other).max() > 0.01  # the seed matters
 
 
+def _fit_proba_in_process(seed):
+    X, y, _ = grouped_table()
+    return fit_proba(seed, X, y)
+
+
+def test_a_seed_gives_one_model_in_worker_processes():
+    """The same seed gives the same model in this process and in two worker processes."""
+    from joblib import Parallel, delayed
+
+    X, y, _ = grouped_table()
+    alone = fit_proba(0, X, y)
+    workers = Parallel(n_jobs=2, backend="loky")(delayed(_fit_proba_in_process)(s) for s in (0, 0))
+    for proba in workers:
+        np.testing.assert_allclose(proba, alone, rtol=0, atol=1e-6)
+
+
+class _NoisyModule(torch.nn.Module):
+    """A module of the user's own: its noise comes from torch's global generator."""
+
+    def __init__(self, input_shape, n_outputs):
+        super().__init__()
+        self.linear = torch.nn.Linear(input_shape[0], n_outputs)
+
+    def forward(self, X):
+        return self.linear(X + 0.5 * torch.randn_like(X) if self.training else X)
+
+
+def test_steps_of_audiosk_modules_do_not_take_the_global_generator(monkeypatch):
+    """audiosk's modules draw from the net's generator: no process-wide lock per step.
+
+    A module of another origin runs each step on torch's global generator,
+    seeded from the net's (one lock per step), and is reproducible too.
+    """
+    from audiosk.nets import _base
+
+    calls = []
+    original = _base._global_rng_from
+    monkeypatch.setattr(_base, "_global_rng_from", lambda *a: calls.append(1) or original(*a))
+    X, y, _ = grouped_table()
+    net = NeuralClassifier(max_epochs=3, batch_size=16, random_state=0).fit(X, y)
+    steps = int(sum(net.history[:, "train_batch_count"]))
+    assert steps >= 9 and len(calls) == 1  # module initialisation only
+    calls.clear()
+    own = [
+        NeuralClassifier(_NoisyModule, max_epochs=2, batch_size=16, random_state=0, augment=None)
+        .fit(X, y)
+        .predict_proba(X)
+        for _ in range(2)
+    ]
+    assert len(calls) == 2 * (1 + int(sum(net.history[:2, "train_batch_count"])))
+    np.testing.assert_allclose(own[0], own[1], atol=1e-6)
+
+
+def test_a_custom_collate_function_is_shuffled_by_the_nets_seed():
+    """skorch's DataLoader (a custom collate_fn) shuffles with a generator from the net's seed."""
+    from torch.utils.data import default_collate
+
+    X, y, _ = grouped_table()
+
+    def fit(global_seed):
+        torch.manual_seed(global_seed)  # torch's global generator must not decide the order
+        net = NeuralClassifier(
+            max_epochs=2,
+            batch_size=16,
+            random_state=0,
+            iterator_train__collate_fn=default_collate,
+            iterator_train__shuffle=True,
+        )
+        return net.fit(X, y).predict_proba(X)
+
+    np.testing.assert_allclose(fit(0), fit(1), rtol=0, atol=1e-6)
+
+
 def test_fit_leaves_torch_global_generator_alone():
     X, y, _ = grouped_table()
     torch.manual_seed(123)

@@ -8,12 +8,15 @@ all: ``aug(X, generator, targets)`` returns the batch and its targets, a list
 of ``(y, weight)`` pairs whose weighted losses make the batch loss (mixup
 returns two pairs, the others return the targets unchanged). Spectral
 batches are ``(n, bins, frames)`` or ``(n, channels, H, W)``: masks and shifts
-act on the last two axes.
+act on the last two axes. A batch of clips of different lengths is a dict
+``{"X": padded batch, "lengths": (n,)}``: every augmentation then acts within
+each clip's valid length (a time mask, a shift or a stretch never moves audio
+into the padding, noise is added to the valid part, at its power).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Real
 
 import numpy as np
@@ -87,8 +90,9 @@ class Augmentation(BaseEstimator):
 
         Parameters
         ----------
-        X : torch.Tensor of shape (n, ...)
-            The batch.
+        X : torch.Tensor of shape (n, ...) or dict
+            The batch, or ``{"X": batch, "lengths": (n,)}`` for clips of
+            different lengths padded along the last axis.
         generator : torch.Generator
             Source of the randomness.
         targets : list of (torch.Tensor, float) or None, default=None
@@ -96,12 +100,15 @@ class Augmentation(BaseEstimator):
 
         Returns
         -------
-        X : torch.Tensor of shape (n, ...)
+        X : torch.Tensor of shape (n, ...) or dict
+            As given.
         targets : list of (torch.Tensor, float) or None
         """
+        if isinstance(X, Mapping):
+            return {**X, "X": self._transform(X["X"], generator, X["lengths"].cpu())}, targets
         return self._transform(X, generator), targets
 
-    def _transform(self, X, generator):
+    def _transform(self, X, generator, lengths=None):
         raise NotImplementedError
 
 
@@ -136,8 +143,8 @@ class FrequencyWarp(Augmentation):
     def __init__(self, max_warp: float = 0.15):
         self.max_warp = max_warp
 
-    def _transform(self, X, generator):
-        _need_spectra(self, X)
+    def _transform(self, X, generator, lengths=None):
+        _need_spectra(self, X)  # along frequency: the padding (zeros) stays zeros
         factors = _uniform(1 - self.max_warp, 1 + self.max_warp, (X.shape[0],), generator)
         return _resample_axis(X, X.dim() - 2, factors, center=0.0)
 
@@ -171,9 +178,16 @@ class TimeStretch(Augmentation):
     def __init__(self, max_stretch: float = 0.2):
         self.max_stretch = max_stretch
 
-    def _transform(self, X, generator):
+    def _transform(self, X, generator, lengths=None):
         rates = _uniform(1 - self.max_stretch, 1 + self.max_stretch, (X.shape[0],), generator)
-        return _resample_axis(X, X.dim() - 1, rates, center=(X.shape[-1] - 1) / 2)
+        if lengths is None:
+            return _resample_axis(X, X.dim() - 1, rates, center=(X.shape[-1] - 1) / 2)
+        out = X.clone()
+        for i, n in enumerate(lengths.tolist()):  # about each clip's own centre
+            out[i : i + 1, ..., :n] = _resample_axis(
+                X[i : i + 1, ..., :n], X.dim() - 1, rates[i : i + 1], center=(n - 1) / 2
+            )
+        return out
 
 
 class SpecAugment(Augmentation):
@@ -226,21 +240,31 @@ class SpecAugment(Augmentation):
         self.time_width = time_width
         self.value = value
 
-    def _masks(self, n, size, count, width, generator):
-        """Boolean (n, size): union of ``count`` random spans of width <= ``width``."""
+    def _masks(self, n, size, count, width, generator, lengths=None):
+        """Boolean (n, size): union of ``count`` random spans of width <= ``width``.
+
+        With ``lengths`` the spans of row ``i`` lie within its first ``lengths[i]`` positions.
+        """
         positions = torch.arange(size)
         mask = torch.zeros(n, size, dtype=torch.bool)
         for _ in range(count):
-            widths = torch.randint(0, min(width, size) + 1, (n, 1), generator=generator)
-            starts = (torch.rand(n, 1, generator=generator) * (size - widths + 1)).long()
+            if lengths is None:
+                widths = torch.randint(0, min(width, size) + 1, (n, 1), generator=generator)
+                starts = (torch.rand(n, 1, generator=generator) * (size - widths + 1)).long()
+            else:
+                most = lengths.clamp(max=width)[:, None]
+                widths = (torch.rand(n, 1, generator=generator) * (most + 1)).long()
+                room = lengths[:, None] - widths + 1
+                starts = (torch.rand(n, 1, generator=generator) * room).long()
             mask |= (positions >= starts) & (positions < starts + widths)
         return mask
 
-    def _transform(self, X, generator):
+    def _transform(self, X, generator, lengths=None):
         _need_spectra(self, X)
         n, bins, frames = X.shape[0], X.shape[-2], X.shape[-1]
         freq = self._masks(n, bins, self.freq_masks, self.freq_width, generator).to(X.device)
-        time = self._masks(n, frames, self.time_masks, self.time_width, generator).to(X.device)
+        time = self._masks(n, frames, self.time_masks, self.time_width, generator, lengths)
+        time = time.to(X.device)
         mask = freq[:, :, None] | time[:, None, :]
         if X.dim() == 4:
             mask = mask[:, None]
@@ -272,15 +296,20 @@ class AddNoise(Augmentation):
     def __init__(self, snr_db: float | tuple[float, float] = (10.0, 30.0)):
         self.snr_db = snr_db
 
-    def _transform(self, X, generator):
+    def _transform(self, X, generator, lengths=None):
         low, high = (
             (self.snr_db, self.snr_db) if isinstance(self.snr_db, (int, float)) else self.snr_db
         )
         n = X.shape[0]
         snr = _uniform(low, high, (n,), generator)
         power = X.detach().pow(2).reshape(n, -1).mean(dim=1).cpu()
+        if lengths is not None:  # the power of the valid part; the padding gets no noise
+            power = power * X.shape[-1] / lengths
         scale = torch.sqrt(power / 10 ** (snr / 10)).reshape((n,) + (1,) * (X.dim() - 1))
         noise = torch.randn(X.shape, generator=generator) * scale
+        if lengths is not None:
+            valid = torch.arange(X.shape[-1])[None, :] < lengths[:, None]
+            noise = noise * valid.reshape((n,) + (1,) * (X.dim() - 2) + (X.shape[-1],))
         return X + noise.to(X.device, X.dtype)
 
 
@@ -308,11 +337,19 @@ class TimeShift(Augmentation):
     def __init__(self, max_shift: float = 0.2):
         self.max_shift = max_shift
 
-    def _transform(self, X, generator):
+    def _transform(self, X, generator, lengths=None):
         length = X.shape[-1]
-        limit = int(self.max_shift * length)
-        shifts = torch.randint(-limit, limit + 1, (X.shape[0],), generator=generator)
-        index = (torch.arange(length)[None, :] - shifts[:, None]) % length  # (n, length)
+        if lengths is None:
+            limit = int(self.max_shift * length)
+            shifts = torch.randint(-limit, limit + 1, (X.shape[0],), generator=generator)
+            index = (torch.arange(length)[None, :] - shifts[:, None]) % length  # (n, length)
+        else:  # each clip rolls within its own length; the padding stays where it is
+            limits = (self.max_shift * lengths).long()
+            shifts = (torch.rand(X.shape[0], generator=generator) * (2 * limits + 1)).long()
+            shifts = shifts - limits
+            positions = torch.arange(length)[None, :]
+            rolled = (positions - shifts[:, None]) % lengths[:, None]
+            index = torch.where(positions < lengths[:, None], rolled, positions)
         index = index.reshape((X.shape[0],) + (1,) * (X.dim() - 2) + (length,)).expand(X.shape)
         return torch.gather(X, -1, index.to(X.device))
 
@@ -323,6 +360,8 @@ class Mixup(Augmentation):
     The batch becomes ``lam * X + (1 - lam) * X[perm]`` and its loss
     ``lam * loss(y) + (1 - lam) * loss(y[perm])``, with ``lam ~ Beta(alpha,
     alpha)`` drawn per batch: the targets come back as two weighted pairs.
+    Clips of different lengths mix over the longer of the two (the shorter
+    one is silent past its end).
 
     Parameters
     ----------
@@ -350,8 +389,11 @@ class Mixup(Augmentation):
     def __call__(self, X, generator, targets=None):
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         lam = float(np.random.default_rng(seed).beta(self.alpha, self.alpha))
-        perm = torch.randperm(X.shape[0], generator=generator).to(X.device)
-        mixed = lam * X + (1 - lam) * X[perm]
+        batch = X["X"] if isinstance(X, Mapping) else X
+        perm = torch.randperm(batch.shape[0], generator=generator).to(batch.device)
+        mixed = lam * batch + (1 - lam) * batch[perm]
+        if isinstance(X, Mapping):  # a mix lasts as long as the longer of its two clips
+            mixed = {**X, "X": mixed, "lengths": torch.maximum(X["lengths"], X["lengths"][perm])}
         if targets is None:
             return mixed, None
         return mixed, [(y, w * lam) for y, w in targets] + [

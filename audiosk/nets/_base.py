@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from abc import ABCMeta, abstractmethod
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,6 +30,7 @@ import torch
 from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
 
 from ..utils import DiskArray
@@ -47,10 +49,13 @@ from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
 from ._data import (
     ArrayDataset,
     DiskDataset,
+    RaggedClips,
+    RaggedDataset,
     batch_iterator,
     check_net_input,
     validation_split,
 )
+from ._layers import drawing_from, draws_from_net
 from ._modules import MODULES
 from ._runtime import _global_rng_from, resolve_device, torch_threads
 
@@ -97,6 +102,21 @@ def _is_true(flag):
 
 def _is_plateau(schedule):
     return isinstance(schedule, str) and schedule == "plateau"
+
+
+def _accepts(function, name):
+    """Whether ``function`` (or a class's constructor) takes a parameter ``name``."""
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+
+
+def _takes_lengths(module):
+    """Whether a module (class, partial or instance) reads ``lengths`` in its forward."""
+    module = getattr(module, "func", module)  # functools.partial
+    forward = getattr(module, "forward", None)
+    return forward is not None and _accepts(forward, "lengths")
 
 
 class BaseAudioNet(metaclass=ABCMeta):
@@ -330,10 +350,28 @@ class BaseAudioNet(metaclass=ABCMeta):
             seed = int(state)
         self.random_seed_ = seed
         self.random_generator_ = torch.Generator().manual_seed(seed)
+        self._module_generator = None
 
     def _global_rng(self):
         """Seed torch's global generators from this net's own for the duration of a block."""
         return _global_rng_from(self.random_generator_, self.device_)
+
+    def _step_rng(self):
+        """Choose the randomness of a training step: the net's own generator, or torch's global.
+
+        audiosk's modules draw their dropout and noise from a generator of the
+        net on its device (seeded from ``random_generator_``), so nets in
+        threads run their steps at once; any other module runs on torch's
+        global generator, seeded from the net's and locked for the step.
+        """
+        if not draws_from_net(self.module_):
+            return self._global_rng()
+        device = torch.device(self.device_)
+        generator = self.__dict__.get("_module_generator")
+        if generator is None or generator.device != device:
+            seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
+            generator = self._module_generator = torch.Generator(device=device).manual_seed(seed)
+        return drawing_from(generator)
 
     def initialize(self):
         """Resolve the "auto" parameters and build the module, criterion, optimiser and callbacks."""
@@ -484,14 +522,23 @@ class BaseAudioNet(metaclass=ABCMeta):
 
         Training batches are shuffled by the net's own generator unless
         ``iterator_train__shuffle=False``; a last training batch of one row
-        (which batch normalisation cannot use) is left out of that epoch. A
-        custom iterator, sampler or collate function falls back on skorch's.
+        (which batch normalisation cannot use) is left out of that epoch.
+        Clips of different lengths are bucketed by length. A custom iterator,
+        sampler or collate function is built as skorch builds it, given a
+        ``generator`` seeded from the net's own when it takes one and none
+        is set, so that a seed fixes its order too.
         """
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = self.iterator_train if training else self.iterator_valid
         kwargs = self.get_params_for(prefix)
         if iterator is not DataLoader or {"sampler", "batch_sampler", "collate_fn"} & set(kwargs):
-            return super().get_iterator(dataset, training=training)
+            if training and _accepts(iterator, "generator") and "generator" not in kwargs:
+                seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
+                kwargs["generator"] = torch.Generator().manual_seed(seed)
+            kwargs.setdefault("batch_size", self.batch_size)
+            if kwargs["batch_size"] == -1:
+                kwargs["batch_size"] = len(dataset)
+            return iterator(dataset, **kwargs)
         batch_size = kwargs.pop("batch_size", self.batch_size)
         generator = self.random_generator_ if training else None
         return batch_iterator(
@@ -501,6 +548,8 @@ class BaseAudioNet(metaclass=ABCMeta):
     def get_dataset(self, dataset, y=None):
         if isinstance(dataset, DiskArray):
             return DiskDataset(dataset, y)
+        if isinstance(dataset, RaggedClips):
+            return RaggedDataset(dataset, y)
         plain = type(dataset) is np.ndarray and (y is None or isinstance(y, np.ndarray))
         if plain and self.dataset is skorch_dataset.Dataset and not self.get_params_for("dataset"):
             return ArrayDataset(dataset, y)
@@ -508,9 +557,33 @@ class BaseAudioNet(metaclass=ABCMeta):
 
     def _check_X(self, X, y=None, *, reset=False, **kwargs):
         """Validate float32 arrays of any rank; see :func:`~audiosk.nets._data.check_net_input`."""
-        return check_net_input(self, X, y, reset=reset, **kwargs)
+        checked = check_net_input(self, X, y, reset=reset, **kwargs)
+        if not reset:
+            self._check_lengths_read(checked if y is None else checked[0])
+        return checked
+
+    def _check_lengths_read(self, X):
+        """Refuse clips of different lengths for a module that cannot read their lengths."""
+        if isinstance(X, RaggedClips):
+            module = getattr(self, "module_", None)
+            if not _takes_lengths(module if module is not None else self._module_class()):
+                raise ValueError(
+                    f"{type(self).__name__}: X holds clips of different lengths, which the "
+                    f"module {self._module_name()} cannot read (its forward takes no "
+                    "'lengths'). Use a module that pools over time ('tdnn', 'cnn' with "
+                    "head='global', 'panns_*' on waveforms), or give clips of one length "
+                    "(PadTrim before the spectral step)."
+                )
+
+    def _module_name(self):
+        module = self.module
+        return repr(module) if isinstance(module, str) else getattr(module, "__name__", "given")
 
     def infer(self, x, **fit_params):
+        if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
+            x = to_tensor(x, device=self.device)
+            X = x["X"].float() if x["X"].dtype == torch.float64 else x["X"]
+            return self.module_(X, lengths=x["lengths"], **fit_params)
         if torch.is_tensor(x) and x.dtype == torch.float64:
             x = x.float()
         return super().infer(x, **fit_params)
@@ -559,7 +632,9 @@ class BaseAudioNet(metaclass=ABCMeta):
             )
         fresh = not getattr(self, "initialized_", False) or not (self.warm_start or partial)
         if fresh:
-            self.input_shape_ = tuple(X.shape[1:])
+            ragged = isinstance(X, RaggedClips)  # the last axis varies from clip to clip
+            self.input_shape_ = (*X[0].shape[:-1], None) if ragged else tuple(X.shape[1:])
+            self._check_lengths_read(X)
             self._seed()
         # the groups serve the validation split of this call only; a fitted net keeps none
         self._groups = None if groups is None else np.asarray(groups)
@@ -681,7 +756,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         targets = [(yi, 1.0)]
         for augmentation in self.augment_:
             Xi, targets = augmentation(Xi, self.random_generator_, targets)
-        with self._global_rng():
+        with self._step_rng():
             y_pred = self.infer(Xi, **fit_params)
             losses = [
                 (weight, self.get_loss(y_pred, target, X=Xi, training=True))

@@ -10,19 +10,23 @@ from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from ..utils import DiskArray, Waveforms, to_float
-from ..utils._waveforms import check_waveforms
+from ..utils import DiskArray, to_float
 
 __all__ = [
     "ArrayDataset",
     "BatchIndices",
     "Batches",
     "DiskDataset",
+    "RaggedClips",
+    "RaggedDataset",
     "batch_iterator",
     "check_net_input",
     "pcm_to_float",
     "validation_split",
 ]
+
+#: Batches of clips of similar length are formed within pools of this many batches.
+BUCKET_POOL = 16
 
 
 def pcm_to_float(X):
@@ -65,8 +69,10 @@ def check_net_input(net, X, y=None, *, reset=False, **kwargs):
             f"{type(net).__name__} was fitted on waveforms at {net.sample_rate_} Hz; X is "
             f"at {rate} Hz. Load or resample X at {net.sample_rate_} Hz."
         )
-    if isinstance(X, Waveforms):  # a list of clips: one array, every clip one length
-        X = check_waveforms(X, owner=type(net).__name__, allow_ragged=False)
+    if isinstance(X, (list, tuple)):  # Spectra, Waveforms or a list of arrays
+        X = _check_clips(net, X, reset=reset)
+        if isinstance(X, RaggedClips):
+            return X if y is None else (X, _check_y_length(X, y))
     if isinstance(X, DiskArray):  # read batch by batch, never as a whole
         if X.ndim < 2:
             raise ValueError(f"Expected rows of at least 1 dimension; got shape {X.shape}.")
@@ -95,6 +101,99 @@ def check_net_input(net, X, y=None, *, reset=False, **kwargs):
         dtype=np.float32,
         **kwargs,
     )
+
+
+class RaggedClips(list):
+    """Clips of different lengths (float32 arrays, one leading shape), checked for a net.
+
+    ``lengths`` holds the last-axis length of each clip; :class:`RaggedDataset`
+    batches them padded with zeros, with those lengths.
+    """
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Length of each clip along its last axis, ``(n_clips,)``."""
+        return np.asarray([c.shape[-1] for c in self], dtype=np.int64)
+
+
+def _check_clips(net, X, *, reset):
+    """Check a list of clips: one float32 array when they share a shape, else :class:`RaggedClips`."""
+    name = type(net).__name__
+    clips = [pcm_to_float(np.asarray(c)) for c in X]
+    if not clips:
+        raise ValueError(f"{name} got 0 clips; it needs at least one.")
+    for i, clip in enumerate(clips):
+        if clip.dtype.kind not in "fiu" or clip.ndim == 0:
+            raise ValueError(
+                f"{name}: clip {i} of X is not a numeric array (dtype {clip.dtype}, shape "
+                f"{clip.shape}); give waveforms or spectra."
+            )
+    leading = {c.shape[:-1] for c in clips}
+    if len(leading) > 1:
+        raise ValueError(
+            f"{name}: the clips of X may differ in length (their last axis) only; their other "
+            f"axes differ: {sorted(leading)[:3]}. Compute every spectrum with the same settings."
+        )
+    if len({c.shape for c in clips}) == 1:
+        return np.stack(clips)
+    clips = RaggedClips(np.ascontiguousarray(c, dtype=np.float32) for c in clips)
+    bad = [i for i, c in enumerate(clips) if not np.isfinite(c).all()]
+    if bad:
+        raise ValueError(
+            f"{name}: clips {bad[:5]} of X hold NaN or infinite values; a net trained or "
+            "evaluated on them returns NaN. Clean or drop them first."
+        )
+    (shape,) = leading
+    if reset:
+        if shape:  # spectra: the bins are the features; waveforms have none of fixed size
+            net.n_features_in_ = shape[0]
+        elif hasattr(net, "n_features_in_"):
+            del net.n_features_in_
+    else:
+        fitted = getattr(net, "input_shape_", None)
+        if fitted is not None and tuple(fitted[:-1]) != shape:
+            raise ValueError(
+                f"{name} was fitted on samples of shape {tuple(fitted)}; the clips of X have "
+                f"shape {shape + ('<frames>',)}. Compute X with the settings used at fit."
+            )
+    return clips
+
+
+def _check_y_length(X, y):
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} clips but y has {len(y)} targets.")
+    return y
+
+
+class RaggedDataset(torch.utils.data.Dataset):
+    """Batches of clips of different lengths: zero-padded to the batch's longest, with lengths.
+
+    A batch is ``({"X": (n, ..., max_length), "lengths": (n,)}, y)``: the
+    modules that read ``lengths`` count each clip's valid frames only.
+    """
+
+    def __init__(self, X: RaggedClips, y=None):
+        self.X, self.y = X, None if y is None else np.asarray(y)
+        self.lengths = X.lengths
+        self._y = None if self.y is None else torch.from_numpy(np.array(self.y))
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        single = np.isscalar(index) or (torch.is_tensor(index) and index.dim() == 0)
+        rows = np.atleast_1d(np.asarray(index))
+        clips = [self.X[i] for i in rows]
+        lengths = self.lengths[rows]
+        batch = np.zeros((len(rows), *clips[0].shape[:-1], lengths.max()), dtype=np.float32)
+        for out, clip in zip(batch, clips, strict=True):
+            out[..., : clip.shape[-1]] = clip
+        Xb = {"X": torch.from_numpy(batch), "lengths": torch.from_numpy(lengths)}
+        yb = torch.zeros(len(rows)) if self._y is None else self._y[torch.from_numpy(rows)]
+        if single:
+            return {k: v[0] for k, v in Xb.items()}, yb[0]
+        return Xb, yb
 
 
 class DiskDataset(torch.utils.data.Dataset):
@@ -170,17 +269,40 @@ class Batches:
         """Whether ``dataset`` can be batched this way."""
         if isinstance(dataset, torch.utils.data.Subset):
             dataset = dataset.dataset
-        return isinstance(dataset, ArrayDataset)
+        return isinstance(dataset, (ArrayDataset, RaggedDataset))
 
     def __len__(self):
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
+    def _lengths(self):
+        data, rows = self.dataset, None
+        if isinstance(data, torch.utils.data.Subset):
+            data, rows = data.dataset, np.asarray(data.indices)
+        lengths = getattr(data, "lengths", None)
+        return lengths if lengths is None or rows is None else lengths[rows]
+
     def indices(self):
-        """Yield the row indices of each batch (a tensor), in the order of this pass."""
+        """Yield the row indices of each batch (a tensor), in the order of this pass.
+
+        Shuffled passes over clips of different lengths are bucketed: within
+        pools of ``BUCKET_POOL`` batches drawn at random, clips are sorted by
+        length before they are cut into batches, and the batches are then
+        taken in a random order, so little of a batch is padding.
+        """
         n = len(self.dataset)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        for index in order.split(self.batch_size):
+        lengths = self._lengths() if self.shuffle else None
+        if lengths is None:
+            batches = list(order.split(self.batch_size))
+        else:
+            batches = []
+            for pool in order.split(self.batch_size * BUCKET_POOL):
+                by_length = pool[torch.from_numpy(np.argsort(lengths[pool.numpy()], kind="stable"))]
+                batches += list(by_length.split(self.batch_size))
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=self.generator)]
+            batches.sort(key=len, reverse=True)  # the one shorter batch, if any, comes last
+        for index in batches:
             if self.drop_last and len(index) < self.batch_size:
                 return
             yield index

@@ -15,6 +15,18 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ._layers import (
+    Dropout,
+    batch_norm,
+    fill_padding,
+    masked_mean,
+    masked_std,
+    out_lengths,
+    randn_like,
+    time_mask,
+    zero_padding,
+)
+
 __all__ = ["CNN", "MLP", "TDNN"]
 
 ACTIVATIONS = {
@@ -155,7 +167,7 @@ class MLP(nn.Module):
                 layers.append(nn.BatchNorm1d(n_out))
             layers.append(_activation(activation))
             if p:
-                layers.append(nn.Dropout(p))
+                layers.append(Dropout(p))
         layers.append(nn.Linear(sizes[-1], n_outputs))
         self.layers = nn.Sequential(*layers)
         _initialise(self, init)
@@ -168,7 +180,7 @@ class _InputNorm(nn.Module):
     """Per-feature standardisation (batch norm without learnt scale) and training noise.
 
     Acts on ``(n, features)`` or ``(n, channels, length)``: the statistics are
-    per feature or per channel.
+    per feature or per channel, over the valid frames of ``mask``.
     """
 
     def __init__(self, n_features: int, norm: bool, noise: float):
@@ -176,10 +188,11 @@ class _InputNorm(nn.Module):
         self.norm = nn.BatchNorm1d(n_features, affine=False) if norm else nn.Identity()
         self.noise = float(noise)
 
-    def forward(self, X):
-        X = self.norm(X)
+    def forward(self, X, mask=None):
+        if isinstance(self.norm, nn.BatchNorm1d):
+            X = batch_norm(self.norm, X, mask)
         if self.training and self.noise:
-            X = X + self.noise * torch.randn_like(X)
+            X = X + self.noise * randn_like(X)
         return X
 
 
@@ -189,7 +202,9 @@ class TDNN(nn.Module):
     The spectrogram's bins are the input channels of a stack of dilated 1-D
     convolutions along time; the mean and standard deviation of the last
     layer over all frames (statistics pooling, as in x-vector networks)
-    feed a small dense head. It reads clips of any length, learns from a
+    feed a small dense head. It reads clips of any length (a batch of clips
+    of different lengths is padded, with ``lengths``: every step counts the
+    valid frames only), learns from a
     few hundred clips, and is several times faster on a CPU than a 2-D
     :class:`CNN` of similar accuracy: it is the default network for
     spectra in :class:`~audiosk.nets.NeuralClassifier`.
@@ -234,6 +249,8 @@ class TDNN(nn.Module):
     >>> net = TDNN(input_shape=(40, 100), n_outputs=10, channels=32)
     >>> net(torch.zeros(2, 40, 100)).shape, net(torch.zeros(2, 40, 57)).shape
     (torch.Size([2, 10]), torch.Size([2, 10]))
+    >>> net.eval()(torch.randn(2, 40, 100), lengths=torch.tensor([100, 57])).shape
+    torch.Size([2, 10])
     """
 
     def __init__(
@@ -277,17 +294,35 @@ class TDNN(nn.Module):
             nn.Linear(2 * channels, embedding),
             nn.BatchNorm1d(embedding),
             _activation(activation),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Linear(embedding, n_outputs),
         )
         _initialise(self, init)
 
-    def forward(self, X):
+    def forward(self, X, lengths=None):
+        """Compute the outputs ``(n, n_outputs)`` of spectra ``(n, [channels,] n_bins, n_frames)``.
+
+        ``lengths`` (``(n,)``, optional) gives the valid frames of each clip
+        of a padded batch.
+        """
         X = X.flatten(1, -2)
+        mask = None if lengths is None else time_mask(lengths, X.shape[-1])
+        X = zero_padding(X, mask)
         if self.clip_norm:
-            X = X - X.mean(dim=-1, keepdim=True)
-        h = self.layers(self.input(X))
-        return self.head(torch.cat([h.mean(-1), h.std(-1)], dim=1))
+            X = X - masked_mean(X, mask, keepdim=True)
+        h = self.input(X, mask)
+        for layer in self.layers:
+            if isinstance(layer, nn.Conv1d):
+                h = layer(zero_padding(h, mask))
+                if mask is not None:
+                    k, d, p = layer.kernel_size[0], layer.dilation[0], layer.padding[0]
+                    mask = time_mask(out_lengths(lengths, k, 1, p, d), h.shape[-1])
+                    lengths = mask.sum(dim=1)
+            elif isinstance(layer, nn.BatchNorm1d):
+                h = batch_norm(layer, h, mask)
+            else:
+                h = layer(h)
+        return self.head(torch.cat([masked_mean(h, mask), masked_std(h, mask)], dim=1))
 
 
 class CNN(nn.Module):
@@ -322,8 +357,9 @@ class CNN(nn.Module):
     dropout : float, default=0.0
         Dropout after each block and before the output layer.
     head : {"global", "flatten"}, default="global"
-        "global" averages each channel over the plane (any input size);
-        "flatten" keeps the layout (fixed input size).
+        "global" averages each channel over the plane (any input size, and
+        clips of different lengths in one batch); "flatten" keeps the
+        layout (fixed input size).
     dense : int or None, default=None
         Units of a hidden dense layer in the head.
     init : str, default="default"
@@ -380,7 +416,7 @@ class CNN(nn.Module):
                 pool = nn.MaxPool2d if pooling == "max" else nn.AvgPool2d
                 blocks.append(pool(2, ceil_mode=True))
             if dropout:
-                blocks.append(nn.Dropout(dropout))
+                blocks.append(Dropout(dropout))
             in_ch = out_ch
         self.features = nn.Sequential(*blocks)
         self.in_dims = len(input_shape)
@@ -388,6 +424,11 @@ class CNN(nn.Module):
             pooled: list = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
             n_flat = in_ch
         else:
+            if input_shape[-1] is None:
+                raise ValueError(
+                    "CNN(head='flatten') needs clips of one length; for clips of different "
+                    "lengths use head='global' (or PadTrim before the spectral step)."
+                )
             with torch.no_grad():  # in evaluation mode: batch norm cannot train on one sample
                 probe = self.features.eval()(torch.zeros(1, *self._as_image_shape(input_shape)))
             self.features.train()
@@ -397,7 +438,7 @@ class CNN(nn.Module):
             head_layers += [nn.Linear(n_flat, dense), _activation(activation)]
             n_flat = dense
         if dropout:
-            head_layers.append(nn.Dropout(dropout))
+            head_layers.append(Dropout(dropout))
         head_layers.append(nn.Linear(n_flat, n_outputs))
         self.head = nn.Sequential(*head_layers)
         _initialise(self, init)
@@ -406,10 +447,55 @@ class CNN(nn.Module):
     def _as_image_shape(shape):
         return (1, *shape) if len(shape) == 2 else tuple(shape)
 
-    def forward(self, X):
+    def forward(self, X, lengths=None):
+        """Compute the outputs ``(n, n_outputs)``; ``lengths`` ``(n,)``: each clip's valid frames.
+
+        With ``lengths`` every block counts the valid frames only (the
+        frames are the last axis), so a clip's output does not depend on the
+        padding of its batch; it needs ``head="global"``.
+        """
         if self.in_dims == 2:
             X = X.unsqueeze(1)
-        return self.head(self.features(X))
+        if lengths is None:
+            return self.head(self.features(X))
+        if not isinstance(self.head[0], nn.AdaptiveAvgPool2d):
+            raise ValueError(
+                "CNN(head='flatten') needs inputs of one size; clips of different lengths need "
+                "head='global' (or PadTrim before the spectral step)."
+            )
+        mask = time_mask(lengths, X.shape[-1])
+        for layer in self.features:
+            X = self._masked_layer(layer, X, mask)
+            after = self._lengths_after(layer, lengths)
+            if after is not lengths:
+                lengths, mask = after, time_mask(after, X.shape[-1])
+                X = zero_padding(X, mask)
+        pooled = masked_mean(X.mean(dim=2), mask)  # over frequency, then the valid frames
+        return self.head[2:](pooled)
+
+    @staticmethod
+    def _masked_layer(layer, X, mask):
+        if isinstance(layer, nn.Conv2d):
+            return layer(zero_padding(X, mask))
+        if isinstance(layer, nn.BatchNorm2d):
+            return batch_norm(layer, X, mask)
+        if isinstance(layer, nn.MaxPool2d):
+            return layer(fill_padding(X, mask, -math.inf))
+        if isinstance(layer, nn.AvgPool2d):  # the mean of the valid frames in each window
+            weight = zero_padding(torch.ones_like(X[:, :1]), mask)
+            return layer(zero_padding(X, mask)) / layer(weight).clamp(min=1e-12)
+        return layer(X)
+
+    @staticmethod
+    def _lengths_after(layer, lengths):
+        if isinstance(layer, nn.Conv2d):
+            k, s, p, d = (
+                v[-1] for v in (layer.kernel_size, layer.stride, layer.padding, layer.dilation)
+            )
+            return out_lengths(lengths, k, s, p, d)
+        if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+            return out_lengths(lengths, 2, 2, ceil_mode=layer.ceil_mode)
+        return lengths
 
 
 def _architectures():

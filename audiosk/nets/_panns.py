@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..utils._dsp import FRONT_END, PANNS_SR, resample
+from ._layers import batch_norm, dropout, masked_amax, masked_mean, time_mask, zero_padding
 from ._vision import _Frozen
 
 __all__ = ["PANNS_SR", "PANNs", "resample", "verify_panns_checkpoint"]
@@ -84,9 +85,10 @@ class ConvBlock(nn.Module):
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
 
-    def forward(self, x, pool):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
+    def forward(self, x, pool, mask=None):
+        """Block output of ``x`` ``(n, C, frames, bins)``; ``mask`` ``(n, frames)``: valid frames."""
+        x = F.relu(batch_norm(self.bn1, self.conv1(zero_padding(x, mask, 2)), mask, 2))
+        x = F.relu(batch_norm(self.bn2, self.conv2(zero_padding(x, mask, 2)), mask, 2))
         return F.avg_pool2d(x, pool) if pool != (1, 1) else x
 
 
@@ -203,13 +205,18 @@ class PANNs(_Frozen):
         own = {name: tuple(value.shape) for name, value in self.state_dict().items()}
         self.load_state_dict(verify_panns_checkpoint(path, self.arch, expected=own))
 
-    def embed(self, wave: torch.Tensor) -> torch.Tensor:
+    def embed(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Clip embeddings: ReLU of ``fc1`` on max + mean pooled block outputs.
 
         Parameters
         ----------
         wave : torch.Tensor of shape (n, n_samples)
             Waveforms at ``sr``.
+        lengths : torch.Tensor of shape (n,) or None, default=None
+            Valid samples of each row, for clips of different lengths padded
+            into one batch: each clip is resampled and turned into a log-Mel
+            spectrogram on its own, and every later step counts its valid
+            frames only, so its embedding does not depend on the batch.
 
         Returns
         -------
@@ -217,26 +224,39 @@ class PANNs(_Frozen):
         """
         if wave.dim() != 2:
             raise ValueError(f"PANNs take waveforms (n, n_samples); got shape {tuple(wave.shape)}.")
-        if wave.shape[1] < self.min_samples:
+        shortest = wave.shape[1] if lengths is None else int(lengths.min())
+        if shortest < self.min_samples:
             raise ValueError(
                 f"PANNs {self.arch.upper()} needs clips of at least {self.min_samples} samples at "
-                f"{self.sr} Hz; got {wave.shape[1]}. Pad them (PadTrim(duration=1.0))."
+                f"{self.sr} Hz; got {shortest}. Pad them (PadTrim(duration=1.0))."
             )
-        x = resample(wave, self.sr, PANNS_SR)
-        x = self.front_end(x).unsqueeze(1)  # (n, 1, frames, n_mels)
-        x = self.bn0(x.transpose(1, 3)).transpose(1, 3)  # normalise each Mel band
+        if lengths is None:
+            x, mask = self.front_end(resample(wave, self.sr, PANNS_SR)), None
+        else:  # each clip alone: the STFT pads each clip's own ends
+            mels = [
+                self.front_end(resample(w[None, :n], self.sr, PANNS_SR))[0]
+                for w, n in zip(wave, lengths.tolist(), strict=True)
+            ]
+            frames = torch.tensor([len(m) for m in mels], device=wave.device)
+            x = torch.nn.utils.rnn.pad_sequence(mels, batch_first=True)
+            mask = time_mask(frames, x.shape[1])
+        x = x.unsqueeze(1)  # (n, 1, frames, n_mels)
+        x = batch_norm(self.bn0, x.transpose(1, 3), mask, 2).transpose(1, 3)  # each Mel band
         blocks = self.blocks()
         for i, block in enumerate(blocks):
-            last_of_cnn14 = self.arch == "cnn14" and i == len(blocks) - 1
-            x = F.dropout(block(x, (1, 1) if last_of_cnn14 else (2, 2)), 0.2, self.training)
-        x = x.mean(dim=3)  # over frequency
-        x = x.amax(dim=2) + x.mean(dim=2)  # over time
-        x = F.dropout(x, 0.5, self.training)
+            pool = (1, 1) if self.arch == "cnn14" and i == len(blocks) - 1 else (2, 2)
+            x = dropout(block(x, pool, mask), 0.2, self.training)
+            if mask is not None and pool != (1, 1):
+                frames = torch.div(frames, 2, rounding_mode="floor")
+                mask = time_mask(frames, x.shape[2])
+        x = x.mean(dim=3)  # over frequency: (n, channels, frames)
+        x = masked_amax(x, mask) + masked_mean(x, mask)  # over the valid frames
+        x = dropout(x, 0.5, self.training)
         return F.relu(self.fc1(x))
 
-    def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        """Logits of the head (AudioSet's 527 tags, or ``n_outputs``)."""
-        return self.fc_audioset(F.dropout(self.embed(wave), 0.5, self.training))
+    def forward(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of the head (AudioSet's 527 tags, or ``n_outputs``); ``lengths`` as in :meth:`embed`."""
+        return self.fc_audioset(dropout(self.embed(wave, lengths), 0.5, self.training))
 
 
 def verify_panns_checkpoint(

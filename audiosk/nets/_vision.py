@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..utils._base import AudioskWarning
+from ._layers import Dropout
 
 __all__ = ["GoogLeNet", "ResNet"]
 
@@ -351,7 +352,7 @@ class GoogLeNet(_Frozen):
         self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128)
         self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.fc = nn.Linear(1024, 1000)
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
