@@ -97,6 +97,17 @@ def test_a_ten_second_clip_keeps_its_last_second():
     np.testing.assert_allclose(values, clip[(start * SR).astype(int)])
 
 
+def test_a_remainder_under_one_percent_of_a_window_gets_no_window():
+    """30 s + 294 samples (a GTZAN track) in 3 s windows: 10 windows, as Kaggle's table has."""
+    sr = 22050
+    track = np.arange(30 * sr + 294, dtype=np.float32)
+    chunks, _, start = split_chunks([track], chunk_length=3 * sr, hop_length=3 * sr)
+    assert chunks.shape == (10, 3 * sr) and start[-1] == 27 * sr
+    longer = np.arange(30 * sr + 3 * sr // 50, dtype=np.float32)  # 2 % of a window more
+    _, _, start = split_chunks([longer], chunk_length=3 * sr, hop_length=3 * sr)
+    assert start.tolist()[-2:] == [27 * sr, len(longer) - 3 * sr]
+
+
 def test_classifier_aggregates_equal_hand_computed_ones():
     # sr=2: windows of 2 s are 4 samples, hop 1.5 s is 3: the 11-sample clip has windows at
     # samples 0, 3, 6 and 7 (the last ending at the end), whose P(1) are 0.1, 0.2, 0.95, 0.3.
