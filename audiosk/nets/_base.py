@@ -364,7 +364,10 @@ class BaseAudioNet(metaclass=ABCMeta):
         threads run their steps at once; any other module runs on torch's
         global generator, seeded from the net's and locked for the step.
         """
-        if not draws_from_net(self.module_):
+        if self.__dict__.get("_own_rng_module") != id(self.module_):  # checked once per module
+            self._own_rng = draws_from_net(self.module_)
+            self._own_rng_module = id(self.module_)
+        if not self._own_rng:
             return self._global_rng()
         device = torch.device(self.device_)
         generator = self.__dict__.get("_module_generator")
@@ -751,7 +754,8 @@ class BaseAudioNet(metaclass=ABCMeta):
         randomness (dropout, input noise) from torch's global generator,
         seeded from the net's for this step.
         """
-        self._set_training(True)
+        if not (self.module_.training and self.criterion_.training):  # set once per epoch
+            self._set_training(True)
         Xi, yi = unpack_data(batch)
         targets = [(yi, 1.0)]
         for augmentation in self.augment_:
