@@ -403,14 +403,18 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
 def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict[str, Any]:
     """Everything that decides a row's values, to refuse resuming under other settings."""
     from . import __version__
+    from .preprocessing import TAIL_SHARE
 
-    return {
+    settings = {
         "audiosk": __version__,
         "extractor": extractor,
         "sr": float(sr),
         "segment_seconds": None if segment_seconds is None else float(segment_seconds),
         "hop_seconds": None if hop_seconds is None else float(hop_seconds),
     }
+    if segment_seconds is not None:  # segment tables written before this rule are not resumed
+        settings["segments"] = f"the last ends at the file's end (tail share {TAIL_SHARE})"
+    return settings
 
 
 def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size) -> None:

@@ -62,6 +62,19 @@ def test_other_settings_are_refused_with_the_difference(tmp_path):
         run(paths, tmp_path / "other.csv")
 
 
+def test_a_segment_table_of_the_earlier_rule_is_refused(tmp_path):
+    """Segment tables cut before windows ended at the file's end are not resumed."""
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / "segments.csv"
+    run(paths, out, segment_seconds=0.2)
+    record_path = tmp_path / "segments.csv.job.json"
+    record = json.loads(record_path.read_text())
+    del record["settings"]["segments"]  # as written before the rule
+    record_path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=r"segments: unset then, .*the file's end"):
+        run(paths, out, segment_seconds=0.2)
+
+
 def test_a_replaced_file_is_computed_again(tmp_path):
     paths = write_tones(tmp_path / "audio")
     out = tmp_path / "table.csv"
