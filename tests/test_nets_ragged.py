@@ -131,6 +131,18 @@ def test_classifier_on_ragged_spectra_is_batch_invariant_and_learns():
     np.testing.assert_allclose(again.predict_proba(X), proba, atol=1e-6)
 
 
+def test_the_recipe_for_clips_of_any_length_removes_no_per_clip_mean():
+    X, y = ragged_spectra(n=10)
+    equal = np.stack([c[:, :20] for c in X])
+    assert not NeuralClassifier(max_epochs=1).fit(X, y).module_.clip_norm
+    assert NeuralClassifier(max_epochs=1).fit(equal, y).module_.clip_norm
+    kept = NeuralClassifier(max_epochs=1, module__clip_norm=True).fit(X, y)
+    assert (
+        kept.module_.clip_norm
+        and NeuralClassifier("tdnn", max_epochs=1).fit(X, y).module_.clip_norm
+    )
+
+
 def test_fitted_on_ragged_spectra_predicts_equal_lengths_and_refuses_other_bins():
     X, y = ragged_spectra(n=20)
     net = NeuralClassifier(max_epochs=1, random_state=0, module__channels=8).fit(X, y)

@@ -53,6 +53,9 @@ _COMMON_DOC = """
 
     "pretrained" is the fine-tuning recipe: a ``panns_*`` module, or any
     module given ``module__weights``. The recipe followed is ``recipe_``.
+    On spectra of different lengths (a :class:`~audiosk.utils.Spectra`
+    list) the TDNN removes no per-clip mean (``clip_norm=False``): on short
+    words that mean is the word's own spectrum.
     All three from-scratch networks standardise their input inside the net (no scaler needed in
     front) and train with AdamW (learning rate 1e-3, weight decay 1e-2) on
     a cosine learning-rate schedule, on all the training data: nothing is

@@ -186,9 +186,11 @@ def batch_norm(
 
     Without a mask, or in evaluation mode with running statistics, this is
     ``bn(x)``. In training, the mean and variance of each channel are those
-    of the valid positions, and the running statistics are updated with
-    them as ``bn`` would (its momentum, or a cumulative average when the
-    momentum is None; the unbiased variance).
+    of the valid positions (one pass: the mean of ``x`` and of ``x**2``), and
+    the running statistics are updated with them as ``bn`` would (its
+    momentum, or a cumulative average when the momentum is None; the
+    unbiased variance). The padding's output is not zero: the layers after
+    mask it.
 
     Parameters
     ----------
@@ -208,25 +210,26 @@ def batch_norm(
     use_batch = bn.training or not bn.track_running_stats
     if mask is None or not use_batch:
         return bn(x)
-    m = _spread(mask, x, axis)
+    m = _spread(mask, x, axis).to(x.dtype)
     dims = [0, *range(2, x.dim())]
-    count = m.expand(x.shape[0], 1, *x.shape[2:]).sum().to(x.dtype)  # valid positions
-    mean = torch.where(m, x, 0.0).sum(dims) / count
-    shape = [1, -1] + [1] * (x.dim() - 2)
-    centred = x - mean.reshape(shape)
-    var = torch.where(m, centred, 0.0).square().sum(dims) / count
+    count = m.expand(x.shape[0], 1, *x.shape[2:]).sum()  # valid positions per channel
+    masked = x * m
+    mean = masked.sum(dims) / count
+    var = ((masked * x).sum(dims) / count - mean.square()).clamp_min(0.0)
     running_mean, running_var, tracked = bn.running_mean, bn.running_var, bn.num_batches_tracked
     if bn.training and running_mean is not None and running_var is not None and tracked is not None:
         with torch.no_grad():
             tracked.add_(1)
             factor = 1.0 / float(tracked) if bn.momentum is None else bn.momentum
-            unbiased = var * count / max(float(count) - 1, 1.0)
+            unbiased = var * count / (count - 1).clamp_min(1.0)
             running_mean.mul_(1 - factor).add_(factor * mean.detach())
             running_var.mul_(1 - factor).add_(factor * unbiased.detach())
-    out = centred / torch.sqrt(var + bn.eps).reshape(shape)
+    scale = torch.rsqrt(var + bn.eps)
     if bn.affine:
-        out = out * bn.weight.reshape(shape) + bn.bias.reshape(shape)
-    return out
+        scale = scale * bn.weight
+    shift = -mean * scale if not bn.affine else bn.bias - mean * scale
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    return torch.addcmul(shift.reshape(shape), x, scale.reshape(shape))  # one pass over x
 
 
 def out_lengths(
