@@ -17,6 +17,7 @@ from audiosk.nets import (
     FrequencyWarp,
     Mixup,
     NeuralClassifier,
+    NeuralRegressor,
     PANNs,
     SpecAugment,
     TimeShift,
@@ -163,6 +164,19 @@ def test_modules_that_cannot_read_lengths_are_refused_with_the_way_out():
     net = NeuralClassifier("mlp", max_epochs=1).fit(np.stack([c[:, :20] for c in X]), y)
     with pytest.raises(ValueError, match="different lengths.*'mlp'"):
         net.predict(X)
+
+
+def test_regressor_on_ragged_spectra_checks_its_targets():
+    X, _ = ragged_spectra(n=12)
+    target = np.array([c.std() for c in X])  # the spread of each clip's values
+    net = NeuralRegressor(max_epochs=2, random_state=0, module__channels=8).fit(X, target)
+    assert net.predict(X).shape == (12,)
+    with pytest.raises(ValueError, match="y contains NaN"):
+        NeuralRegressor(max_epochs=1).fit(X, np.r_[np.nan, target[1:]])
+    with pytest.raises(ValueError, match="X has 12 clips but y has 11"):
+        NeuralRegressor(max_epochs=1).fit(X, target[1:])
+    with pytest.raises(TypeError, match="AudioLoader"):
+        NeuralClassifier(max_epochs=1).fit(["a.wav", "b.wav"], [0, 1])
 
 
 def test_ragged_waveforms_reach_the_waveform_network():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_y, check_is_fitted, validate_data
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
@@ -72,7 +72,7 @@ def check_net_input(net, X, y=None, *, reset=False, **kwargs):
     if isinstance(X, (list, tuple)):  # Spectra, Waveforms or a list of arrays
         X = _check_clips(net, X, reset=reset)
         if isinstance(X, RaggedClips):
-            return X if y is None else (X, _check_y_length(X, y))
+            return X if y is None else (X, _check_ragged_y(net, X, y, **kwargs))
     if isinstance(X, DiskArray):  # read batch by batch, never as a whole
         if X.ndim < 2:
             raise ValueError(f"Expected rows of at least 1 dimension; got shape {X.shape}.")
@@ -123,7 +123,12 @@ def _check_clips(net, X, *, reset):
     if not clips:
         raise ValueError(f"{name} got 0 clips; it needs at least one.")
     for i, clip in enumerate(clips):
-        if clip.dtype.kind not in "fiu" or clip.ndim == 0:
+        if clip.dtype.kind in "USO":
+            raise TypeError(
+                f"{name}: X holds text (clip {i}: {str(clip)[:60]!r}), not audio; to read "
+                "files, put audiosk.io.AudioLoader (and a spectral step) before the net."
+            )
+        if clip.dtype.kind not in "fiub" or clip.ndim == 0:
             raise ValueError(
                 f"{name}: clip {i} of X is not a numeric array (dtype {clip.dtype}, shape "
                 f"{clip.shape}); give waveforms or spectra."
@@ -159,8 +164,9 @@ def _check_clips(net, X, *, reset):
     return clips
 
 
-def _check_y_length(X, y):
-    y = np.asarray(y)
+def _check_ragged_y(net, X, y, *, multi_output=False, y_numeric=False):
+    """Check y as ``validate_data`` does, for X of clips of different lengths."""
+    y = _check_y(y, multi_output=multi_output, y_numeric=y_numeric, estimator=net)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} clips but y has {len(y)} targets.")
     return y
