@@ -96,13 +96,16 @@ def test_masked_batch_norm_equals_batch_norm_of_the_valid_frames():
     torch.manual_seed(0)
     ours, reference = nn.BatchNorm1d(4), nn.BatchNorm1d(4)
     X, lengths = torch.randn(3, 4, 10), torch.tensor([10, 6, 3])
+    X[:, 0] = -80 + 0.01 * X[:, 0]  # a band at a dB floor: a large mean, a small spread
     out = batch_norm(ours, X, time_mask(lengths, 10))
     valid = torch.cat([X[i, :, :n] for i, n in enumerate(lengths.tolist())], dim=1)  # (4, 19)
     expected = reference(valid.T)
     got = torch.cat([out[i, :, :n] for i, n in enumerate(lengths.tolist())], dim=1).T
-    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+    # float32 holds -80 to 8e-6, which is 8e-4 of the band's spread: both sides round alike
+    torch.testing.assert_close(got[:, 0], expected[:, 0], rtol=0, atol=2e-3)
+    torch.testing.assert_close(got[:, 1:], expected[:, 1:], rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(ours.running_mean, reference.running_mean)
-    torch.testing.assert_close(ours.running_var, reference.running_var)
+    torch.testing.assert_close(ours.running_var, reference.running_var, rtol=1e-3, atol=1e-7)
 
 
 def ragged_spectra(n=60, seed=0, n_bins=16):
@@ -208,8 +211,8 @@ def test_training_batches_are_bucketed_by_length_and_cover_every_clip():
     shuffled = np.random.default_rng(1).permutation(1000)
     unbucketed = [shuffled[i : i + 16] for i in range(0, 1000, 16)]
     assert padding(rows) < 0.1 < padding(unbucketed)
-    first_pool = np.concatenate(rows).reshape(-1)[: 16 * BUCKET_POOL]
-    assert len(set(first_pool.tolist())) == 16 * BUCKET_POOL
+    spans = [lengths[r].max() - lengths[r].min() for r in rows[:-1]]  # sorted within pools
+    assert np.median(spans) < (400 - 10) / BUCKET_POOL
     again = [
         b.numpy()
         for b in Batches(
@@ -228,7 +231,7 @@ def _ragged_batch():
 @pytest.mark.parametrize(
     "augmentation",
     [
-        SpecAugment(time_masks=3, time_width=30, freq_masks=0, value=-5.0),
+        SpecAugment(time_masks=3, time_width=30, freq_masks=2, freq_width=4, value=-5.0),
         TimeShift(0.5),
         TimeStretch(0.5),
         AddNoise(snr_db=10),
@@ -303,9 +306,41 @@ def test_loader_mel_net_cross_validates_ragged_files_without_padtrim(tmp_path):
     model = make_pipeline(
         AudioLoader(sr=8000),
         MelSpectrogram(n_fft=256, hop_length=128, n_mels=32, db=True),
-        NeuralClassifier(max_epochs=20, random_state=0, module__channels=16),
+        NeuralClassifier(max_epochs=40, random_state=0, module__channels=16),
     )
     scores = cross_val_score(model, np.array(paths), y, groups=groups, cv=GroupKFold(3))
     assert scores.min() >= 0.9
     spectra = model[:-1].fit_transform(np.array(paths))
     assert isinstance(spectra, Spectra) and len(set(spectra.lengths.tolist())) > 10
+
+
+def test_clips_too_short_for_the_module_are_refused_naming_them():
+    X, y = ragged_spectra(n=10)
+    net = NeuralClassifier(max_epochs=1, random_state=0, module__channels=8).fit(X, y)
+    with pytest.raises(ValueError, match=r"clips \[1\] of X are \[1\] long.*TDNN needs at least 2"):
+        net.predict(Spectra([X[0], X[0][:, :1]], sr=8000))
+    with pytest.raises(ValueError, match=r"clips \[1\] of X are empty"):
+        net.predict(Spectra([X[0], X[0][:, :0]], sr=8000))
+    short = Spectra([*X[:9], X[9][:, :1]], sr=8000)
+    with pytest.raises(ValueError, match=r"clips \[9\] of X are \[1\] long"):
+        NeuralClassifier(max_epochs=1, augment=None).fit(short, y)
+    cnn = CNN(input_shape=(16, None), n_outputs=2, channels=4, n_blocks=2, padding="valid")
+    assert cnn.min_length == 7  # 3x3 valid, pool, 3x3 valid, pool: 7 frames leave one
+    with pytest.raises(ValueError, match="at least 7 frames; got one of 6"):
+        cnn.eval()(torch.zeros(2, 16, 9), lengths=torch.tensor([9, 6]))
+    cnn.eval()(torch.zeros(2, 16, 9), lengths=torch.tensor([9, 7]))
+    with pytest.raises(ValueError, match="needs clips of at least 2 frames; got one of 1"):
+        TDNN(input_shape=(16, 1), n_outputs=2)(torch.zeros(2, 16, 1))
+
+
+def test_a_shorter_last_batch_holds_random_clips_not_the_longest():
+    """33 clips in batches of 32: the row left out of an epoch is drawn, never always the longest."""
+    clips = RaggedClips(np.zeros((1, n), np.float32) for n in range(10, 43))
+    dataset = RaggedDataset(clips, np.zeros(33))
+    generator = torch.Generator().manual_seed(0)
+    used = np.zeros(33, int)
+    for _ in range(60):
+        batches = Batches(dataset, 32, shuffle=True, drop_last=True, generator=generator)
+        for rows in batches.indices():
+            used[rows.numpy()] += 1
+    assert used.sum() == 60 * 32 and used.min() >= 50  # each clip left out about twice

@@ -266,6 +266,8 @@ class SpecAugment(Augmentation):
         time = self._masks(n, frames, self.time_masks, self.time_width, generator, lengths)
         time = time.to(X.device)
         mask = freq[:, :, None] | time[:, None, :]
+        if lengths is not None:  # bands are masked within each clip only
+            mask &= (torch.arange(frames)[None, :] < lengths[:, None]).to(X.device)[:, None, :]
         if X.dim() == 4:
             mask = mask[:, None]
         return X.masked_fill(mask, self.value)

@@ -383,7 +383,8 @@ class BaseAudioNet(metaclass=ABCMeta):
             return self._global_rng()
         device = torch.device(self.device_)
         generator = self.__dict__.get("_module_generator")
-        if generator is None or generator.device != device:
+        same = generator is not None and generator.device.type == device.type
+        if not same or device.index not in (None, generator.device.index):
             seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
             generator = self._module_generator = torch.Generator(device=device).manual_seed(seed)
         return drawing_from(generator)
@@ -579,7 +580,22 @@ class BaseAudioNet(metaclass=ABCMeta):
         checked = check_net_input(self, X, y, reset=reset, **kwargs)
         if not reset:
             self._check_lengths_read(checked if y is None else checked[0])
+            self._check_clip_lengths(checked if y is None else checked[0])
         return checked
+
+    def _check_clip_lengths(self, X):
+        """Refuse clips shorter than the module reads (``min_length`` along their last axis)."""
+        minimum = getattr(getattr(self, "module_", None), "min_length", None)
+        if not isinstance(X, RaggedClips) or minimum is None:
+            return
+        short = np.flatnonzero(X.lengths < minimum)
+        if short.size:
+            raise ValueError(
+                f"{type(self).__name__}: clips {short[:5].tolist()} of X are "
+                f"{X.lengths[short[:5]].tolist()} long (last axis); the module "
+                f"{type(self.module_).__name__} needs at least {minimum}. Drop or pad them "
+                "(PadTrim(length=...) on waveforms), or use a smaller hop_length."
+            )
 
     def _check_lengths_read(self, X):
         """Refuse clips of different lengths for a module that cannot read their lengths."""
@@ -596,6 +612,8 @@ class BaseAudioNet(metaclass=ABCMeta):
 
     def _module_name(self):
         module = self.module
+        if self._module_is_auto() and self._sample_shape() is not None:
+            module = RECIPES[self._shape_recipe("module")]["module"]  # what "auto" resolves to
         return repr(module) if isinstance(module, str) else getattr(module, "__name__", "given")
 
     def infer(self, x, **fit_params):
@@ -664,6 +682,7 @@ class BaseAudioNet(metaclass=ABCMeta):
                     self.initialize()
                 else:
                     self._resolve()
+                self._check_clip_lengths(X)
                 super().partial_fit(X, y, **fit_params)  # skorch's training loop
         finally:
             self._groups = None

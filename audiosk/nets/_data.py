@@ -133,6 +133,9 @@ def _check_clips(net, X, *, reset):
                 f"{name}: clip {i} of X is not a numeric array (dtype {clip.dtype}, shape "
                 f"{clip.shape}); give waveforms or spectra."
             )
+    empty = [i for i, c in enumerate(clips) if c.shape[-1] == 0]
+    if empty:
+        raise ValueError(f"{name}: clips {empty[:5]} of X are empty (0 samples or frames).")
     leading = {c.shape[:-1] for c in clips}
     if len(leading) > 1:
         raise ValueError(
@@ -301,13 +304,14 @@ class Batches:
         lengths = self._lengths() if self.shuffle else None
         if lengths is None:
             batches = list(order.split(self.batch_size))
-        else:
+        else:  # the rows of a shorter last batch are drawn at random, not the longest clips
+            rest = n % self.batch_size
             batches = []
-            for pool in order.split(self.batch_size * BUCKET_POOL):
+            for pool in order[rest:].split(self.batch_size * BUCKET_POOL) if rest < n else ():
                 by_length = pool[torch.from_numpy(np.argsort(lengths[pool.numpy()], kind="stable"))]
                 batches += list(by_length.split(self.batch_size))
             batches = [batches[i] for i in torch.randperm(len(batches), generator=self.generator)]
-            batches.sort(key=len, reverse=True)  # the one shorter batch, if any, comes last
+            batches += [order[:rest]] if rest else []
         for index in batches:
             if self.drop_last and len(index) < self.batch_size:
                 return

@@ -166,7 +166,8 @@ def masked_std(x: torch.Tensor, mask: torch.Tensor | None, axis: int = -1):
         return x.std(dim=axis)
     m = _spread(mask, x, axis)
     centred = torch.where(m, x - masked_mean(x, mask, axis, keepdim=True), 0.0)
-    return (centred.square().sum(dim=axis) / (m.sum(dim=axis).to(x.dtype) - 1)).sqrt()
+    var = centred.square().sum(dim=axis) / (m.sum(dim=axis).to(x.dtype) - 1)
+    return var.clamp_min(1e-12).sqrt()  # a finite gradient where the frames are constant
 
 
 def masked_amax(x: torch.Tensor, mask: torch.Tensor | None, axis: int = -1):
@@ -186,8 +187,7 @@ def batch_norm(
 
     Without a mask, or in evaluation mode with running statistics, this is
     ``bn(x)``. In training, the mean and variance of each channel are those
-    of the valid positions (one pass: the mean of ``x`` and of ``x**2``), and
-    the running statistics are updated with them as ``bn`` would (its
+    of the valid positions, and the running statistics are updated with them as ``bn`` would (its
     momentum, or a cumulative average when the momentum is None; the
     unbiased variance). The padding's output is not zero: the layers after
     mask it.
@@ -213,9 +213,10 @@ def batch_norm(
     m = _spread(mask, x, axis).to(x.dtype)
     dims = [0, *range(2, x.dim())]
     count = m.expand(x.shape[0], 1, *x.shape[2:]).sum()  # valid positions per channel
-    masked = x * m
-    mean = masked.sum(dims) / count
-    var = ((masked * x).sum(dims) / count - mean.square()).clamp_min(0.0)
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    mean = (x * m).sum(dims) / count
+    centred = x - mean.reshape(shape)
+    var = (centred * m * centred).sum(dims) / count  # two passes: exact for large means
     running_mean, running_var, tracked = bn.running_mean, bn.running_var, bn.num_batches_tracked
     if bn.training and running_mean is not None and running_var is not None and tracked is not None:
         with torch.no_grad():
@@ -225,11 +226,10 @@ def batch_norm(
             running_mean.mul_(1 - factor).add_(factor * mean.detach())
             running_var.mul_(1 - factor).add_(factor * unbiased.detach())
     scale = torch.rsqrt(var + bn.eps)
-    if bn.affine:
-        scale = scale * bn.weight
-    shift = -mean * scale if not bn.affine else bn.bias - mean * scale
-    shape = [1, -1] + [1] * (x.dim() - 2)
-    return torch.addcmul(shift.reshape(shape), x, scale.reshape(shape))  # one pass over x
+    if not bn.affine:
+        return centred * scale.reshape(shape)
+    scale = scale * bn.weight
+    return torch.addcmul(bn.bias.reshape(shape), centred, scale.reshape(shape))
 
 
 def out_lengths(

@@ -29,6 +29,11 @@ from ._layers import (
 
 __all__ = ["CNN", "MLP", "TDNN"]
 
+_FLATTEN_NEEDS_ONE_LENGTH = (
+    "CNN(head='flatten') needs clips of one length; for clips of different lengths use "
+    "head='global' (or PadTrim before the spectral step)."
+)
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -299,6 +304,9 @@ class TDNN(nn.Module):
         )
         _initialise(self, init)
 
+    #: Fewest frames a clip needs: its standard deviation over time needs two.
+    min_length = 2
+
     def forward(self, X, lengths=None):
         """Compute the outputs ``(n, n_outputs)`` of spectra ``(n, [channels,] n_bins, n_frames)``.
 
@@ -306,6 +314,7 @@ class TDNN(nn.Module):
         of a padded batch.
         """
         X = X.flatten(1, -2)
+        _check_min_length(self, X, lengths)
         mask = None if lengths is None else time_mask(lengths, X.shape[-1])
         X = zero_padding(X, mask)
         if self.clip_norm:
@@ -323,6 +332,17 @@ class TDNN(nn.Module):
             else:
                 h = layer(h)
         return self.head(torch.cat([masked_mean(h, mask), masked_std(h, mask)], dim=1))
+
+
+def _check_min_length(module, X, lengths):
+    """Refuse clips shorter than ``module.min_length`` frames (their outputs would be NaN)."""
+    shortest = X.shape[-1] if lengths is None else int(lengths.min())
+    if shortest < module.min_length:
+        raise ValueError(
+            f"{type(module).__name__} needs clips of at least {module.min_length} frames; got one "
+            f"of {shortest}. Use longer clips (PadTrim before the spectral step) or a smaller "
+            "hop_length."
+        )
 
 
 class CNN(nn.Module):
@@ -425,10 +445,7 @@ class CNN(nn.Module):
             n_flat = in_ch
         else:
             if input_shape[-1] is None:
-                raise ValueError(
-                    "CNN(head='flatten') needs clips of one length; for clips of different "
-                    "lengths use head='global' (or PadTrim before the spectral step)."
-                )
+                raise ValueError(_FLATTEN_NEEDS_ONE_LENGTH)
             with torch.no_grad():  # in evaluation mode: batch norm cannot train on one sample
                 probe = self.features.eval()(torch.zeros(1, *self._as_image_shape(input_shape)))
             self.features.train()
@@ -459,10 +476,8 @@ class CNN(nn.Module):
         if lengths is None:
             return self.head(self.features(X))
         if not isinstance(self.head[0], nn.AdaptiveAvgPool2d):
-            raise ValueError(
-                "CNN(head='flatten') needs inputs of one size; clips of different lengths need "
-                "head='global' (or PadTrim before the spectral step)."
-            )
+            raise ValueError(_FLATTEN_NEEDS_ONE_LENGTH)
+        _check_min_length(self, X, lengths)
         mask = time_mask(lengths, X.shape[-1])
         for layer in self.features:
             X = self._masked_layer(layer, X, mask)
@@ -494,8 +509,20 @@ class CNN(nn.Module):
             )
             return out_lengths(lengths, k, s, p, d)
         if isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
-            return out_lengths(lengths, 2, 2, ceil_mode=layer.ceil_mode)
+            k, s, p = (
+                v if isinstance(v, int) else v[-1]
+                for v in (layer.kernel_size, layer.stride, layer.padding)
+            )
+            return out_lengths(lengths, k, s, p, ceil_mode=layer.ceil_mode)
         return lengths
+
+    @property
+    def min_length(self) -> int:
+        """Fewest frames a clip needs to leave one frame after every convolution and pooling."""
+        lengths = torch.arange(1, 2**14)
+        for layer in self.features:
+            lengths = self._lengths_after(layer, lengths)
+        return int(torch.argmax((lengths >= 1).int())) + 1
 
 
 def _architectures():

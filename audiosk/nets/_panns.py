@@ -189,6 +189,11 @@ class PANNs(_Frozen):
         at_32k = (frames - 1) * FRONT_END["hop_length"]
         return int(np.ceil(at_32k * self.sr / PANNS_SR)) + 1
 
+    @property
+    def min_length(self) -> int:
+        """Fewest samples a clip needs (``min_samples``), as the other modules name it."""
+        return self.min_samples
+
     def load_pretrained(self, path: str | os.PathLike) -> None:
         """Load a released checkpoint (its ``"model"`` state dict, or that dict itself).
 
