@@ -354,6 +354,8 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         windows, clip_index, _, n_clips = self._windows(X)
         return self._clip_proba(self.estimator_.predict_proba(windows), clip_index, n_clips)
 
+    predict_windows = _ChunkedBase.predict_windows  # documented on this page too
+
     @available_if(_estimator_has("predict_proba"))
     def predict_proba_windows(self, X):
         """Class probabilities of every window of every clip, with where it starts.
@@ -481,6 +483,8 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         self.sr = sr
         self.aggregate = aggregate
         self.chunk_seconds = chunk_seconds
+
+    predict_windows = _ChunkedBase.predict_windows  # documented on this page too
 
     def predict(self, X):
         """One value per clip: the mean, median or maximum of its window predictions.
