@@ -6,7 +6,14 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    RegressorMixin,
+    clone,
+    is_regressor,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter
@@ -49,6 +56,13 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         ],
     }
 
+    def _check_y(self, y):
+        """One target per clip: 1-D labels for a classifier; a regressor keeps 2-D targets."""
+        y = np.asarray(y)
+        if is_regressor(self) and y.ndim == 2 and y.shape[1] > 1:
+            return y
+        return column_or_1d(y, warn=True)
+
     def _window_seconds(self, *, warn=False):
         """Return the window length: ``window_seconds``, or the deprecated ``chunk_seconds``."""
         if isinstance(self.chunk_seconds, str):  # "deprecated": not set
@@ -62,7 +76,8 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         if warn:
             warnings.warn(
                 f"{type(self).__name__}: chunk_seconds is deprecated since 0.2 and will be removed "
-                "in 0.3; use window_seconds instead.",
+                f"in 0.3; use window_seconds instead. While chunk_seconds is set, its "
+                f"{self.chunk_seconds} s windows are used and window_seconds is not read.",
                 FutureWarning,
                 stacklevel=4,
             )
@@ -120,7 +135,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        y = column_or_1d(y, warn=True)
+        y = self._check_y(y)
         windows, clip_index, _, n_clips = self._windows(X, reset=True)
         if len(y) != n_clips:
             raise ValueError(f"X has {n_clips} clips but y has {len(y)} targets.")
@@ -212,8 +227,9 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
     Each clip is cut into windows of ``window_seconds`` every ``hop_seconds``
     (a 30 s track into ten 3 s windows); when a clip is not a whole number
     of hops long, one more window ends at the clip's end, so no audio is
-    left out, and a clip shorter than one window is one window zero-padded
-    at the end (see :func:`~audiosk.preprocessing.split_chunks`). The
+    left out (but a remainder under 1 % of a window), and a clip shorter
+    than one window is one window zero-padded at the end (see
+    :func:`~audiosk.preprocessing.split_chunks`). The
     estimator is fitted on the windows with their clip's label, and window
     predictions are aggregated back to the clip, so the output keeps one row
     per input clip and cross-validation splits clips, never windows of one

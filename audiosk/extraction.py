@@ -161,7 +161,7 @@ def extract_features(
         each, with its ``segment`` index and its ``start`` in seconds;
         ``path`` is the group to use in cross-validation) instead of whole
         files. The last segment ends at the file's end, so no audio is left
-        out; a file shorter than a segment is one segment padded with
+        out (but a remainder under 1 % of a segment); a file shorter than a segment is one segment padded with
         silence (:func:`~audiosk.preprocessing.split_chunks`).
     hop_seconds : float or None, default=None
         Step between segments, at most ``segment_seconds``

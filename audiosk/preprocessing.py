@@ -229,7 +229,8 @@ def _window_starts(n_samples: int, window_length: int, hop_length: int) -> np.nd
     Returns
     -------
     starts : ndarray of shape (n_windows,), int64
-        Increasing; the last is ``max(0, n_samples - window_length)``.
+        Increasing; the last is ``max(0, n_samples - window_length)`` unless the
+        remainder past the last regular window is under ``TAIL_SHARE`` of a window.
 
     Examples
     --------
@@ -244,7 +245,7 @@ def _window_starts(n_samples: int, window_length: int, hop_length: int) -> np.nd
     if n_samples <= window_length:
         return np.zeros(1, dtype=np.int64)
     starts = np.arange(0, n_samples - window_length + 1, hop_length, dtype=np.int64)
-    if starts[-1] + window_length + TAIL_SHARE * window_length < n_samples:
+    if starts[-1] + window_length + TAIL_SHARE * window_length <= n_samples:
         starts = np.append(starts, n_samples - window_length)
     return starts
 
@@ -252,13 +253,16 @@ def _window_starts(n_samples: int, window_length: int, hop_length: int) -> np.nd
 def split_chunks(
     X, *, chunk_length: int, hop_length: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut every clip into windows of one length, every sample in at least one.
+    """Cut every clip into windows of one length, the last ending at the clip's end.
 
     Windows start at ``0, hop_length, 2 * hop_length, ...``, and the last
     window ends at the clip's end (it overlaps the one before more than
     ``hop_length`` would when the clip is not a whole number of hops long),
-    so the tail of a clip is never dropped. A clip shorter than one window
-    gives one window, zero-padded at the end, so every clip has at least one.
+    so the tail of a clip is not dropped; only a remainder under 1 % of a
+    window (``TAIL_SHARE``; the 13 ms past 30 s of a GTZAN track, with 3 s
+    windows) gets no window of its own, which would repeat the last one
+    almost whole. A clip shorter than one window gives one window,
+    zero-padded at the end, so every clip has at least one.
 
     Parameters
     ----------

@@ -295,3 +295,17 @@ def test_an_inner_net_validates_on_whole_clips():
     assert set(speakers[clip[train]]).isdisjoint(speakers[clip[valid]])
     with pytest.raises(ValueError, match="X has 10 clips but groups has 12 values"):
         model.fit(X, y, groups=np.arange(12) % 5)  # never indexed into misaligned groups
+
+
+def test_the_regressor_keeps_several_targets_per_clip():
+    X = np.random.default_rng(0).normal(size=(4, 100)).astype(np.float32)
+    y = np.c_[[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 1.0, 1.0]]
+    model = ChunkedRegressor(DummyRegressor(), window_seconds=2, sr=10).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), np.tile(y.mean(axis=0), (4, 1)))
+
+
+def test_a_remainder_of_exactly_one_percent_gets_its_window():
+    _, _, start = split_chunks([np.arange(303.0)], chunk_length=300, hop_length=300)
+    assert start.tolist() == [0, 3]
+    _, _, start = split_chunks([np.arange(302.0)], chunk_length=300, hop_length=300)
+    assert start.tolist() == [0]

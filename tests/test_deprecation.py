@@ -102,7 +102,7 @@ def test_renamed_parameter_warns_and_gives_the_same_model(name, old, new):
         warnings.simplefilter("error")  # the new name does not warn
         current = cls(inner, sr=10, hop_seconds=1.0, **{new: 2.0}).fit(X, y)
     expected = f"{name}: {old} is deprecated since 0.2 and will be removed in 0.3; use {new} "
-    with pytest.warns(FutureWarning, match=f"^{re.escape(expected)}instead.$"):
+    with pytest.warns(FutureWarning, match=f"^{re.escape(expected)}instead\\."):
         former = cls(inner, sr=10, hop_seconds=1.0, **{old: 2.0}).fit(X, y)
     assert former.n_windows_ == current.n_windows_ == 8 + 6 + 4
     np.testing.assert_allclose(former.estimator_.coef_, current.estimator_.coef_)

@@ -43,7 +43,8 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
     Long recordings can be described by windows instead: with
     ``window_seconds``, each clip is cut into windows of that length every
     ``hop_seconds`` (the last window ends at the clip's end, so no audio is
-    left out; a clip shorter than one window is one window), each window is
+    left out but a remainder under 1 % of a window; a clip shorter than one
+    window is embedded whole, unpadded), each window is
     embedded on its own, and ``transform`` aggregates the windows of each
     clip (``aggregate``) into one row. :meth:`transform_windows` returns the
     windows themselves with their start times.
