@@ -15,7 +15,7 @@ hook, and the overrides are skorch's documented extension points
 
 # Past 600 lines because these overrides must live in one class in front of skorch's; the data
 # helpers it calls are in ``_data``, the callbacks in ``_callbacks``, the process-wide thread and
-# generator handling in ``_runtime``.
+# generator handling in ``_runtime``, what "auto" means in ``_recipes``.
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     validate_parameter_constraints,
 )
-from ._augment import _BY_NAME, Augmentation, Mixup, SpecAugment, make_augmentations
+from ._augment import _BY_NAME, Augmentation, make_augmentations
 from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
 from ._data import (
     ArrayDataset,
@@ -55,53 +55,16 @@ from ._data import (
     check_net_input,
     validation_split,
 )
-from ._layers import drawing_from, draws_from_net
+from ._layers import drawing_from, draws_from_net, reads_lengths
 from ._modules import MODULES
+from ._recipes import (
+    _BY_AXES,
+    DEFAULT_VALIDATION_FRACTION,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    RECIPES,
+)
 from ._runtime import _global_rng_from, resolve_device, torch_threads
-
-OPTIMIZERS = {
-    "adam": torch.optim.Adam,
-    "adamw": torch.optim.AdamW,
-    "sgd": torch.optim.SGD,
-    "rmsprop": torch.optim.RMSprop,
-}
-
-LR_SCHEDULES = {
-    "step": torch.optim.lr_scheduler.StepLR,
-    "plateau": torch.optim.lr_scheduler.ReduceLROnPlateau,
-    "cosine": torch.optim.lr_scheduler.CosineAnnealingLR,
-}
-
-
-def _spectral_augment():
-    return [SpecAugment(freq_width=8, time_width=10), Mixup(0.2)]
-
-
-#: What ``"auto"`` means, by recipe. Training from scratch follows the number of
-#: axes of one sample: a table row or waveform ("table"), a spectrogram
-#: ("spectra") or an image ("images"), chosen by benchmarks/bench_defaults.py.
-#: A pretrained module (``panns_*``, or any module given ``module__weights``)
-#: is fine-tuned ("finetune"): a few epochs, light augmentation. Augmentations
-#: are built by a function at every fit, so no instance is shared. On clips of
-#: different lengths, the "spectra" TDNN removes no per-clip mean ("ragged"): on
-#: short words, the mean of the word's own frames is the word's spectrum, not the
-#: channel's (bench_ragged.py --nets, leave one speaker out: digits 0.728 against
-#: 0.715 with it, FSDD 0.789 against 0.726).
-RECIPES = {
-    "table": {"module": "mlp", "max_epochs": 100, "augment": lambda: [Mixup(0.4)]},
-    "spectra": {
-        "module": "tdnn",
-        "max_epochs": 40,
-        "augment": _spectral_augment,
-        "ragged": {"clip_norm": False},
-    },
-    "images": {"module": "cnn", "max_epochs": 40, "augment": _spectral_augment},
-    "finetune": {"max_epochs": 10, "augment": lambda: [Mixup(0.2)]},
-}
-_BY_AXES = {1: "table", 2: "spectra", 3: "images"}
-
-#: Share of the training data held out when validation is asked for without a fraction.
-DEFAULT_VALIDATION_FRACTION = 0.2
 
 
 def _is_true(flag):
@@ -119,13 +82,6 @@ def _accepts(function, name):
         return name in inspect.signature(function).parameters
     except (TypeError, ValueError):  # no signature to read
         return False
-
-
-def _takes_lengths(module):
-    """Whether a module (class, partial or instance) reads ``lengths`` in its forward."""
-    module = getattr(module, "func", module)  # functools.partial
-    forward = getattr(module, "forward", None)
-    return forward is not None and _accepts(forward, "lengths")
 
 
 class BaseAudioNet(metaclass=ABCMeta):
@@ -601,7 +557,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         """Refuse clips of different lengths for a module that cannot read their lengths."""
         if isinstance(X, RaggedClips):
             module = getattr(self, "module_", None)
-            if not _takes_lengths(module if module is not None else self._module_class()):
+            if not reads_lengths(module if module is not None else self._module_class()):
                 raise ValueError(
                     f"{type(self).__name__}: X holds clips of different lengths, which the "
                     f"module {self._module_name()} cannot read (its forward takes no "

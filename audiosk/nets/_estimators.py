@@ -195,8 +195,9 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The labels seen at fit.
-    input_shape_ : tuple of int
-        Shape of one sample seen at fit.
+    input_shape_ : tuple of int (last item None for clips of different lengths)
+        Shape of one sample seen at fit; ``(n_bins, None)`` for spectra of
+        different lengths.
     n_outputs_ : int
         Number of classes.
     sample_rate_ : int or None
@@ -385,8 +386,9 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
         + """
     Attributes
     ----------
-    input_shape_ : tuple of int
-        Shape of one sample seen at fit.
+    input_shape_ : tuple of int (last item None for clips of different lengths)
+        Shape of one sample seen at fit; ``(n_bins, None)`` for spectra of
+        different lengths.
     n_outputs_ : int
         Number of targets.
     sample_rate_ : int or None

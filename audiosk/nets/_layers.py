@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 import math
 
 import torch
@@ -38,6 +39,7 @@ __all__ = [
     "masked_std",
     "out_lengths",
     "randn_like",
+    "reads_lengths",
     "time_mask",
     "zero_padding",
 ]
@@ -103,6 +105,15 @@ class Dropout(nn.Dropout):
 #: torch layers that draw random numbers in training; audiosk's own :class:`Dropout` does so
 #: from the net's generator.
 _RANDOM_LAYERS = (nn.modules.dropout._DropoutNd, nn.RReLU)
+
+
+def reads_lengths(module) -> bool:
+    """Whether a module (class, ``functools.partial`` or instance) takes ``lengths`` in forward."""
+    forward = getattr(getattr(module, "func", module), "forward", None)
+    try:
+        return forward is not None and "lengths" in inspect.signature(forward).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
 
 
 def draws_from_net(module: nn.Module) -> bool:
