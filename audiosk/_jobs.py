@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: Columns of a table that hold text, whatever their values look like (``0001``).
-TEXT_COLUMNS = ("path", "file", "error", "digest")
+TEXT_COLUMNS = ("path", "image", "error", "digest")
 
 
 def job_file(out: Path, suffix: str) -> Path:
@@ -290,7 +290,7 @@ def _csv_options(path: Path, columns: Sequence[str] | None) -> dict[str, Any]:
 def read_table(path: str | os.PathLike[str], columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a table a job wrote (CSV or Parquet), with exact floats and text paths.
 
-    ``path``, ``file``, ``error`` and ``digest`` stay text (a file named
+    ``path``, ``image``, ``error`` and ``digest`` stay text (a file named
     ``0001`` is not the number 1), and an empty ``error`` is ``""``.
 
     Parameters

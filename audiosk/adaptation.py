@@ -26,7 +26,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     probability over the group's clips) gives the group's predictions. No
     labels are used: only the group's own recordings.
 
-    With ``normalize_mean=True`` each group's microphone and voice colour
+    With ``center_per_group=True`` each group's microphone and voice colour
     are removed first (speaker mean normalisation): every group is given the
     training speakers' average mean log spectrum (over voiced frames) in
     place of its own, up to a constant (the level is left to per-clip
@@ -44,17 +44,17 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ----------
     estimator : classifier with ``predict_proba``
         Fitted on the spectra as they are (speaker-normalised with
-        ``normalize_mean``); its parameters are searchable as
+        ``center_per_group``); its parameters are searchable as
         ``estimator__<name>``.
     factors : sequence of float, default=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
         Warp factors tried per group (each costs one ``predict_proba`` pass).
-    normalize_mean : bool, default=False
+    center_per_group : bool, default=False
         Replace each group's spectral colour (its mean log spectrum over
         voiced frames, less that spectrum's average over the bins) by the
         training speakers' before fitting and before warping; needs spectra
         in dB.
     top_db : float, default=30.0
-        With ``normalize_mean``, frames whose mean level is within ``top_db``
+        With ``center_per_group``, frames whose mean level is within ``top_db``
         of the clip's loudest frame make the group's mean spectrum (the rest,
         silence and padding, would only measure the noise floor). Bins at the
         clip's minimum (the floor) are left as they are.
@@ -64,7 +64,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     estimator_ : classifier
         The fitted estimator.
     mean_spectrum_ : ndarray of shape (n_bins,) or None
-        With ``normalize_mean``, the training groups' average mean spectrum,
+        With ``center_per_group``, the training groups' average mean spectrum,
         whose shape every normalised group is given.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -89,7 +89,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "factors": ["array-like"],
-        "normalize_mean": ["boolean"],
+        "center_per_group": ["boolean"],
         "top_db": [Interval(Real, 0, None, closed="neither")],
     }
 
@@ -98,12 +98,12 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         estimator,
         *,
         factors=(0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15),
-        normalize_mean=False,
+        center_per_group=False,
         top_db=30.0,
     ):
         self.estimator = estimator
         self.factors = factors
-        self.normalize_mean = normalize_mean
+        self.center_per_group = center_per_group
         self.top_db = top_db
 
     @property
@@ -112,7 +112,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self.estimator_.classes_
 
     def fit(self, X, y, groups: np.ndarray | None = None, **fit_params):
-        """Fit the estimator on the spectra (speaker-normalised with ``normalize_mean``).
+        """Fit the estimator on the spectra (speaker-normalised with ``center_per_group``).
 
         Parameters
         ----------
@@ -121,7 +121,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_clips,)
             Labels.
         groups : array-like of shape (n_clips,), default=None
-            Speaker of each clip, for ``normalize_mean``; ``None``: all clips
+            Speaker of each clip, for ``center_per_group``; ``None``: all clips
             are one speaker. In a pipeline: ``fit(X, y, vtlnclassifier__groups=...)``.
         **fit_params
             Passed to the estimator's ``fit``.
@@ -138,7 +138,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         X, groups = self._check_spectra(X, groups)
         self.mean_spectrum_ = None
-        if self.normalize_mean:
+        if self.center_per_group:
             means = self._group_means(X, groups)
             self.mean_spectrum_ = np.mean(list(means.values()), axis=0)
             X = self._shift(X, groups, means)
@@ -189,7 +189,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def normalize(self, X, groups: np.ndarray | None = None) -> np.ndarray:
         """Return the spectra as the estimator reads them before warping.
 
-        With ``normalize_mean``, each group's mean spectrum over its voiced
+        With ``center_per_group``, each group's mean spectrum over its voiced
         frames is replaced by ``mean_spectrum_`` plus a constant (the shift
         averages 0 dB over the bins); otherwise X is returned.
 
@@ -208,7 +208,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self._normalize(*self._check_spectra(X, groups))
 
     def _normalize(self, X, groups):
-        return self._shift(X, groups, self._group_means(X, groups)) if self.normalize_mean else X
+        return self._shift(X, groups, self._group_means(X, groups)) if self.center_per_group else X
 
     def _adapt(self, X, groups):
         check_is_fitted(self)

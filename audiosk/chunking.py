@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -18,9 +17,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter
 
-from .preprocessing import split_chunks
-from .utils import WaveformArray
-from .utils._sklearn_compat import HasMethods, Hidden, Interval, StrOptions, check_sample_weight
+from .containers import WaveformArray
+from .preprocessing import split_windows
+from .utils._sklearn_compat import HasMethods, Interval, StrOptions, check_sample_weight
 from .utils._waveforms import check_audio
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
@@ -32,7 +31,7 @@ def _by_clip(values, clip_index, n_clips, how):
     """Combine the rows of each clip's windows column by column: "mean", "max" or "median".
 
     ``clip_index`` is sorted and names every clip at least once (as
-    :func:`~audiosk.preprocessing.split_chunks` returns it).
+    :func:`~audiosk.preprocessing.split_windows` returns it).
     """
     values = np.asarray(values, dtype=float)
     first = np.searchsorted(clip_index, np.arange(n_clips))
@@ -50,10 +49,6 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         "window_seconds": [Interval(Real, 0, None, closed="neither")],
         "hop_seconds": [Interval(Real, 0, None, closed="neither"), None],
         "sr": [Interval(Real, 0, None, closed="neither"), None],
-        "chunk_seconds": [
-            Interval(Real, 0, None, closed="neither"),
-            Hidden(StrOptions({"deprecated"})),
-        ],
     }
 
     def _check_y(self, y):
@@ -63,29 +58,9 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
             return y
         return column_or_1d(y, warn=True)
 
-    def _window_seconds(self, *, warn=False):
-        """Return the window length: ``window_seconds``, or the deprecated ``chunk_seconds``."""
-        if isinstance(self.chunk_seconds, str):  # "deprecated": not set
-            return self.window_seconds
-        if self.window_seconds != _DEFAULT_WINDOW and self.window_seconds != self.chunk_seconds:
-            raise ValueError(
-                f"{type(self).__name__}: chunk_seconds={self.chunk_seconds} and window_seconds="
-                f"{self.window_seconds} both set the window length. Set window_seconds alone "
-                "(chunk_seconds is its deprecated name)."
-            )
-        if warn:
-            warnings.warn(
-                f"{type(self).__name__}: chunk_seconds is deprecated since 0.2 and will be removed "
-                f"in 0.3; use window_seconds instead. While chunk_seconds is set, its "
-                f"{self.chunk_seconds} s windows are used and window_seconds is not read.",
-                FutureWarning,
-                stacklevel=4,
-            )
-        return self.chunk_seconds
-
     def _windows(self, X, *, reset=False):
         """Cut the clips into windows: (windows, clip index, start in seconds, number of clips)."""
-        window_seconds = self._window_seconds(warn=reset)
+        window_seconds = self.window_seconds
         if self.hop_seconds is not None and self.hop_seconds > window_seconds:
             raise ValueError(
                 f"{type(self).__name__}: hop_seconds={self.hop_seconds} is longer than "
@@ -100,7 +75,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__}: window_seconds={window_seconds} and hop_seconds="
                 f"{self.hop_seconds} must each span at least one sample at {sr} Hz."
             )
-        windows, clip_index, start = split_chunks(X, chunk_length=window, hop_length=hop)
+        windows, clip_index, start = split_windows(X, window_length=window, hop_length=hop)
         return WaveformArray(windows, sr=sr), clip_index, start / sr, len(X)
 
     def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
@@ -158,17 +133,6 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
 
     def _check_estimator(self, estimator):
         """Refuse an estimator that cannot give what ``aggregate`` combines."""
-
-    @property
-    def n_chunks_(self):
-        """Deprecated name of ``n_windows_`` (removed in 0.3)."""
-        n_windows = self.n_windows_  # AttributeError before fit, without a warning
-        warnings.warn(
-            "n_chunks_ is deprecated since 0.2 and will be removed in 0.3; use n_windows_ instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        return n_windows
 
     def predict_windows(self, X):
         """Predict every window of every clip, with where it starts.
@@ -229,12 +193,12 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
     of hops long, one more window ends at the clip's end, so no audio is
     left out (but a remainder under 1 % of a window), and a clip shorter
     than one window is one window zero-padded at the end (see
-    :func:`~audiosk.preprocessing.split_chunks`). The
+    :func:`~audiosk.preprocessing.split_windows`). The
     estimator is fitted on the windows with their clip's label, and window
     predictions are aggregated back to the clip, so the output keeps one row
     per input clip and cross-validation splits clips, never windows of one
     clip across folds. Clips of different lengths (a list of 1-D arrays,
-    :class:`~audiosk.utils.Waveforms`) give different numbers of windows.
+    :class:`~audiosk.containers.Waveforms`) give different numbers of windows.
     :meth:`predict_windows` and :meth:`predict_proba_windows` return the
     output of every window with its start time, for output over time.
 
@@ -251,11 +215,11 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         (``None``: ``window_seconds``, windows side by side).
     sr : int or None, default=None
         Sample rate; ``None`` takes the rate the waveforms carry.
-    aggregate : {"mean_proba", "max_proba", "vote"}, default="mean_proba"
+    aggregate : {"mean", "max", "vote"}, default="mean"
         How the windows of a clip give its label and probabilities:
 
-        - ``"mean_proba"``: the mean of the window probabilities;
-        - ``"max_proba"``: for each class its largest probability over the
+        - ``"mean"``: the mean of the window probabilities;
+        - ``"max"``: for each class its largest probability over the
           windows, renormalised to sum to 1 (a class present in a single
           window of a long recording counts as much as one present
           throughout);
@@ -263,15 +227,9 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
           with the larger mean probability, else the first class);
           ``predict_proba`` then gives the mean probabilities.
 
-        The proba rules need an estimator with ``predict_proba``. There is
+        "mean" and "max" need an estimator with ``predict_proba``. There is
         no attention pooling: no audiosk module has an attention head (the
         PANNs networks pool time by mean and maximum).
-    chunk_seconds : float, default="deprecated"
-        Former name of ``window_seconds``; when set it is used, with a
-        :class:`FutureWarning`.
-
-        .. deprecated:: 0.2
-           Use ``window_seconds``; ``chunk_seconds`` will be removed in 0.3.
 
     Attributes
     ----------
@@ -280,7 +238,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_windows_ : int
-        Number of training windows (``n_chunks_``, deprecated, is the same).
+        Number of training windows.
     sample_rate_ : int
         Rate of the training waveforms; other rates are refused at predict.
 
@@ -310,7 +268,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
 
     _parameter_constraints: dict = {
         **_ChunkedBase._parameter_constraints,
-        "aggregate": [StrOptions({"mean_proba", "max_proba", "vote"})],
+        "aggregate": [StrOptions({"mean", "max", "vote"})],
     }
 
     def __init__(
@@ -320,15 +278,13 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         window_seconds=_DEFAULT_WINDOW,
         hop_seconds=None,
         sr=None,
-        aggregate="mean_proba",
-        chunk_seconds="deprecated",
+        aggregate="mean",
     ):
         self.estimator = estimator
         self.window_seconds = window_seconds
         self.hop_seconds = hop_seconds
         self.sr = sr
         self.aggregate = aggregate
-        self.chunk_seconds = chunk_seconds
 
     @property
     def classes_(self):
@@ -344,7 +300,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
             )
 
     def _clip_proba(self, proba, clip_index, n_clips):
-        if self.aggregate == "max_proba":
+        if self.aggregate == "max":
             peak = _by_clip(proba, clip_index, n_clips, "max")
             return peak / peak.sum(axis=1, keepdims=True)
         return _by_clip(proba, clip_index, n_clips, "mean")
@@ -363,8 +319,8 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         Returns
         -------
         proba : ndarray of shape (n_clips, n_classes)
-            The mean of the window probabilities (``"mean_proba"``, ``"vote"``)
-            or their renormalised maximum (``"max_proba"``).
+            The mean of the window probabilities (``"mean"``, ``"vote"``)
+            or their renormalised maximum (``"max"``).
         """
         check_is_fitted(self)
         windows, clip_index, _, n_clips = self._windows(X)
@@ -448,19 +404,13 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         How the window predictions of a clip give its value (per target).
         There is no attention pooling: no audiosk module has an attention
         head.
-    chunk_seconds : float, default="deprecated"
-        Former name of ``window_seconds``; when set it is used, with a
-        :class:`FutureWarning`.
-
-        .. deprecated:: 0.2
-           Use ``window_seconds``; ``chunk_seconds`` will be removed in 0.3.
 
     Attributes
     ----------
     estimator_ : regressor
         The estimator fitted on all training windows.
     n_windows_ : int
-        Number of training windows (``n_chunks_``, deprecated, is the same).
+        Number of training windows.
     sample_rate_ : int
         Rate of the training waveforms; other rates are refused at predict.
 
@@ -491,14 +441,12 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         hop_seconds=None,
         sr=None,
         aggregate="mean",
-        chunk_seconds="deprecated",
     ):
         self.estimator = estimator
         self.window_seconds = window_seconds
         self.hop_seconds = hop_seconds
         self.sr = sr
         self.aggregate = aggregate
-        self.chunk_seconds = chunk_seconds
 
     predict_windows = _ChunkedBase.predict_windows  # documented on this page too
 

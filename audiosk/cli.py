@@ -77,7 +77,9 @@ def demo(
         Training epochs of the net. None: "auto" (the recipe's), or 2 with
         ``quick``.
     n_jobs : int or None, default=None
-        Folds run in parallel.
+        Number of jobs run in parallel (joblib): folds, in processes.
+        ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
     quick : bool, default=False
         A run of seconds that checks an installation: the net trains for 2
         epochs and only logistic regression and k-NN stand for the
@@ -218,18 +220,8 @@ def _table(text: str) -> Path:
     return Path(text)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``audiosk`` command.
-
-    Parameters
-    ----------
-    argv : sequence of str or None
-        Arguments (``sys.argv[1:]`` when None).
-
-    Returns
-    -------
-    status : int
-    """
+def _parser() -> _Parser:
+    """Build the parser of the ``audiosk`` command and its subcommands."""
     parser = _Parser(
         prog="audiosk", description="Machine learning on audio as a scikit-learn problem."
     )
@@ -268,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract_parser = commands.add_parser(
         "extract",
         help="describe every audio file under a folder in one table",
-        description="Compute a feature table (one row per file, or per segment) for every audio "
+        description="Compute a feature table (one row per file, or per window) for every audio "
         "file under DIR, in parallel, with a progress bar. A file that fails is listed in "
         "<TABLE>.failures.csv and does not stop the run; running the same command again "
         "after an interruption skips the files already done.",
@@ -278,14 +270,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     extract_parser.add_argument(
         "-o",
-        "--output",
+        "--out",
         required=True,
         type=_table,
         metavar="TABLE",
         help="output .csv or .parquet",
     )
     extract_parser.add_argument(
-        "--features", default="gtzan", choices=["gtzan", "mfcc"], help="feature set (default gtzan)"
+        "--extractor",
+        default="gtzan",
+        choices=["gtzan", "mfcc"],
+        help="feature set (default gtzan)",
     )
     extract_parser.add_argument(
         "--sr",
@@ -294,10 +289,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sample rate the files are loaded at, in Hz (default 22050)",
     )
     extract_parser.add_argument(
-        "--segment-seconds",
+        "--window-seconds",
         type=_positive_float,
         default=None,
-        help="one row per segment of this many seconds",
+        help="one row per window of this many seconds",
+    )
+    extract_parser.add_argument(
+        "--hop-seconds",
+        type=_positive_float,
+        default=None,
+        help="seconds between the starts of two windows (default: --window-seconds)",
     )
     extract_parser.add_argument(
         "--n-jobs", type=_n_jobs, default=None, help="worker processes (-1: all cores)"
@@ -305,6 +306,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract_parser.add_argument(
         "--all-files", action="store_true", help="try every file, not only audio extensions"
     )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``audiosk`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str or None
+        Arguments (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    status : int
+    """
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -343,10 +360,11 @@ def _extract(args) -> int:
     try:
         table = extract_features(
             files.filenames,
-            args.features,
-            out=args.output,
+            args.extractor,
+            out=args.out,
             sr=args.sr,
-            segment_seconds=args.segment_seconds,
+            window_seconds=args.window_seconds,
+            hop_seconds=args.hop_seconds,
             n_jobs=args.n_jobs,
             return_table=False,
         )

@@ -61,7 +61,7 @@ def _named_extractor(name: str, sr: int):
     )
 
 
-def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
+def _extract_batch(paths, extractor, sr, window_seconds, hop_seconds, cwd):
     """Load and describe each file; a failing file gives an error row, never an exception.
 
     BLAS runs on one thread here, in every worker alike, so that the values do
@@ -71,23 +71,23 @@ def _extract_batch(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd)
+        return _extract_files(paths, extractor, sr, window_seconds, hop_seconds, cwd)
 
 
-def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
+def _extract_files(paths, extractor, sr, window_seconds, hop_seconds, cwd):
+    from .containers import WaveformArray, Waveforms
     from .io import load_audio
-    from .preprocessing import split_chunks
-    from .utils import WaveformArray, Waveforms
+    from .preprocessing import split_windows
 
     rows = []
     for path in paths:
         try:
             y, _ = load_audio(os.path.join(cwd, path), sr=sr)
-            if segment_seconds:
-                chunk = int(round(segment_seconds * sr))
-                hop = int(round((hop_seconds or segment_seconds) * sr))
-                segments, _, start = split_chunks([y], chunk_length=chunk, hop_length=hop)
-                clips = WaveformArray(segments, sr=sr)
+            if window_seconds:
+                window = int(round(window_seconds * sr))
+                hop = int(round((hop_seconds or window_seconds) * sr))
+                windows, _, start = split_windows([y], window_length=window, hop_length=hop)
+                clips = WaveformArray(windows, sr=sr)
             else:
                 clips = Waveforms([y], sr=sr)
             est = clone(extractor)
@@ -97,8 +97,8 @@ def _extract_files(paths, extractor, sr, segment_seconds, hop_seconds, cwd):
             names = [str(n) for n in namer.get_feature_names_out()]
             frame = pd.DataFrame(table, columns=names)
             frame.insert(0, "path", str(path))
-            if segment_seconds:
-                frame.insert(1, "segment", np.arange(len(frame)))
+            if window_seconds:
+                frame.insert(1, "window", np.arange(len(frame)))
                 frame.insert(2, "start", start / sr)
             frame["error"] = ""
         except Exception as exc:  # one bad file never stops the run
@@ -113,7 +113,7 @@ def extract_features(
     *,
     out: str | os.PathLike,
     sr: int = 22050,
-    segment_seconds: float | None = None,
+    window_seconds: float | None = None,
     hop_seconds: float | None = None,
     n_jobs: int | None = None,
     batch_size: int = 8,
@@ -139,7 +139,7 @@ def extract_features(
     unchanged (a SHA-256 of each file, recorded with the settings in
     ``<out>.job.json``) and computes the others. Other settings (the
     extractor's parameters compared by a hash of their values, a function by
-    its name and source, ``sr``, segmenting, the audiosk version) are
+    its name and source, ``sr``, the windows, the audiosk version) are
     refused with an error naming each difference. ``t.csv`` and
     ``t.parquet`` are two jobs.
 
@@ -156,18 +156,20 @@ def extract_features(
         The table: ``.csv`` or ``.parquet`` (needs pyarrow).
     sr : int, default=22050
         Rate the files are loaded at.
-    segment_seconds : float or None, default=None
-        Describe each ``segment_seconds`` segment of every file (one row
-        each, with its ``segment`` index and its ``start`` in seconds;
+    window_seconds : float or None, default=None
+        Describe each ``window_seconds`` window of every file (one row
+        each, with its ``window`` index and its ``start`` in seconds;
         ``path`` is the group to use in cross-validation) instead of whole
-        files. The last segment ends at the file's end, so no audio is left
-        out (but a remainder under 1 % of a segment); a file shorter than a segment is one segment padded with
-        silence (:func:`~audiosk.preprocessing.split_chunks`).
+        files. The last window ends at the file's end, so no audio is left
+        out (but a remainder under 1 % of a window); a file shorter than a window is one window padded with
+        silence (:func:`~audiosk.preprocessing.split_windows`).
     hop_seconds : float or None, default=None
-        Step between segments, at most ``segment_seconds``
-        (``segment_seconds``: no overlap).
+        Step between windows, at most ``window_seconds``
+        (``window_seconds``: no overlap).
     n_jobs : int or None, default=None
-        Worker processes (``-1``: all cores).
+        Number of jobs run in parallel (joblib): batches of files, in
+        worker processes. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
     batch_size : int, default=8
         Files per batch (one part file each).
     verbose : int, default=1
@@ -179,8 +181,8 @@ def extract_features(
     Returns
     -------
     table : pandas.DataFrame of shape (n_rows, n_features + 1) or pathlib.Path
-        ``path``, ``segment`` (segment mode), then the features; the rows of
-        ``paths`` in their order (one per segment in segment mode); failed
+        ``path``, ``window`` and ``start`` (with ``window_seconds``), then the features; the rows of
+        ``paths`` in their order (one per window with ``window_seconds``); failed
         files have no row. The path of the table with ``return_table=False``.
 
     Examples
@@ -197,11 +199,11 @@ def extract_features(
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out must end in .csv or .parquet, got '{out}'.")
-    _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size)
+    _check_extract_params(extractor, sr, window_seconds, hop_seconds, batch_size)
     files = [str(p) for p in paths]
     if len(set(files)) != len(files):
         raise ValueError("paths contains duplicates; each file must appear once.")
-    settings = settings_record(_settings(extractor, sr, segment_seconds, hop_seconds))
+    settings = settings_record(_settings(extractor, sr, window_seconds, hop_seconds))
     estimator = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
     job = _Job(out)
     with FileLock(job.lock, f"'{out}'"):
@@ -219,7 +221,7 @@ def extract_features(
                 _extract_batch,
                 extractor=estimator,
                 sr=sr,
-                segment_seconds=segment_seconds,
+                window_seconds=window_seconds,
                 hop_seconds=hop_seconds,
                 cwd=os.getcwd(),
             )
@@ -400,24 +402,24 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
     write_csv(frame, path)  # a killed run never leaves half a part
 
 
-def _settings(extractor, sr, segment_seconds, hop_seconds) -> dict[str, Any]:
+def _settings(extractor, sr, window_seconds, hop_seconds) -> dict[str, Any]:
     """Everything that decides a row's values, to refuse resuming under other settings."""
     from . import __version__
-    from .preprocessing import TAIL_SHARE
+    from .utils._windows import TAIL_SHARE
 
     settings = {
         "audiosk": __version__,
         "extractor": extractor,
         "sr": float(sr),
-        "segment_seconds": None if segment_seconds is None else float(segment_seconds),
+        "window_seconds": None if window_seconds is None else float(window_seconds),
         "hop_seconds": None if hop_seconds is None else float(hop_seconds),
     }
-    if segment_seconds is not None:  # segment tables written before this rule are not resumed
-        settings["segments"] = f"the last ends at the file's end (tail share {TAIL_SHARE})"
+    if window_seconds is not None:  # window tables written before this rule are not resumed
+        settings["windows"] = f"the last ends at the file's end (tail share {TAIL_SHARE})"
     return settings
 
 
-def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_size) -> None:
+def _check_extract_params(extractor, sr, window_seconds, hop_seconds, batch_size) -> None:
     """Validate everything before any file is read."""
     if isinstance(extractor, str):
         if extractor not in _EXTRACTORS:
@@ -432,17 +434,17 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
         )
     if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and float(sr) > 0):
         raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
-    for name, value in (("segment_seconds", segment_seconds), ("hop_seconds", hop_seconds)):
+    for name, value in (("window_seconds", window_seconds), ("hop_seconds", hop_seconds)):
         if value is not None and (
             isinstance(value, bool) or not (isinstance(value, numbers.Real) and float(value) > 0)
         ):
             raise ValueError(f"{name} must be None or a positive number of seconds; got {value!r}.")
-    if hop_seconds is not None and segment_seconds is None:
-        raise ValueError("hop_seconds needs segment_seconds.")
-    if hop_seconds is not None and hop_seconds > segment_seconds:
+    if hop_seconds is not None and window_seconds is None:
+        raise ValueError("hop_seconds needs window_seconds.")
+    if hop_seconds is not None and hop_seconds > window_seconds:
         raise ValueError(
-            f"hop_seconds={hop_seconds} is longer than segment_seconds={segment_seconds}, so "
-            "the audio between segments would be skipped. Use a hop of at most segment_seconds."
+            f"hop_seconds={hop_seconds} is longer than window_seconds={window_seconds}, so "
+            "the audio between windows would be skipped. Use a hop of at most window_seconds."
         )
     if isinstance(batch_size, bool) or not (
         isinstance(batch_size, numbers.Integral) and int(batch_size) >= 1
@@ -451,6 +453,6 @@ def _check_extract_params(extractor, sr, segment_seconds, hop_seconds, batch_siz
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    if "segment" in frame.columns:  # parts that held failures made it float
-        frame["segment"] = frame["segment"].astype(int)
+    if "window" in frame.columns:  # parts that held failures made it float
+        frame["window"] = frame["window"].astype(int)
     return frame

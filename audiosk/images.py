@@ -1,6 +1,6 @@
 """Folders of spectrogram images, one PNG per file and kind, written as a resumable job.
 
-Each kind's folder (``folder/<kind>/``) records the settings it was drawn
+Each kind's folder (``out/<kind>/``) records the settings it was drawn
 with and, for every image, the file it was drawn from and a hash of that
 file's bytes (``job.json``). A later run keeps an image only when the same
 file, with the same content, drew it under the same settings; other settings
@@ -50,8 +50,8 @@ def _image_steps(kinds, sr, n_fft, hop_length, n_mels, n_bins, fmin) -> dict[str
 
 
 def write_spectrogram_images(
-    files: Sequence[str | os.PathLike[str]],
-    folder: str | os.PathLike[str],
+    paths: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
     *,
     kinds: Sequence[str] = ("linear", "log", "mel"),
     sr: int = 22050,
@@ -67,7 +67,7 @@ def write_spectrogram_images(
     n_jobs: int | None = None,
     verbose: int = 0,
 ) -> pd.DataFrame:
-    """Write one spectrogram PNG per file and kind into ``folder/<kind>/<file stem>.png``.
+    """Write one spectrogram PNG per file and kind into ``out/<kind>/<file stem>.png``.
 
     The images of reference workflow 4: linear, log-frequency and Mel
     spectrograms (and MFCCs) in dB, drawn by
@@ -84,9 +84,9 @@ def write_spectrogram_images(
 
     Parameters
     ----------
-    files : sequence of str or os.PathLike
+    paths : sequence of str or os.PathLike
         Audio files; their stems name the images and must be unique.
-    folder : str or os.PathLike
+    out : str or os.PathLike
         Root of the tree, created if missing.
     kinds : sequence of {"linear", "log", "mel", "mfcc"}, default=("linear", "log", "mel")
         Images per file, one folder each.
@@ -106,14 +106,16 @@ def write_spectrogram_images(
         Draw axes, title and colour bar (for people); without them the image
         is the spectrogram alone (for a network).
     n_jobs : int or None, default=None
-        Files drawn in parallel (processes).
+        Number of jobs run in parallel (joblib): batches of files, in
+        worker processes. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
     verbose : int, default=0
         Progress bar over files.
 
     Returns
     -------
     report : pandas.DataFrame of shape (n_files * n_kinds, 5)
-        One row per file and kind, in the order of ``files``: ``file``,
+        One row per file and kind, in the order of ``paths``: ``path``,
         ``kind``, ``image``, ``status`` ("written", "kept" or "failed") and
         ``error``.
 
@@ -122,18 +124,18 @@ def write_spectrogram_images(
     >>> import tempfile
     >>> from audiosk.datasets import load_spoken_digits
     >>> from audiosk.images import write_spectrogram_images
-    >>> files, folder = load_spoken_digits().filenames[:2], tempfile.mkdtemp()
-    >>> report = write_spectrogram_images(files, folder, sr=8000, n_fft=256, hop_length=64)
+    >>> paths, out = load_spoken_digits().filenames[:2], tempfile.mkdtemp()
+    >>> report = write_spectrogram_images(paths, out, sr=8000, n_fft=256, hop_length=64)
     >>> report[["kind", "status"]].value_counts().sort_index().to_dict()
     {('linear', 'written'): 2, ('log', 'written'): 2, ('mel', 'written'): 2}
-    >>> again = write_spectrogram_images(files, folder, sr=8000, n_fft=256, hop_length=64)
+    >>> again = write_spectrogram_images(paths, out, sr=8000, n_fft=256, hop_length=64)
     >>> again["status"].unique().tolist()  # resumed: nothing redrawn
     ['kept']
     """
     from . import __version__
 
     steps = _image_steps(list(kinds), sr, n_fft, hop_length, n_mels, n_bins, fmin)
-    names = [str(os.fspath(f)) for f in files]
+    names = [str(os.fspath(f)) for f in paths]
     stems = [Path(f).stem for f in names]
     duplicates = sorted({s for s in stems if stems.count(s) > 1})
     if duplicates:
@@ -141,7 +143,7 @@ def write_spectrogram_images(
             f"write_spectrogram_images names images by file stem; these stems repeat: "
             f"{duplicates[:5]}. Write each folder of sources into its own tree."
         )
-    root = Path(folder)
+    root = Path(out)
     drawing = {"figsize": list(figsize), "dpi": dpi, "cmap": cmap, "with_axes": with_axes}
     settings = {
         kind: settings_record({"audiosk": __version__, "step": step, "drawing": drawing})
@@ -180,7 +182,7 @@ def write_spectrogram_images(
                 rows.append(row)
         for kind in steps:
             write_json(records[kind], root / kind / "job.json")
-    return pd.DataFrame(rows, columns=["file", "kind", "image", "status", "error"])
+    return pd.DataFrame(rows, columns=["path", "kind", "image", "status", "error"])
 
 
 def _open_kind(folder: Path, settings: dict[str, Any]) -> dict[str, Any]:
@@ -212,16 +214,16 @@ def _todo(root: Path, records: dict[str, Any], file: str, stem: str, digest: str
 
 
 def _row(file: str, kind: str, image: Path | str, status: str, error: str = "") -> dict[str, str]:
-    return {"file": file, "kind": kind, "image": str(image), "status": status, "error": error}
+    return {"path": file, "kind": kind, "image": str(image), "status": status, "error": error}
 
 
 def _draw_file(path, stem, root, steps, sr, drawing, kinds) -> list[dict[str, str]]:
     """Draw the ``kinds`` of one file; a file that cannot be read gives "failed" rows."""
     from matplotlib.figure import Figure
 
+    from .containers import Waveforms
     from .io import AudioLoadError, load_audio
     from .plotting import plot_spectrogram
-    from .utils import Waveforms
 
     if not kinds:
         return []

@@ -22,7 +22,7 @@ from typing import Any, Self
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .utils import Waveforms
+from .containers import Waveforms
 from .utils._base import ArrayOutputMixin, AudioskWarning
 from .utils._parallel import parallel_map
 from .utils._sklearn_compat import Interval, StrOptions
@@ -345,7 +345,9 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         clip) and emits one :class:`AudioLoadWarning` listing every failed
         file. A row is never dropped.
     n_jobs : int or None, default=None
-        Files decoded in parallel (threads); ``-1`` uses all cores.
+        Number of jobs run in parallel (joblib): files decoded, in threads.
+        ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
     verbose : int, default=0
         ``> 0`` shows a progress bar.
 

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .utils._deprecation import moved_names
-
 __all__ = [
     "plot_class_boxplots",
     "plot_confusion_matrix",
@@ -576,8 +574,3 @@ def plot_spectrogram(
         ax.figure.colorbar(mesh, ax=ax, label=unit, format="%+.0f" if "dB" in unit else None)
     ax.set_title(title if title is not None else f"{kind} ({rate:g} Hz)")
     return ax
-
-
-__getattr__ = moved_names(
-    __name__, {"write_spectrogram_images": "audiosk.images"}, removed_in="0.3"
-)

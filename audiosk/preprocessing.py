@@ -8,12 +8,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .utils import WaveformArray
+from .containers import WaveformArray, to_float
 from .utils._base import ArrayOutputMixin
 from .utils._sklearn_compat import Interval, StrOptions
 from .utils._waveforms import check_audio
+from .utils._windows import window_starts
 
-__all__ = ["PadTrim", "split_chunks"]
+__all__ = ["PadTrim", "split_windows"]
 
 
 _STRETCH_FFT = 512
@@ -204,54 +205,8 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-#: Share of a window below which a clip's remainder gets no window of its own.
-TAIL_SHARE = 0.01
-
-
-def _window_starts(n_samples: int, window_length: int, hop_length: int) -> np.ndarray:
-    """Return where the windows of one clip start, in samples.
-
-    Windows start every ``hop_length`` samples and one more ends at the
-    clip's end when the last regular one stops short of it, so no sample is
-    left out; a clip of at most ``window_length`` samples has one window,
-    starting at 0. A remainder shorter than ``TAIL_SHARE`` (1 %) of a window
-    gets no window of its own, which would repeat the last one almost whole:
-    the 13 ms past 30 s of a GTZAN track, with 3 s windows, give no 11th
-    window (Kaggle's ``features_3_sec.csv`` has 10 per track).
-
-    Parameters
-    ----------
-    n_samples : int
-        Length of the clip.
-    window_length, hop_length : int
-        Window length and hop, in samples (``hop_length <= window_length``).
-
-    Returns
-    -------
-    starts : ndarray of shape (n_windows,), int64
-        Increasing; the last is ``max(0, n_samples - window_length)`` unless the
-        remainder past the last regular window is under ``TAIL_SHARE`` of a window.
-
-    Examples
-    --------
-    >>> from audiosk.preprocessing import _window_starts
-    >>> _window_starts(10, 4, 3).tolist()
-    [0, 3, 6]
-    >>> _window_starts(11, 4, 3).tolist()
-    [0, 3, 6, 7]
-    >>> _window_starts(30 * 22050 + 294, 3 * 22050, 3 * 22050).size  # a GTZAN track
-    10
-    """
-    if n_samples <= window_length:
-        return np.zeros(1, dtype=np.int64)
-    starts = np.arange(0, n_samples - window_length + 1, hop_length, dtype=np.int64)
-    if starts[-1] + window_length + TAIL_SHARE * window_length <= n_samples:
-        starts = np.append(starts, n_samples - window_length)
-    return starts
-
-
-def split_chunks(
-    X, *, chunk_length: int, hop_length: int
+def split_windows(
+    X, *, window_length: int, hop_length: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut every clip into windows of one length, the last ending at the clip's end.
 
@@ -268,58 +223,61 @@ def split_chunks(
     ----------
     X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
         Waveforms, of one length or of different lengths.
-    chunk_length : int
+    window_length : int
         Window length, in samples.
     hop_length : int
-        Samples between the starts of two windows, from 1 to ``chunk_length``
+        Samples between the starts of two windows, from 1 to ``window_length``
         (a longer hop would skip the audio between windows).
 
     Returns
     -------
-    chunks : ndarray of shape (n_chunks, chunk_length), float32
-        The windows, the clips in order and each clip's windows in time order.
-    clip_index : ndarray of shape (n_chunks,), int64
+    windows : ndarray of shape (n_windows, window_length)
+        The windows, the clips in order and each clip's windows in time order:
+        float64 when the clips are, float32 otherwise (integer PCM is scaled
+        to [-1, 1) first, :func:`~audiosk.containers.to_float`).
+    clip_index : ndarray of shape (n_windows,), int64
         The clip each window comes from (its row in ``X``).
-    start : ndarray of shape (n_chunks,), int64
+    start : ndarray of shape (n_windows,), int64
         Where each window starts in its clip, in samples.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from audiosk.preprocessing import split_chunks
-    >>> chunks, clip, start = split_chunks(
-    ...     [np.arange(11.0), np.arange(3.0)], chunk_length=4, hop_length=3
+    >>> from audiosk.preprocessing import split_windows
+    >>> windows, clip, start = split_windows(
+    ...     [np.arange(11.0), np.arange(3.0)], window_length=4, hop_length=3
     ... )
-    >>> chunks.shape, clip.tolist(), start.tolist()
+    >>> windows.shape, clip.tolist(), start.tolist()
     ((5, 4), [0, 0, 0, 0, 1], [0, 3, 6, 7, 0])
-    >>> chunks[3].tolist(), chunks[4].tolist()  # the tail of clip 0; clip 1 padded
+    >>> windows[3].tolist(), windows[4].tolist()  # the tail of clip 0; clip 1 padded
     ([7.0, 8.0, 9.0, 10.0], [0.0, 1.0, 2.0, 0.0])
     """
-    for name, value in (("chunk_length", chunk_length), ("hop_length", hop_length)):
+    for name, value in (("window_length", window_length), ("hop_length", hop_length)):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
             raise ValueError(
-                f"split_chunks: {name}={value!r} must be a whole number of samples >= 1."
+                f"split_windows: {name}={value!r} must be a whole number of samples >= 1."
             )
-    if hop_length > chunk_length:
+    if hop_length > window_length:
         raise ValueError(
-            f"split_chunks: hop_length={hop_length} is longer than chunk_length={chunk_length}, "
-            "so the audio between windows would be skipped. Use a hop of at most chunk_length."
+            f"split_windows: hop_length={hop_length} is longer than window_length={window_length}, "
+            "so the audio between windows would be skipped. Use a hop of at most window_length."
         )
     pieces, owners, starts = [], [], []
     for i, clip in enumerate(X):
-        clip = np.asarray(clip)
+        clip = to_float(clip, owner="split_windows")
         n = clip.shape[-1]
-        start = _window_starts(n, chunk_length, hop_length)
-        if n < chunk_length:
-            pieces.append(np.pad(clip, (0, chunk_length - n))[None])
+        start = window_starts(n, window_length, hop_length)
+        if n < window_length:
+            pieces.append(np.pad(clip, (0, window_length - n))[None])
         else:
-            pieces.append(np.lib.stride_tricks.sliding_window_view(clip, chunk_length)[start])
+            pieces.append(np.lib.stride_tricks.sliding_window_view(clip, window_length)[start])
         owners.append(np.full(len(start), i, dtype=np.int64))
         starts.append(start)
     if not pieces:
-        raise ValueError("split_chunks got no clips.")
+        raise ValueError("split_windows got no clips.")
+    dtype = np.float64 if all(p.dtype == np.float64 for p in pieces) else np.float32
     return (
-        np.concatenate(pieces).astype(np.float32, copy=False),
+        np.concatenate(pieces).astype(dtype, copy=False),
         np.concatenate(owners),
         np.concatenate(starts),
     )

@@ -14,8 +14,8 @@ import torch
 
 
 def log_mel_clips(n=400, seconds=5.0, sr=22050):
+    from audiosk.containers import WaveformArray
     from audiosk.features import MelSpectrogram
-    from audiosk.utils import WaveformArray
 
     rng = np.random.default_rng(0)
     t = np.arange(int(seconds * sr)) / sr

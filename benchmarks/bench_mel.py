@@ -6,7 +6,7 @@ generated music-like clips otherwise), 2048/512/128 Mel:
 
 - seconds (wall and CPU, the minimum of 7 interleaved rounds) and the ratio to a
   per-clip ``librosa.feature.melspectrogram`` loop for audiosk at
-  ``precision="float64"`` and ``"float32"`` and for audioflux's Mel spectrogram
+  ``dtype="float64"`` and ``"float32"`` and for audioflux's Mel spectrogram
   (float32, C; configured as close to librosa as it allows: Slaney-style bands
   from 0 Hz to sr / 2, band-width normalisation, input zero-padded by n_fft / 2;
   its Mel scale places the band centres differently, hence its error);
@@ -134,7 +134,7 @@ def main():
 
     X, source = clips()
     mel64 = MelSpectrogram(sr=SR, **PARAMS)
-    mel32 = MelSpectrogram(sr=SR, precision="float32", **PARAMS)
+    mel32 = MelSpectrogram(sr=SR, dtype="float32", **PARAMS)
     flux = audioflux_mel()
 
     def librosa_mel(X):

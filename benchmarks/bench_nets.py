@@ -58,7 +58,7 @@ def audiosk_epochs(name, X, y, *, epochs, batch_size):
         lr_schedule=None,
         random_state=0,
         device="cpu",
-        n_jobs=1,
+        n_threads=1,
     ).fit(X, y)
     return list(clf.history[:, "dur"])
 
@@ -94,7 +94,7 @@ def threads(X, rng, epochs):
     y = rng.integers(0, 10, len(X))
 
     def fit(seed):
-        net = NeuralClassifier(max_epochs=epochs, random_state=seed, device="cpu", n_jobs=1)
+        net = NeuralClassifier(max_epochs=epochs, random_state=seed, device="cpu", n_threads=1)
         return net.fit(X, y).predict_proba(X)
 
     start = time.perf_counter()

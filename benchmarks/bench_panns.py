@@ -20,10 +20,10 @@ import librosa
 import numpy as np
 import torch
 
+from audiosk.containers import Waveforms
 from audiosk.features import PANNsEmbedding
 from audiosk.nets import PANNs
 from audiosk.nets._panns import LogMel
-from audiosk.utils import Waveforms
 from audiosk.utils._dsp import FRONT_END, PANNS_SR, resample
 
 
@@ -58,7 +58,7 @@ def main():
             for device in devices:
                 for threads in [1, 2] if device == "cpu" else [torch.get_num_threads()]:
                     torch.set_num_threads(threads)
-                    step = PANNsEmbedding(path, model=arch, batch_size=8, device=device).fit(X)
+                    step = PANNsEmbedding(path, arch=arch, batch_size=8, device=device).fit(X)
                     step.transform(X[:2])  # warm-up
                     seconds = best_of(lambda step=step: step.transform(X))
                     print(

@@ -73,7 +73,7 @@ def speech_like(n_samples, rng):
 
 def clips():
     """The ragged clips (a Waveforms list), and as many clips of their mean length (2-D)."""
-    from audiosk.utils import Waveforms
+    from audiosk.containers import Waveforms
 
     rng = np.random.default_rng(0)
     lengths = rng.integers(SR // 2, 3 * SR, size=N_CLIPS)

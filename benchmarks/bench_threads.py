@@ -2,9 +2,9 @@
 
 torch's default is one thread per core. When another process keeps a core
 busy (a joblib worker, a second notebook), its threads wait on each other
-at every operation; audiosk's nets therefore default to ``n_jobs=1``.
+at every operation; audiosk's nets therefore default to ``n_threads=1``.
 This prints, for a small MLP on a table and the default TDNN on spectra,
-the mean seconds per epoch with ``n_jobs=1`` and with one thread per
+the mean seconds per epoch with ``n_threads=1`` and with one thread per
 core, first with the machine idle and then with one core kept busy by a
 second process.
 
@@ -26,10 +26,10 @@ def spin(stop):
         pass
 
 
-def seconds_per_epoch(X, y, n_jobs, epochs, repeats=2):
+def seconds_per_epoch(X, y, n_threads, epochs, repeats=2):
     best = np.inf
     for _ in range(repeats):
-        net = NeuralClassifier(max_epochs=epochs, n_jobs=n_jobs, random_state=0)
+        net = NeuralClassifier(max_epochs=epochs, n_threads=n_threads, random_state=0)
         start = time.perf_counter()
         net.fit(X, y)
         best = min(best, (time.perf_counter() - start) / epochs)

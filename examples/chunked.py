@@ -22,11 +22,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from audiosk.chunking import ChunkedClassifier
+from audiosk.containers import WaveformArray
 from audiosk.features import MFCC, Deltas, TemporalStats
 from audiosk.io import AudioLoader
 from audiosk.model_selection import compare
-from audiosk.preprocessing import split_chunks
-from audiosk.utils import WaveformArray
+from audiosk.preprocessing import split_windows
 
 SR = 16000
 root = require("emodb")
@@ -72,7 +72,7 @@ models = {
 }
 table = compare(models, X, y, cv=GroupKFold(5), groups=speakers, n_jobs=2)
 
-windows, clip, _ = split_chunks(X, chunk_length=SR // 2, hop_length=SR // 4)
+windows, clip, _ = split_windows(X, window_length=SR // 2, hop_length=SR // 4)
 leaky = cross_val_score(
     features(SVC(C=3.0)),
     WaveformArray(windows, sr=SR),

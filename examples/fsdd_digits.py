@@ -74,7 +74,7 @@ def model(speaker_independent=False):
         # 32 ms windows every 10 ms: sharper plosives and onsets
         MelSpectrogram(sr=8000, n_mels=40, n_fft=256, hop_length=80, db=True),
         # speaker normalisation works on dB spectra, so the per-clip scaling comes after it
-        VTLNClassifier(make_pipeline(SpectrogramScaler(per_clip=True), net), normalize_mean=True),
+        VTLNClassifier(make_pipeline(SpectrogramScaler(per_clip=True), net), center_per_group=True),
     )
 
 

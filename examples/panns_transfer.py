@@ -12,7 +12,7 @@ Get it once with ``audiosk.datasets.fetch_panns_weights("cnn14")`` (327 MB
 from Zenodo) or by hand, and pass its path::
 
     python examples/panns_transfer.py --weights ~/audiosk_data/panns_cnn14/Cnn14_mAP=0.431.pth
-    python examples/panns_transfer.py --weights Cnn10_mAP=0.380.pth --model cnn10
+    python examples/panns_transfer.py --weights Cnn10_mAP=0.380.pth --arch cnn10
 
 Without the file the script says so and stops.
 """
@@ -40,7 +40,7 @@ from audiosk.nets import NeuralClassifier
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--weights", default=os.environ.get("AUDIOSK_PANNS_WEIGHTS"))
-parser.add_argument("--model", default="cnn14", choices=["cnn14", "cnn10"])
+parser.add_argument("--arch", default="cnn14", choices=["cnn14", "cnn10"])
 args = parser.parse_args()
 
 root = require("emodb")
@@ -69,8 +69,8 @@ models = {
         SpectrogramScaler(per_clip=True),
         NeuralClassifier("cnn", max_epochs=quick(40, 1), random_state=0),
     ),
-    f"PANNs {args.model.upper()} embedding + logistic regression": make_pipeline(
-        PANNsEmbedding(args.weights, model=args.model, verbose=1),
+    f"PANNs {args.arch.upper()} embedding + logistic regression": make_pipeline(
+        PANNsEmbedding(args.weights, arch=args.arch, verbose=1),
         StandardScaler(),
         LogisticRegression(C=0.1, max_iter=3000),
     ),
@@ -78,4 +78,4 @@ models = {
 table = compare(models, X, y, cv=5, groups=speakers, verbose=1)
 print("\nEmoDB emotions (7 classes, chance 0.19), 5 speaker-grouped folds")
 print(table.round(3).to_string())
-table.to_csv(out / f"compare_{args.model}.csv")
+table.to_csv(out / f"compare_{args.arch}.csv")

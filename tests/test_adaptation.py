@@ -113,7 +113,7 @@ def _channel_clips(channel, rng, n_per_class=10, bins=16, frames=6):
     return X.astype(np.float32), y
 
 
-def test_vtln_classifier_normalize_mean_removes_each_speakers_channel():
+def test_vtln_classifier_center_per_group_removes_each_speakers_channel():
     rng = np.random.default_rng(3)
     flat, tilt = (
         np.zeros(16),
@@ -128,7 +128,7 @@ def test_vtln_classifier_normalize_mean_removes_each_speakers_channel():
     estimator = make_pipeline(
         SpectrogramScaler(per_clip=True), Flatten(), LogisticRegression(C=0.01, max_iter=2000)
     )
-    model = VTLNClassifier(estimator, factors=[1.0], normalize_mean=True)
+    model = VTLNClassifier(estimator, factors=[1.0], center_per_group=True)
     pipe = make_pipeline(model).fit(X, y, vtlnclassifier__groups=groups)
     # the training speakers' mean spectra over their voiced frames (the padding frames 0 and 5 left out)
     by_hand = np.mean([X[groups == g][:, :, 1:5].mean(axis=(0, 2)) for g in (0, 1)], axis=0)

@@ -9,12 +9,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from audiosk.containers import WaveformArray, Waveforms
 from audiosk.features import MFCC, TemporalStats
 from audiosk.io import AudioLoader
 from audiosk.model_selection import classical_baselines, compare
 from audiosk.model_selection._baselines import input_kind
 from audiosk.preprocessing import PadTrim
-from audiosk.utils import WaveformArray, Waveforms
 
 
 def test_input_kind_names_every_stage_of_the_contract():

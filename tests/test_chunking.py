@@ -10,9 +10,9 @@ from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 
 from audiosk.chunking import ChunkedClassifier, ChunkedRegressor
+from audiosk.containers import WaveformArray, Waveforms
 from audiosk.features import MFCC, TemporalStats
-from audiosk.preprocessing import split_chunks
-from audiosk.utils import WaveformArray, Waveforms
+from audiosk.preprocessing import split_windows
 
 from ._helpers import tone
 
@@ -62,10 +62,13 @@ class FirstSampleClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-def test_split_chunks_cuts_every_hop_and_ends_at_the_clip_end():
+def test_split_windows_cuts_every_hop_and_ends_at_the_clip_end():
     long, exact, short = np.arange(11.0), np.arange(10.0), np.array([5.0, 6.0])
-    chunks, clip, start = split_chunks([long, exact, short], chunk_length=4, hop_length=3)
-    assert chunks.dtype == np.float32 and chunks.shape == (8, 4)
+    chunks, clip, start = split_windows([long, exact, short], window_length=4, hop_length=3)
+    assert chunks.dtype == np.float64 and chunks.shape == (8, 4)  # the clips' float width
+    pcm = [np.array([16384, -32768, 0, 8192], dtype=np.int16)]
+    scaled, _, _ = split_windows(pcm, window_length=2, hop_length=2)
+    assert scaled.dtype == np.float32 and scaled.tolist() == [[0.5, -1.0], [0.0, 0.25]]
     assert clip.tolist() == [0, 0, 0, 0, 1, 1, 1, 2]
     assert start.tolist() == [0, 3, 6, 7, 0, 3, 6, 0]  # 11 samples: a tail window at 7
     expected = [long[s : s + 4] for s in (0, 3, 6, 7)] + [exact[s : s + 4] for s in (0, 3, 6)]
@@ -75,16 +78,16 @@ def test_split_chunks_cuts_every_hop_and_ends_at_the_clip_end():
     for s in start[:4]:
         covered[s : s + 4] = True
     assert covered.all()  # no sample of the long clip is left out
-    same, clip2, start2 = split_chunks(np.stack([long, long]), chunk_length=4, hop_length=4)
+    same, clip2, start2 = split_windows(np.stack([long, long]), window_length=4, hop_length=4)
     assert start2.tolist() == [0, 4, 7] * 2 and clip2.tolist() == [0, 0, 0, 1, 1, 1]
     np.testing.assert_array_equal(same[2], long[7:])
 
 
-def test_split_chunks_refuses_a_hop_that_skips_audio():
-    with pytest.raises(ValueError, match=r"hop_length=5 is longer than chunk_length=4"):
-        split_chunks([np.zeros(20)], chunk_length=4, hop_length=5)
-    with pytest.raises(ValueError, match=r"chunk_length=0 must be a whole number of samples"):
-        split_chunks([np.zeros(20)], chunk_length=0, hop_length=1)
+def test_split_windows_refuses_a_hop_that_skips_audio():
+    with pytest.raises(ValueError, match=r"hop_length=5 is longer than window_length=4"):
+        split_windows([np.zeros(20)], window_length=4, hop_length=5)
+    with pytest.raises(ValueError, match=r"window_length=0 must be a whole number of samples"):
+        split_windows([np.zeros(20)], window_length=0, hop_length=1)
 
 
 def test_a_ten_second_clip_keeps_its_last_second():
@@ -101,10 +104,10 @@ def test_a_remainder_under_one_percent_of_a_window_gets_no_window():
     """30 s + 294 samples (a GTZAN track) in 3 s windows: 10 windows, as Kaggle's table has."""
     sr = 22050
     track = np.arange(30 * sr + 294, dtype=np.float32)
-    chunks, _, start = split_chunks([track], chunk_length=3 * sr, hop_length=3 * sr)
+    chunks, _, start = split_windows([track], window_length=3 * sr, hop_length=3 * sr)
     assert chunks.shape == (10, 3 * sr) and start[-1] == 27 * sr
     longer = np.arange(30 * sr + 3 * sr // 50, dtype=np.float32)  # 2 % of a window more
-    _, _, start = split_chunks([longer], chunk_length=3 * sr, hop_length=3 * sr)
+    _, _, start = split_windows([longer], window_length=3 * sr, hop_length=3 * sr)
     assert start.tolist()[-2:] == [27 * sr, len(longer) - 3 * sr]
 
 
@@ -126,7 +129,7 @@ def test_classifier_aggregates_equal_hand_computed_ones():
     mean = (0.1 + 0.2 + 0.95 + 0.3) / 4
     np.testing.assert_allclose(model.predict_proba(X), [[1 - mean, mean], [0.4, 0.6]], rtol=1e-6)
     assert model.predict(X).tolist() == [0, 1]
-    peak = model.set_params(aggregate="max_proba")  # per class: max 0.9 (no) and 0.95 (yes)
+    peak = model.set_params(aggregate="max")  # per class: max 0.9 (no) and 0.95 (yes)
     np.testing.assert_allclose(
         peak.predict_proba(X), [[0.9 / 1.85, 0.95 / 1.85], [0.4, 0.6]], rtol=1e-6
     )
@@ -164,12 +167,12 @@ def test_bad_windows_are_refused_with_the_parameters_named():
     X = Waveforms([np.zeros(SR, np.float32)] * 2, sr=SR)
     with pytest.raises(ValueError, match=r"hop_seconds=2\.0 is longer than window_seconds=1\.0"):
         ChunkedClassifier(LogisticRegression(), window_seconds=1.0, hop_seconds=2.0).fit(X, [0, 1])
-    with pytest.raises(ValueError, match=r"aggregate='max_proba' .* RidgeClassifier has no"):
+    with pytest.raises(ValueError, match=r"aggregate='max' .* RidgeClassifier has no"):
         from sklearn.linear_model import RidgeClassifier
 
-        ChunkedClassifier(RidgeClassifier(), aggregate="max_proba").fit(X, [0, 1])
+        ChunkedClassifier(RidgeClassifier(), aggregate="max").fit(X, [0, 1])
     with pytest.raises(ValueError, match="aggregate"):
-        ChunkedRegressor(FirstSample(), aggregate="mean_proba").fit(X, [0, 1])
+        ChunkedRegressor(FirstSample(), aggregate="vote").fit(X, [0, 1])
 
 
 def test_chunked_classifier_one_row_per_clip_and_aggregation():
@@ -178,7 +181,7 @@ def test_chunked_classifier_one_row_per_clip_and_aggregation():
     assert model.n_windows_ == 24 and list(model.classes_) == ["high", "low"]
     proba = model.predict_proba(X)
     assert proba.shape == (8, 2)
-    chunks, owner, _ = split_chunks(X, chunk_length=SR, hop_length=SR)
+    chunks, owner, _ = split_windows(X, window_length=SR, hop_length=SR)
     chunks = WaveformArray(chunks, sr=SR)
     expected = np.stack(
         [model.estimator_.predict_proba(chunks)[owner == i].mean(0) for i in range(8)]
@@ -248,7 +251,7 @@ def test_sample_weight_and_fit_params_are_repeated_per_chunk():
     X, y = chirps()
     weights = np.linspace(0.5, 2.0, len(y))
     model = ChunkedClassifier(mfcc_model(), window_seconds=1.0).fit(X, y, sample_weight=weights)
-    chunks, clip, _ = split_chunks(list(X), chunk_length=SR, hop_length=SR)
+    chunks, clip, _ = split_windows(list(X), window_length=SR, hop_length=SR)
     by_hand = clone(mfcc_model()).fit(
         WaveformArray(chunks, sr=SR), y[clip], logisticregression__sample_weight=weights[clip]
     )
@@ -282,7 +285,7 @@ def test_an_inner_net_validates_on_whole_clips():
     X, y = chirps(n_clips=10)
     net = NeuralClassifier(max_epochs=1, early_stopping=True, callbacks=[RecordSplit()])
     model = ChunkedClassifier(net, window_seconds=0.5).fit(X, y)
-    _, clip, _ = split_chunks(list(X), chunk_length=SR // 2, hop_length=SR // 2)
+    _, clip, _ = split_windows(list(X), window_length=SR // 2, hop_length=SR // 2)
     train, valid = next(
         cb for _, cb in model.estimator_.callbacks_ if isinstance(cb, RecordSplit)
     ).rows_
@@ -305,7 +308,7 @@ def test_the_regressor_keeps_several_targets_per_clip():
 
 
 def test_a_remainder_of_exactly_one_percent_gets_its_window():
-    _, _, start = split_chunks([np.arange(303.0)], chunk_length=300, hop_length=300)
+    _, _, start = split_windows([np.arange(303.0)], window_length=300, hop_length=300)
     assert start.tolist() == [0, 3]
-    _, _, start = split_chunks([np.arange(302.0)], chunk_length=300, hop_length=300)
+    _, _, start = split_windows([np.arange(302.0)], window_length=300, hop_length=300)
     assert start.tolist() == [0]

@@ -104,15 +104,15 @@ def test_extract_errors_are_one_line_with_paths_intact(tmp_path, capsys):
     (folder / "broken.wav").write_text("not audio")
     out = tmp_path / "t.csv"
     with pytest.raises(SystemExit) as exit_info:
-        main(["extract", str(folder), "-o", str(out), "--segment-seconds", "-1"])
+        main(["extract", str(folder), "-o", str(out), "--window-seconds", "-1"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
-    assert err.startswith("audiosk extract: error: argument --segment-seconds: must be")
+    assert err.startswith("audiosk extract: error: argument --window-seconds: must be")
     for flags, flag in (
         (["--sr", "0"], "--sr"),
         (["--n-jobs", "0"], "--n-jobs"),
-        (["--features", "mel"], "--features"),
+        (["--extractor", "mel"], "--extractor"),
     ):
         with pytest.raises(SystemExit):
             main(["extract", str(folder), "-o", str(out), *flags])

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import _safe_indexing
 
 from audiosk.chunking import ChunkedClassifier
+from audiosk.containers import DiskArray, Spectra, WaveformArray, Waveforms, to_float
 from audiosk.datasets import load_pickle_folder
 from audiosk.features import (
     MFCC,
@@ -22,7 +23,6 @@ from audiosk.features import (
 )
 from audiosk.nets import NeuralClassifier
 from audiosk.preprocessing import PadTrim
-from audiosk.utils import DiskArray, WaveformArray, Waveforms, to_float
 
 
 def tones(n=24, sr=8000, seed=0):
@@ -200,3 +200,12 @@ def test_a_pipeline_from_paths_gives_a_named_table_with_pandas_output():
     table = pipe.fit_transform(files)  # loader, pad and MFCC keep their arrays
     assert list(table.columns[:2]) == ["mfcc0_mean", "mfcc0_std"]
     np.testing.assert_array_equal(table.to_numpy(), plain)
+
+
+@pytest.mark.parametrize("container", [Waveforms, WaveformArray, Spectra])
+@pytest.mark.parametrize("bad", [0, -8000, True, "8000", 8000.5, float("nan")])
+def test_containers_refuse_a_rate_that_is_not_a_positive_whole_number(container, bad):
+    clips = np.zeros((1, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match=rf"^{container.__name__}: sr="):
+        container(clips, sr=bad)
+    assert container(clips, sr=np.int64(8000)).sr == 8000  # numpy integers are rates too

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
+from audiosk.containers import DiskArray
 from audiosk.extraction import extract_features
 from audiosk.nets import NeuralClassifier
-from audiosk.utils import DiskArray
 
 from ._helpers import audio_pipeline
 

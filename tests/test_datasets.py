@@ -246,7 +246,7 @@ def write_gtzan_table(path, names):
 def test_gtzan_table_split_and_groups_follow_the_rows(tmp_path):
     from audiosk.datasets import gtzan_table
 
-    # 3 s segments in no particular order; classical.00042 is outside the split
+    # 3 s windows in no particular order; classical.00042 is outside the split
     names = [
         "rock.00010.2.wav",
         "blues.00000.0.wav",
@@ -292,7 +292,7 @@ def test_gtzan_table_on_the_shared_table(shared_data):
 def test_gtzan_fault_filtered_split_indices():
     from audiosk.datasets import gtzan_fault_filtered_split
 
-    # valid, test, train, outside, test (a 3 s segment with a folder), valid
+    # valid, test, train, outside, test (a 3 s window with a folder), valid
     names = [
         "blues.00000.au",
         "blues.00012.au",
@@ -312,7 +312,7 @@ def test_gtzan_fault_filtered_split_indices():
 def test_gtzan_contiguous_folds_are_runs_of_tracks_whatever_the_row_order(rng):
     from audiosk.datasets import gtzan_contiguous_folds
 
-    # 3 genres x 6 tracks x 3 segments, rows shuffled
+    # 3 genres x 6 tracks x 3 windows, rows shuffled
     names = np.array(
         [
             f"{g}.{i:05d}.{s}.wav"
@@ -329,7 +329,7 @@ def test_gtzan_contiguous_folds_are_runs_of_tracks_whatever_the_row_order(rng):
     for train, test in folds:
         assert sorted(np.concatenate([train, test]).tolist()) == list(range(len(names)))
         held.append(sorted(set(tracks[test])))
-    # each fold holds two neighbouring tracks of each genre, with all their segments
+    # each fold holds two neighbouring tracks of each genre, with all their windows
     for k, (first, second) in enumerate([(0, 1), (2, 3), (4, 5)]):
         assert held[k] == [
             f"{g}.{i:05d}" for g in ("blues", "jazz", "rock") for i in (first, second)

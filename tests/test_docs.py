@@ -9,6 +9,7 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 MODULES = [
+    "audiosk.containers",
     "audiosk.io",
     "audiosk.datasets",
     "audiosk.preprocessing",
@@ -20,7 +21,6 @@ MODULES = [
     "audiosk.chunking",
     "audiosk.adaptation",
     "audiosk.plotting",
-    "audiosk.utils",
 ]
 
 

@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from audiosk.adaptation import VTLNClassifier
 from audiosk.chunking import ChunkedClassifier
+from audiosk.containers import WaveformArray
 from audiosk.datasets import load_audio_folder, load_spoken_digits
 from audiosk.features import (
     MFCC,
@@ -24,7 +25,6 @@ from audiosk.features import (
 from audiosk.io import AudioLoader
 from audiosk.nets import NeuralClassifier
 from audiosk.preprocessing import PadTrim
-from audiosk.utils import WaveformArray
 
 WAVES = WaveformArray(np.zeros((2, 800), np.float32), sr=8000)
 SPECTRA = np.zeros((2, 4, 20), np.float32)

@@ -73,7 +73,7 @@ def test_example_runs_on_a_stand_in(script, tmp_path):
 
         weights = tmp_path / "Cnn10_mAP=0.380.pth"
         released_checkpoint(weights, "cnn10")
-        args = ["--weights", str(weights), "--model", "cnn10"]
+        args = ["--weights", str(weights), "--arch", "cnn10"]
     if script.stem == "gtzan_table":
         args = ["--quick"]
     result = run_example(script, env, *args)

@@ -1,4 +1,4 @@
-"""extract_features: failures, order, segments, resuming only what the same settings computed."""
+"""extract_features: failures, order, windows, resuming only what the same settings computed."""
 
 import json
 import os
@@ -18,11 +18,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from audiosk._jobs import read_table
 from audiosk.cli import main
+from audiosk.containers import Waveforms
 from audiosk.extraction import extract_features
 from audiosk.features import GTZANFeatures
 from audiosk.features._gtzan import GTZAN_COLUMNS
 from audiosk.io import load_audio
-from audiosk.utils import Waveforms
 
 from ._helpers import music
 
@@ -52,8 +52,8 @@ def test_other_settings_are_refused_with_the_difference(tmp_path):
         extract_features(paths, "mfcc", out=out, sr=16000, verbose=0)
     with pytest.raises(ValueError, match=r"extractor: 'mfcc' then, 'gtzan' now"):
         extract_features(paths, "gtzan", out=out, sr=SR, verbose=0)
-    with pytest.raises(ValueError, match="segment_seconds"):
-        run(paths, out, segment_seconds=0.25)
+    with pytest.raises(ValueError, match="window_seconds"):
+        run(paths, out, window_seconds=0.25)
     # a killed run's parts are checked the same way
     parts = tmp_path / "other.csv.parts"
     parts.mkdir()
@@ -62,17 +62,17 @@ def test_other_settings_are_refused_with_the_difference(tmp_path):
         run(paths, tmp_path / "other.csv")
 
 
-def test_a_segment_table_of_the_earlier_rule_is_refused(tmp_path):
+def test_a_window_table_of_the_earlier_rule_is_refused(tmp_path):
     """Segment tables cut before windows ended at the file's end are not resumed."""
     paths = write_tones(tmp_path / "audio", n=2)
-    out = tmp_path / "segments.csv"
-    run(paths, out, segment_seconds=0.2)
-    record_path = tmp_path / "segments.csv.job.json"
+    out = tmp_path / "windows.csv"
+    run(paths, out, window_seconds=0.2)
+    record_path = tmp_path / "windows.csv.job.json"
     record = json.loads(record_path.read_text())
-    del record["settings"]["segments"]  # as written before the rule
+    del record["settings"]["windows"]  # as written before the rule
     record_path.write_text(json.dumps(record))
-    with pytest.raises(ValueError, match=r"segments: unset then, .*the file's end"):
-        run(paths, out, segment_seconds=0.2)
+    with pytest.raises(ValueError, match=r"windows: unset then, .*the file's end"):
+        run(paths, out, window_seconds=0.2)
 
 
 def test_a_replaced_file_is_computed_again(tmp_path):
@@ -137,14 +137,14 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"segment_seconds": -1}, "segment_seconds must be None or a positive"),
-        ({"segment_seconds": True}, "segment_seconds must be None or a positive"),
+        ({"window_seconds": -1}, "window_seconds must be None or a positive"),
+        ({"window_seconds": True}, "window_seconds must be None or a positive"),
         ({"sr": 0}, "sr must be a positive"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-        ({"hop_seconds": 0.5}, "hop_seconds needs segment_seconds"),
+        ({"hop_seconds": 0.5}, "hop_seconds needs window_seconds"),
         (
-            {"segment_seconds": 1, "hop_seconds": 2},
-            "hop_seconds=2 is longer than segment_seconds=1",
+            {"window_seconds": 1, "hop_seconds": 2},
+            "hop_seconds=2 is longer than window_seconds=1",
         ),
         ({"extractor": "chroma"}, "Unknown extractor 'chroma'"),
     ],
@@ -245,13 +245,13 @@ def test_extract_features_failures_and_order(tmp_path):
 
 
 @pytest.mark.slow
-def test_segment_mode_keeps_the_source_as_group(tmp_path):
+def test_window_tables_keep_the_source_as_group(tmp_path):
     paths = write_files(tmp_path / "audio", n=2, seconds=3.2)
     table = extract_features(
-        paths, "mfcc", out=tmp_path / "seg.parquet", segment_seconds=1.0, verbose=0
+        paths, "mfcc", out=tmp_path / "seg.parquet", window_seconds=1.0, verbose=0
     )
-    # 3.2 s in 1 s segments: three, then one ending at the file's end (from 2.2 s)
-    assert table.groupby("path")["segment"].apply(list).tolist() == [[0, 1, 2, 3]] * 2
+    # 3.2 s in 1 s windows: three, then one ending at the file's end (from 2.2 s)
+    assert table.groupby("path")["window"].apply(list).tolist() == [[0, 1, 2, 3]] * 2
     np.testing.assert_allclose(table["start"], [0.0, 1.0, 2.0, 2.2] * 2)
     y = load_audio(paths[1], sr=GTZAN_SR)[0]
     from audiosk.extraction import _named_extractor
@@ -320,8 +320,8 @@ def test_csv_and_parquet_outputs_are_two_jobs(tmp_path):
     # finding 2: t.csv and t.parquet shared one record and one failures file
     paths = write_tones(tmp_path / "audio", n=2)
     run(paths, tmp_path / "t.csv")
-    table = run(paths, tmp_path / "t.parquet", segment_seconds=0.25)
-    assert table["segment"].tolist() == [0, 1, 0, 1]
+    table = run(paths, tmp_path / "t.parquet", window_seconds=0.25)
+    assert table["window"].tolist() == [0, 1, 0, 1]
     assert list(run(paths, tmp_path / "t.csv").columns[1:3]) == ["mfcc1_mean", "mfcc1_var"]
     assert (tmp_path / "t.csv.job.json").exists() and (tmp_path / "t.parquet.job.json").exists()
 

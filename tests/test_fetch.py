@@ -68,11 +68,11 @@ def test_fetch_fsdd_downloads_once_verifies_and_caches(server, tmp_path):
     served, base, requests = server
     digest = make_zip(served / "fsdd.zip", fsdd_members())
     home = tmp_path / "cache"
-    digits = fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    digits = fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
     assert len(digits.filenames) == 8 and sorted(set(digits.groups)) == ["jackson", "theo"]
     assert digits.target.tolist().count(1) == 4 and set(digits.takes) == {0, 5}
     assert all(os.path.isfile(f) for f in digits.filenames)
-    again = fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    again = fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
     assert len(requests) == 1 and list(again.filenames) == list(digits.filenames)
 
 
@@ -81,7 +81,7 @@ def test_checksum_mismatch_leaves_nothing(server, tmp_path):
     make_zip(served / "fsdd.zip", fsdd_members())
     home = tmp_path / "cache"
     with pytest.raises(OSError, match="Checksum mismatch"):
-        fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256="0" * 64, verbose=False)
+        fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256="0" * 64, verbose=0)
     assert not list((home / "fsdd").glob("*.zip*"))
 
 
@@ -91,13 +91,13 @@ def test_first_download_records_its_digest(server, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOSK_DATA", str(tmp_path / "env_home"))
     assert get_data_home() == tmp_path / "env_home"
     with pytest.warns(UserWarning, match="recorded sha256"):
-        fetch_fsdd(url=f"{base}/fsdd.zip", verbose=False)
+        fetch_fsdd(url=f"{base}/fsdd.zip", verbose=0)
     recorded = tmp_path / "env_home" / "fsdd" / "free-spoken-digit-dataset-26eb9aaf.zip.sha256"
     assert recorded.read_text().strip() == digest
     archive = recorded.with_suffix("")
     archive.write_bytes(archive.read_bytes() + b"tampered")
     with pytest.raises(OSError, match="does not match its checksum"):
-        fetch_fsdd(url=f"{base}/fsdd.zip", verbose=False)
+        fetch_fsdd(url=f"{base}/fsdd.zip", verbose=0)
 
 
 def test_a_killed_download_does_not_count(server, tmp_path):
@@ -108,7 +108,7 @@ def test_a_killed_download_does_not_count(server, tmp_path):
     (home / "free-spoken-digit-dataset-26eb9aaf.zip.part").write_bytes(b"half a file")
     (home / "extracted.partial").mkdir()  # an interrupted extraction
     digits = fetch_fsdd(
-        data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False
+        data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=0
     )
     assert len(requests) == 1 and len(digits.filenames) == 8
     assert not (home / "extracted.partial").exists()
@@ -116,7 +116,7 @@ def test_a_killed_download_does_not_count(server, tmp_path):
 
 def test_unreachable_url_says_where_to_put_the_file(tmp_path):
     with pytest.raises(OSError, match="download it by hand and pass its location as url="):
-        fetch_fsdd(data_home=tmp_path, url="http://127.0.0.1:9/none.zip", verbose=False)
+        fetch_fsdd(data_home=tmp_path, url="http://127.0.0.1:9/none.zip", verbose=0)
 
 
 @pytest.mark.parametrize("evil", ["../escape.wav", "/abs/escape.wav", "a/../../escape.wav"])
@@ -126,9 +126,7 @@ def test_archives_escaping_the_folder_are_refused(server, tmp_path, evil):
     members[evil] = b"x"
     digest = make_zip(served / "fsdd.zip", members)
     with pytest.raises(OSError, match="outside"):
-        fetch_fsdd(
-            data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False
-        )
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
     assert (
         not (tmp_path / "escape.wav").exists() and not (tmp_path / "cache" / "escape.wav").exists()
     )
@@ -144,9 +142,7 @@ def test_tar_links_are_refused(server, tmp_path):
         tf.addfile(link)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(OSError, match="is a link"):
-        fetch_fsdd(
-            data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False
-        )
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
 
 
 def test_fetch_esc50_and_gtzan_features(server, tmp_path):
@@ -161,7 +157,7 @@ def test_fetch_esc50_and_gtzan_features(server, tmp_path):
         {f"ESC-50-master/audio/{i}-100-A-{t}.wav": wav_bytes() for i in (1, 2) for t in (0, 1)}
     )
     digest = make_zip(served / "esc50.zip", members)
-    sounds = fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", sha256=digest, verbose=False)
+    sounds = fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", sha256=digest, verbose=0)
     assert list(sounds.target_names) == ["dog", "rain"] and sounds.groups.tolist() == [1, 1, 2, 2]
     assert all(os.path.isfile(f) for f in sounds.filenames)
 
@@ -171,13 +167,13 @@ def test_fetch_esc50_and_gtzan_features(server, tmp_path):
     )
     digest = make_zip(served / "gtzan.zip", {"Data/features_30_sec.csv": table})
     gtzan = fetch_gtzan_features(
-        data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, verbose=False
+        data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, verbose=0
     )
     assert list(gtzan.data.columns) == ["tempo"] and gtzan.target.tolist() == [0, 1]
     assert gtzan.groups.tolist() == ["blues.00000", "rock.00001"]
     with pytest.raises(OSError, match="features_3_sec.csv not found"):
         fetch_gtzan_features(
-            data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, seconds=3, verbose=False
+            data_home=tmp_path, url=f"{base}/gtzan.zip", sha256=digest, window_seconds=3, verbose=0
         )
 
 
@@ -220,7 +216,7 @@ def test_a_short_download_is_never_recorded(liar, tmp_path):
     data = archive.read_bytes()
     behaviour["/short.zip"] = (data[: len(data) // 2], len(data))
     with pytest.raises(OSError, match=rf"stopped after {len(data) // 2} of {len(data)} bytes"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/short.zip", verbose=False)
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/short.zip", verbose=0)
     assert nothing_kept(tmp_path / "cache")
 
 
@@ -229,7 +225,7 @@ def test_a_web_page_is_not_an_archive(liar, tmp_path):
     page = b"<!DOCTYPE html><html><body>Please sign in</body></html>"
     behaviour["/login"] = (page, len(page))
     with pytest.raises(OSError, match="sent a web page .*, not the file"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/login", verbose=False)
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/login", verbose=0)
     assert nothing_kept(tmp_path / "cache")
 
 
@@ -239,11 +235,11 @@ def test_an_archive_that_does_not_extract_is_not_recorded(server, tmp_path):
     data = (served / "fsdd.zip").read_bytes()
     (served / "cut.zip").write_bytes(data[:-200])  # the central directory is cut off
     with pytest.raises(OSError, match="does not extract completely"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/cut.zip", verbose=False)
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/cut.zip", verbose=0)
     assert nothing_kept(tmp_path / "cache")
     # an explicit sha256 is recorded once the fetch succeeds
     digest = hashlib.sha256(data).hexdigest()
-    fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=False)
+    fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
     recorded = tmp_path / "cache" / "fsdd" / "free-spoken-digit-dataset-26eb9aaf.zip.sha256"
     assert recorded.read_text().strip() == digest
 
@@ -256,14 +252,14 @@ def test_archive_bombs_are_refused(server, tmp_path, monkeypatch):
         zf.writestr("free-spoken-digit-dataset-26eb9aaf/zeros.bin", bytes(8 * 2**20))
     monkeypatch.setattr(_fetch, "MAX_EXTRACTED_BYTES", 2**20)
     with pytest.raises(OSError, match=r"would unpack to 8,388,608 bytes"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/bomb.zip", verbose=False)
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/bomb.zip", verbose=0)
     assert nothing_kept(tmp_path / "cache")
     monkeypatch.setattr(_fetch, "MAX_EXTRACTED_BYTES", 2**40)
     monkeypatch.setattr(_fetch, "MAX_COMPRESSION_RATIO", 2)
     with zipfile.ZipFile(served / "bomb2.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a/zeros.bin", bytes(80 * 2**20))
     with pytest.raises(OSError, match=r"times its size"):
-        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/bomb2.zip", verbose=False)
+        fetch_fsdd(data_home=tmp_path / "cache", url=f"{base}/bomb2.zip", verbose=0)
 
 
 def test_esc50_file_names_stay_inside_the_folder(server, tmp_path):
@@ -274,7 +270,7 @@ def test_esc50_file_names_stay_inside_the_folder(server, tmp_path):
         pytest.warns(UserWarning, match="recorded sha256"),
         pytest.raises(OSError, match="would be extracted outside"),
     ):
-        fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", verbose=False)
+        fetch_esc50(data_home=tmp_path, url=f"{base}/esc50.zip", verbose=0)
 
 
 def test_two_fetches_into_one_folder_take_turns(server, tmp_path):
@@ -289,7 +285,7 @@ def test_two_fetches_into_one_folder_take_turns(server, tmp_path):
                     data_home=tmp_path / "cache",
                     url=f"{base}/fsdd.zip",
                     sha256=digest,
-                    verbose=False,
+                    verbose=0,
                 )
             )
         except Exception as exc:  # noqa: BLE001 - reported below
@@ -313,17 +309,17 @@ def test_fetch_panns_weights_keeps_the_file_and_records_its_digest(server, tmp_p
     home = tmp_path / "cache"
     # the file is no release: its digest is given, as for a mirror of another build
     path = fetch_panns_weights(
-        "cnn10", data_home=home, url=f"{base}/cnn10.pth", sha256=digest, verbose=False
+        "cnn10", data_home=home, url=f"{base}/cnn10.pth", sha256=digest, verbose=0
     )
     assert path == home / "panns_cnn10" / "Cnn10_mAP=0.380.pth"
     assert path.with_name(path.name + ".sha256").read_text().strip() == digest
     state = torch.load(path, weights_only=True)["model"]
     assert torch.equal(state["fc1.bias"], torch.full((512,), 0.5))
-    assert fetch_panns_weights("cnn10", data_home=home, verbose=False) == path
+    assert fetch_panns_weights("cnn10", data_home=home, verbose=0) == path
     assert len(requests) == 1  # the second call used the cache
     path.write_bytes(path.read_bytes() + b"x")
     with pytest.raises(OSError, match="does not match its checksum"):
-        fetch_panns_weights("cnn10", data_home=home, verbose=False)
+        fetch_panns_weights("cnn10", data_home=home, verbose=0)
     with pytest.raises(ValueError, match="'cnn14' or 'cnn10'"):
         fetch_panns_weights("mobilenet", data_home=home)
 
@@ -346,7 +342,7 @@ def test_panns_downloads_are_checked_against_the_md5_zenodo_publishes(server, tm
     checkpoint(served / "cnn10.pth")
     with pytest.raises(OSError, match="got md5 .*, the publisher gives bfb1f1f9968938fa"):
         fetch_panns_weights(
-            "cnn10", data_home=tmp_path / "cache", url=f"{base}/cnn10.pth", verbose=False
+            "cnn10", data_home=tmp_path / "cache", url=f"{base}/cnn10.pth", verbose=0
         )
     assert nothing_kept(tmp_path / "cache", "panns_cnn10")
 
@@ -368,7 +364,7 @@ def test_web_pages_and_json_bodies_are_not_weights(liar, tmp_path, body, content
     behaviour["/w"] = (body, None, content_type) if content_type else (body, None)
     with pytest.raises(OSError, match=match):
         fetch_panns_weights(
-            "cnn10", data_home=tmp_path / "cache", url=f"{base}/w", sha256="0" * 64, verbose=False
+            "cnn10", data_home=tmp_path / "cache", url=f"{base}/w", sha256="0" * 64, verbose=0
         )
     assert nothing_kept(tmp_path / "cache", "panns_cnn10")
 
@@ -385,7 +381,7 @@ def test_weights_cut_short_without_content_length_are_refused(liar, tmp_path):
             data_home=tmp_path / "cache",
             url=f"{base}/cut",
             sha256=hashlib.sha256(cut).hexdigest(),
-            verbose=False,
+            verbose=0,
         )
     assert nothing_kept(tmp_path / "cache", "panns_cnn10")
 
@@ -411,7 +407,7 @@ def test_weights_with_nan_or_of_another_front_end_are_never_recorded(server, tmp
                 data_home=tmp_path / "cache",
                 url=f"{base}/{name}.pth",
                 sha256=digest,
-                verbose=False,
+                verbose=0,
             )
         assert nothing_kept(tmp_path / "cache", "panns_cnn10")
     # the same verification guards PANNs.load_pretrained
@@ -428,12 +424,3 @@ def test_remotes_name_immutable_versions():
         assert "master" not in remote.url and "/main." not in remote.url, name
     assert "datasetVersionNumber=" in _REMOTES["gtzan_features"].url
     assert _REMOTES["panns_cnn14"].md5 and _REMOTES["panns_cnn10"].md5
-
-
-def test_the_remotes_table_is_private_with_a_warning_for_one_release():
-    import audiosk.datasets
-    from audiosk.datasets._fetch import _REMOTES
-
-    with pytest.warns(FutureWarning, match="audiosk.datasets.REMOTES moved to"):
-        remotes = audiosk.datasets.REMOTES
-    assert remotes is _REMOTES

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audiosk.containers import Waveforms
 from audiosk.features import GTZANFeatures
 from audiosk.features._gtzan import GTZAN_COLUMNS
 from audiosk.features._kernels import (
@@ -16,7 +17,6 @@ from audiosk.features._kernels import (
     spectral_shape,
 )
 from audiosk.io import load_audio
-from audiosk.utils import Waveforms
 
 from ._helpers import music
 

@@ -2,7 +2,6 @@
 
 import os
 import threading
-import warnings
 
 import numpy as np
 import pytest
@@ -34,7 +33,7 @@ def test_spectrogram_images_resume_and_survive_a_bad_file(tmp_path):
     files.append(tmp_path / "broken.wav")
     out = tmp_path / "images"
     report = write_spectrogram_images(files, out, **SETTINGS)
-    assert report["file"].tolist() == [str(f) for f in files for _ in range(2)]
+    assert report["path"].tolist() == [str(f) for f in files for _ in range(2)]
     written = report[report["status"] == "written"]
     assert sorted(written["image"].map(lambda p: p.split("images/")[1])) == [
         "linear/clip0.png",
@@ -64,7 +63,7 @@ def test_a_changed_file_is_redrawn_even_with_its_old_time_and_size(tmp_path):
     write(files[0], tone(1500.0, 0.5))
     os.utime(files[0], ns=(info.st_atime_ns, info.st_mtime_ns))
     report = write_spectrogram_images(files, out, **SETTINGS)
-    assert report.loc[report["status"] == "written", "file"].unique().tolist() == [str(files[0])]
+    assert report.loc[report["status"] == "written", "path"].unique().tolist() == [str(files[0])]
     assert not np.array_equal(before, pixels(out / "mel" / "clip0.png"))
     fresh = write_spectrogram_images(files, tmp_path / "fresh", **SETTINGS)
     assert set(fresh["status"]) == {"written"}
@@ -122,17 +121,6 @@ def test_a_file_that_became_unreadable_loses_its_image_and_is_retried(tmp_path):
     assert set(report["status"]) == {"failed"} and not (out / "mel" / "clip.png").exists()
     path.write_bytes(data)
     assert set(write_spectrogram_images([path], out, **SETTINGS)["status"]) == {"written"}
-
-
-def test_the_old_import_path_warns_and_works():
-    import audiosk.plotting
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        moved = audiosk.plotting.write_spectrogram_images
-    assert moved is write_spectrogram_images
-    assert "moved to audiosk.images.write_spectrogram_images" in str(caught[0].message)
-    assert caught[0].category is FutureWarning
 
 
 def test_load_image_folder_reads_the_tree_the_job_writes(tmp_path):

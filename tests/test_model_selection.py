@@ -13,10 +13,10 @@ from sklearn.metrics import f1_score, precision_score
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 
+from audiosk.containers import Spectra
 from audiosk.datasets import load_spoken_digits
 from audiosk.features import TemporalStats
 from audiosk.model_selection import GroupLeakageWarning, compare, group_aware_cv, holdout_report
-from audiosk.utils import Spectra
 
 matplotlib.use("Agg")
 SR = 8000
@@ -117,8 +117,8 @@ def test_cached_front_decodes_each_file_once_per_fold(tone_files, tmp_path, deco
 def test_cache_key_follows_the_files_and_the_values(tmp_path):
     import os
 
+    from audiosk.containers import WaveformArray
     from audiosk.model_selection._cache import data_key
-    from audiosk.utils import WaveformArray
 
     path = tmp_path / "a.wav"
     path.write_bytes(b"RIFF0000")

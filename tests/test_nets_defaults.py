@@ -201,9 +201,9 @@ def test_threads_are_set_while_training_and_restored_after():
         torch.set_num_threads(2)
         net = NeuralClassifier(max_epochs=1, callbacks=[RecordSplit()]).fit(X, y)
         assert recorder(net).threads_ == 1 and torch.get_num_threads() == 2
-        net.set_params(n_jobs=None).fit(X, y)
+        net.set_params(n_threads=None).fit(X, y)
         assert recorder(net).threads_ == 2
-        net.set_params(n_jobs=3).fit(X, y)
+        net.set_params(n_threads=3).fit(X, y)
         assert recorder(net).threads_ == 3 and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
@@ -232,7 +232,7 @@ BAD_PARAMETERS = [
     ({"validation_fraction": 0}, "'validation_fraction'"),
     ({"max_epochs": 0}, "'max_epochs'"),
     ({"patience": 0}, "'patience'"),
-    ({"n_jobs": 0}, "'n_jobs'"),
+    ({"n_threads": 0}, "'n_threads'"),
     ({"lr": -1.0}, "'lr'"),
     ({"weight_decay": -1.0}, "'weight_decay'"),
     ({"lr_schedule": "linear"}, "'lr_schedule'"),
@@ -295,7 +295,7 @@ def test_tdnn_reads_any_length_and_ignores_a_channel_colour():
     colour = 6.0 * torch.randn(1, 8, 1)  # a fixed gain per bin, in dB: microphone or voice
     torch.testing.assert_close(net(X + colour), net(X), atol=1e-5, rtol=1e-5)
     assert net(torch.randn(4, 8, 57)).shape == (4, 3)
-    plain = TDNN((8, 20), 3, clip_norm=False).eval()
+    plain = TDNN((8, 20), 3, center_per_clip=False).eval()
     assert not torch.allclose(plain(X + colour), plain(X), atol=1e-3)
     stacked = TDNN((2, 8, 20), 3).eval()  # channels' bins are stacked
     assert stacked(torch.randn(4, 2, 8, 20)).shape == (4, 3)
@@ -494,7 +494,7 @@ def test_early_stopping_is_not_an_interruption():
 
 @pytest.mark.parametrize("container", ["ndarray", "WaveformArray", "Waveforms", "DiskArray"])
 def test_integer_pcm_is_scaled_alike_in_every_container(container, tmp_path):
-    from audiosk.utils import DiskArray, WaveformArray, Waveforms
+    from audiosk.containers import DiskArray, WaveformArray, Waveforms
 
     rng = np.random.default_rng(0)
     y = np.arange(40) % 2
@@ -545,19 +545,3 @@ def test_the_leakage_warnings_the_guide_documents():
             FunctionTransformer(np.asarray), NeuralClassifier(max_epochs=1, early_stopping=True)
         )
         pipe.fit(carried, y)
-
-
-def test_restore_best_weights_is_a_deprecated_alias_of_skorch_early_stopping():
-    from skorch.callbacks import EarlyStopping
-
-    from audiosk.nets import RestoreBestWeights
-
-    with pytest.warns(FutureWarning, match="removed in 0.3; use restore_best=True"):
-        callback = RestoreBestWeights()
-    assert isinstance(callback, EarlyStopping) and callback.load_best
-    X, y, _ = grouped_table()
-    net = NeuralClassifier(
-        max_epochs=6, validation_fraction=0.2, callbacks=[callback], random_state=0
-    ).fit(X, y)
-    assert len(net.history) == 6  # never stops early
-    assert callback.best_epoch_ == 1 + int(np.argmin(net.history[:, "valid_loss"]))

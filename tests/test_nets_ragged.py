@@ -8,6 +8,7 @@ from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from torch import nn
 
+from audiosk.containers import Spectra, Waveforms
 from audiosk.features import MelSpectrogram
 from audiosk.io import AudioLoader
 from audiosk.nets import (
@@ -25,7 +26,6 @@ from audiosk.nets import (
 )
 from audiosk.nets._data import BUCKET_POOL, Batches, RaggedClips, RaggedDataset
 from audiosk.nets._layers import batch_norm, time_mask
-from audiosk.utils import Spectra, Waveforms
 
 LENGTHS = [50, 31, 17, 9, 44]
 
@@ -138,12 +138,12 @@ def test_classifier_on_ragged_spectra_is_batch_invariant_and_learns():
 def test_the_recipe_for_clips_of_any_length_removes_no_per_clip_mean():
     X, y = ragged_spectra(n=10)
     equal = np.stack([c[:, :20] for c in X])
-    assert not NeuralClassifier(max_epochs=1).fit(X, y).module_.clip_norm
-    assert NeuralClassifier(max_epochs=1).fit(equal, y).module_.clip_norm
-    kept = NeuralClassifier(max_epochs=1, module__clip_norm=True).fit(X, y)
+    assert not NeuralClassifier(max_epochs=1).fit(X, y).module_.center_per_clip
+    assert NeuralClassifier(max_epochs=1).fit(equal, y).module_.center_per_clip
+    kept = NeuralClassifier(max_epochs=1, module__center_per_clip=True).fit(X, y)
     assert (
-        kept.module_.clip_norm
-        and NeuralClassifier("tdnn", max_epochs=1).fit(X, y).module_.clip_norm
+        kept.module_.center_per_clip
+        and NeuralClassifier("tdnn", max_epochs=1).fit(X, y).module_.center_per_clip
     )
 
 
@@ -187,7 +187,9 @@ def test_ragged_waveforms_reach_the_waveform_network():
     X = Waveforms(
         [rng.normal(size=n).astype(np.float32) * 0.1 for n in (9000, 12000, 16000, 10000)], sr=16000
     )
-    net = NeuralClassifier("panns_cnn10", max_epochs=1, batch_size=2, random_state=0)
+    net = NeuralClassifier(
+        "panns", module__arch="cnn10", max_epochs=1, batch_size=2, random_state=0
+    )
     proba = net.fit(X, [0, 1, 0, 1]).predict_proba(X)
     alone = np.concatenate([net.predict_proba(Waveforms([c], sr=16000)) for c in X])
     np.testing.assert_allclose(proba, alone, rtol=1e-4, atol=1e-6)

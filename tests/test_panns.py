@@ -9,10 +9,10 @@ import pytest
 import scipy.signal
 import torch
 
+from audiosk.containers import Waveforms
 from audiosk.features import PANNsEmbedding
 from audiosk.nets import NeuralClassifier, NeuralRegressor, PANNs
 from audiosk.nets._panns import LogMel
-from audiosk.utils import Waveforms
 from audiosk.utils._dsp import FRONT_END, PANNS_SR, resample
 
 #: Key names and shapes of the released checkpoints' "model" state dicts
@@ -140,7 +140,7 @@ def test_too_short_clips_and_spectrogram_input_are_refused(cnn10_weights):
 def test_embedding_step_resamples_batches_and_names_its_columns(cnn10_weights):
     rng = np.random.default_rng(1)
     clips = [rng.normal(size=n).astype(np.float32) * 0.1 for n in (16000, 12000, 16000)]
-    step = PANNsEmbedding(cnn10_weights, model="cnn10", output="both", batch_size=2)
+    step = PANNsEmbedding(cnn10_weights, arch="cnn10", output="both", batch_size=2)
     out = step.fit_transform(Waveforms(clips, sr=16000))
     assert out.shape == (3, 512 + 527) and out.dtype == np.float32
     names = step.get_feature_names_out()
@@ -155,7 +155,7 @@ def test_embedding_step_resamples_batches_and_names_its_columns(cnn10_weights):
             tags = torch.sigmoid(net.fc_audioset(embedding))
         np.testing.assert_allclose(out[i, :512], embedding[0].numpy(), rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(out[i, 512:], tags[0].numpy(), rtol=1e-4, atol=1e-6)
-    tags_only = PANNsEmbedding(cnn10_weights, model="cnn10", output="tags", sr=16000).fit(clips)
+    tags_only = PANNsEmbedding(cnn10_weights, arch="cnn10", output="tags", sr=16000).fit(clips)
     np.testing.assert_allclose(tags_only.transform(clips), out[:, 512:], rtol=1e-4, atol=1e-6)
 
 
@@ -186,7 +186,8 @@ def test_fine_tuning_through_the_estimators_trains_only_the_last_stages(cnn10_we
     X = Waveforms((0.1 * rng.normal(size=(12, 8000))).astype(np.float32), sr=16000)
     y = np.repeat(["a", "b", "c"], 4)
     clf = NeuralClassifier(
-        "panns_cnn10",
+        "panns",
+        module__arch="cnn10",
         module__weights=cnn10_weights,
         module__trainable_layers=1,
         max_epochs=2,
@@ -204,7 +205,9 @@ def test_fine_tuning_through_the_estimators_trains_only_the_last_stages(cnn10_we
     assert set(clf.predict(X)) <= {"a", "b", "c"}
     with pytest.raises(ValueError, match="fitted on waveforms at 16000 Hz; X is at 8000 Hz"):
         clf.predict(Waveforms(list(X), sr=8000))
-    reg = NeuralRegressor("panns_cnn10", module__weights=cnn10_weights, module__trainable_layers=0)
+    reg = NeuralRegressor(
+        "panns", module__arch="cnn10", module__weights=cnn10_weights, module__trainable_layers=0
+    )
     reg.set_params(max_epochs=1, batch_size=4).fit(X, rng.normal(size=12))
     assert reg.predict(X).shape == (12,)
 
@@ -212,11 +215,13 @@ def test_fine_tuning_through_the_estimators_trains_only_the_last_stages(cnn10_we
 def test_a_waveform_net_on_a_plain_array_needs_the_rate():
     X, y = np.zeros((4, 8000), dtype=np.float32), [0, 1, 0, 1]
     with pytest.raises(ValueError, match="AudioLoader .* or pass module__sr"):
-        NeuralClassifier("panns_cnn10", max_epochs=1).fit(X, y)
+        NeuralClassifier("panns", module__arch="cnn10", max_epochs=1).fit(X, y)
 
 
 def test_pretrained_modules_follow_the_fine_tuning_recipe(cnn10_weights):
-    panns = NeuralClassifier("panns_cnn10", module__sr=16000, module__input_shape=(8000,))
+    panns = NeuralClassifier(
+        "panns", module__arch="cnn10", module__sr=16000, module__input_shape=(8000,)
+    )
     panns.set_params(module__n_outputs=3).initialize()
     assert (panns.recipe_, panns.max_epochs_) == ("finetune", 10)
     assert [type(a).__name__ for a in panns.augment_] == ["Mixup"]

@@ -133,9 +133,9 @@ def test_spectrogram_axes_come_from_the_step(kind):
 
 
 def test_spectrogram_plot_errors_say_what_to_pass():
+    from audiosk.containers import Waveforms
     from audiosk.features import MelSpectrogram
     from audiosk.plotting import plot_spectrogram
-    from audiosk.utils import Waveforms
 
     step = MelSpectrogram(n_fft=256, hop_length=100, n_mels=16)
     S = step.fit_transform(Waveforms(list(np.repeat(_chirp(), 2, axis=0)), sr=8000))

@@ -4,8 +4,8 @@ import librosa
 import numpy as np
 import pytest
 
+from audiosk.containers import Waveforms
 from audiosk.preprocessing import PadTrim
-from audiosk.utils import Waveforms
 
 from ._helpers import chirp, tone
 

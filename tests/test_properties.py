@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
+from audiosk.containers import WaveformArray, Waveforms
 from audiosk.features import (
     MFCC,
     Deltas,
@@ -24,7 +25,6 @@ from audiosk.features import (
     TemporalStats,
 )
 from audiosk.preprocessing import PadTrim
-from audiosk.utils import WaveformArray, Waveforms
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

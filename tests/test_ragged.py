@@ -10,6 +10,7 @@ from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import _safe_indexing
 
+from audiosk.containers import Spectra, Waveforms
 from audiosk.features import (
     MFCC,
     Deltas,
@@ -20,7 +21,6 @@ from audiosk.features import (
     SpectrogramScaler,
     TemporalStats,
 )
-from audiosk.utils import Spectra, Waveforms
 
 from ._helpers import chirp, tone
 
@@ -217,14 +217,12 @@ def test_panns_windows_cover_each_clip_and_aggregate(cnn10_weights):
     clips = Waveforms(
         [rng.normal(scale=0.1, size=n).astype(np.float32) for n in (40000, 16000)], sr=sr
     )
-    step = PANNsEmbedding(cnn10_weights, model="cnn10", output="both", window_seconds=1.0).fit(
-        clips
-    )
+    step = PANNsEmbedding(cnn10_weights, arch="cnn10", output="both", window_seconds=1.0).fit(clips)
     features, clip, start = step.transform_windows(clips)
     # 2.5 s: windows at 0 and 1 s, and a last one ending at the end (1.5 s); 1 s: one window
     assert clip.tolist() == [0, 0, 0, 1] and start.tolist() == [0.0, 1.0, 1.5, 0.0]
     assert features.shape == (4, 512 + 527)
-    whole = PANNsEmbedding(cnn10_weights, model="cnn10", output="both").fit(clips)
+    whole = PANNsEmbedding(cnn10_weights, arch="cnn10", output="both").fit(clips)
     for row, (i, t) in enumerate(zip(clip, start, strict=True)):
         a = int(t * sr)
         window = clips[i][a : a + sr]
@@ -304,7 +302,7 @@ def test_compare_adds_the_panel_on_ragged_waveforms():
     [
         Spectrogram(n_fft=256, hop_length=100, center=False, power=1.0),
         Spectrogram(n_fft=256, hop_length=64, pad_mode="reflect", win_length=200),
-        MelSpectrogram(n_fft=512, hop_length=128, pad_mode="edge", precision="float32", n_jobs=2),
+        MelSpectrogram(n_fft=512, hop_length=128, pad_mode="edge", dtype="float32", n_jobs=2),
         MFCC(n_fft=256, hop_length=80, n_mels=32, n_mfcc=12, lifter=22),
     ],
     ids=["no centring", "reflect, short window", "float32 in threads", "MFCC liftered"],

@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 
 import audiosk
 from audiosk.chunking import ChunkedClassifier, ChunkedRegressor
+from audiosk.containers import WaveformArray, Waveforms
 from audiosk.features import (
     MFCC,
     Flatten,
@@ -29,7 +30,6 @@ from audiosk.features import (
 from audiosk.io import AudioLoader
 from audiosk.nets import NeuralClassifier, NeuralRegressor
 from audiosk.preprocessing import PadTrim
-from audiosk.utils import WaveformArray, Waveforms
 
 from .test_panns import released_checkpoint
 
@@ -94,7 +94,7 @@ def cases(weights):
         "MelSpectrogram": (MelSpectrogram(n_fft=256, hop_length=128, n_mels=20), "transform"),
         "MFCC": (MFCC(n_fft=256, hop_length=128, n_mels=20, n_mfcc=5), "transform"),
         "GTZANFeatures": (GTZANFeatures(), "transform"),
-        "PANNsEmbedding": (PANNsEmbedding(weights, model="cnn10", device="cpu"), "transform"),
+        "PANNsEmbedding": (PANNsEmbedding(weights, arch="cnn10", device="cpu"), "transform"),
         "ChunkedClassifier": (
             ChunkedClassifier(LogisticRegression(), window_seconds=0.25),
             "predict",

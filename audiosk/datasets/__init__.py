@@ -1,6 +1,5 @@
 """Datasets: folder and pickle loaders, the embedded spoken digits, and fetchers of public datasets."""
 
-from ..utils._deprecation import moved_names
 from ._embedded import load_spoken_digits
 from ._fetch import (
     fetch_esc50,
@@ -35,10 +34,3 @@ __all__ = [
     "load_pickle_folder",
     "load_spoken_digits",
 ]
-
-# Names that left the public API; they keep working, with a FutureWarning, until 0.3.
-__getattr__ = moved_names(
-    __name__,
-    {"encode_target": "audiosk.datasets._folder", "REMOTES": "audiosk.datasets._fetch:_REMOTES"},
-    removed_in="0.3",
-)

@@ -158,7 +158,7 @@ def _not_the_file(head: bytes, content_type: str) -> str | None:
     return None
 
 
-def _download_to(source: str, tmp: Path, verbose: bool) -> None:
+def _download_to(source: str, tmp: Path, verbose: int) -> None:
     """Download ``source`` to ``tmp`` completely, or raise and leave nothing."""
     if verbose:
         print(f"Downloading {source}", flush=True)
@@ -275,7 +275,7 @@ def _fetch(
     data_home,
     sha256: str | None,
     url: str | None,
-    verbose: bool,
+    verbose: int,
     check: Callable[[Path], object] | None = None,
 ) -> Path:
     """Download, verify and extract a dataset once; record its checksum only when all succeeded.
@@ -371,7 +371,7 @@ def _single_top_folder(root: Path) -> Path:
 
 
 def fetch_fsdd(
-    *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: bool = True
+    *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: int = 1
 ):
     """Load the Free Spoken Digit Dataset (3,000 recordings, 6 speakers), downloaded once.
 
@@ -384,8 +384,8 @@ def fetch_fsdd(
         publisher's digest: for a mirror of another build).
     url : str or None, default=None
         Another location of the same archive (a mirror).
-    verbose : bool, default=True
-        Say when downloading.
+    verbose : int, default=1
+        Say when downloading (0: silent).
 
     Returns
     -------
@@ -418,7 +418,7 @@ def fetch_fsdd(
 
 
 def fetch_esc50(
-    *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: bool = True
+    *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: int = 1
 ):
     """ESC-50: 2,000 five-second environmental sound clips in 50 classes and 5 folds.
 
@@ -464,8 +464,8 @@ def fetch_gtzan_features(
     data_home=None,
     sha256: str | None = None,
     url: str | None = None,
-    seconds: int = 30,
-    verbose: bool = True,
+    window_seconds: int = 30,
+    verbose: int = 1,
 ):
     """Load the GTZAN feature table (Kaggle "GTZAN Dataset - Music Genre Classification").
 
@@ -473,9 +473,10 @@ def fetch_gtzan_features(
     ----------
     data_home, sha256, url, verbose
         As in :func:`fetch_fsdd`.
-    seconds : {30, 3}, default=30
-        ``features_30_sec.csv`` (1,000 tracks) or ``features_3_sec.csv``
-        (ten 3 s segments per track; group by track when cross-validating).
+    window_seconds : {30, 3}, default=30
+        The published table of whole 30 s tracks, ``features_30_sec.csv``
+        (1,000 rows), or of their 3 s windows, ``features_3_sec.csv`` (ten per
+        track; group by track when cross-validating).
 
     Returns
     -------
@@ -489,12 +490,14 @@ def fetch_gtzan_features(
     >>> from audiosk.datasets import fetch_gtzan_features
     >>> table = fetch_gtzan_features()  # doctest: +SKIP
     """
-    if seconds not in (3, 30):
-        raise ValueError(f"seconds must be 3 or 30, got {seconds}.")
+    if window_seconds not in (3, 30):
+        raise ValueError(
+            f"fetch_gtzan_features: window_seconds must be 3 or 30; got {window_seconds!r}."
+        )
     root = _fetch("gtzan_features", data_home, sha256, url, verbose)
-    matches = sorted(root.rglob(f"features_{seconds}_sec.csv"))
+    matches = sorted(root.rglob(f"features_{window_seconds}_sec.csv"))
     if not matches:
-        raise OSError(f"features_{seconds}_sec.csv not found under '{root}'.")
+        raise OSError(f"features_{window_seconds}_sec.csv not found under '{root}'.")
     return gtzan_table(matches[0])
 
 
@@ -518,7 +521,7 @@ def gtzan_table(path: str | os.PathLike):
         ``frame`` (the table), ``data`` (the features, a DataFrame of shape
         (n_rows, n_features)), ``target`` (genre index, shape (n_rows,)),
         ``target_names``, ``filenames``, ``groups`` (the track of each row,
-        ``"blues.00000"``: keeps a track's 3 s segments together; GTZAN gives
+        ``"blues.00000"``: keeps a track's 3 s windows together; GTZAN gives
         no artist per track), ``split`` (``"train"``, ``"valid"``,
         ``"test"`` in the fault-filtered split of Kereliuk, Sturm and Larsen
         2015, ``""`` for the 70 tracks it leaves out) and ``DESCR``; the
@@ -562,12 +565,12 @@ def gtzan_table(path: str | os.PathLike):
 
 
 def fetch_panns_weights(
-    model: str = "cnn14",
+    arch: str = "cnn14",
     *,
     data_home=None,
     sha256: str | None = None,
     url: str | None = None,
-    verbose: bool = True,
+    verbose: int = 1,
 ) -> Path:
     """Download a released PANNs checkpoint once (Zenodo record 3987831) and return its path.
 
@@ -577,7 +580,7 @@ def fetch_panns_weights(
 
     Parameters
     ----------
-    model : {"cnn14", "cnn10"}, default="cnn14"
+    arch : {"cnn14", "cnn10"}, default="cnn14"
         ``Cnn14_mAP=0.431.pth`` (327 MB) or ``Cnn10_mAP=0.380.pth`` (20 MB).
     data_home, sha256, url, verbose
         As in :func:`fetch_fsdd`. Every download is checked against the MD5
@@ -596,13 +599,13 @@ def fetch_panns_weights(
     >>> from audiosk.datasets import fetch_panns_weights
     >>> path = fetch_panns_weights("cnn10")  # doctest: +SKIP
     """
-    key = f"panns_{model}"
+    key = f"panns_{arch}"
     if key not in _REMOTES:
-        raise ValueError(f"fetch_panns_weights: model must be 'cnn14' or 'cnn10'; got {model!r}.")
+        raise ValueError(f"fetch_panns_weights: arch must be 'cnn14' or 'cnn10'; got {arch!r}.")
 
     def check(path: Path) -> None:
         from ..nets._panns import verify_panns_checkpoint
 
-        verify_panns_checkpoint(path, model)
+        verify_panns_checkpoint(path, arch)
 
     return _fetch(key, data_home, sha256, url, verbose, check=check)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils import Waveforms, to_float
+from ..containers import Waveforms, to_float
 from ..utils._base import AudioskWarning
 
 AUDIO_EXTENSIONS = (
@@ -293,7 +293,7 @@ def load_pickle_folder(
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``data`` (:class:`~audiosk.utils.Waveforms`: 1-D float32 arrays that
+        ``data`` (:class:`~audiosk.containers.Waveforms`: 1-D float32 arrays that
         carry ``sr``), ``sr``, ``target``, ``target_names`` (None for numeric
         targets), ``groups``, ``filenames`` and ``DESCR``.
 

@@ -59,7 +59,7 @@ def gtzan_split_membership(filenames: Sequence[str | os.PathLike]) -> np.ndarray
     """Return the side of the fault-filtered split of each file: "train", "valid", "test" or "".
 
     "" marks the 70 tracks that the split leaves out (the faulty ones); all
-    3 s segments of a track share its track's side.
+    3 s windows of a track share its track's side.
     """
     sides = _split_table()
     return np.asarray([sides.get(t, "") for t in gtzan_tracks(filenames)], dtype=str)
@@ -81,7 +81,7 @@ def gtzan_fault_filtered_split(
     filenames : sequence of str or os.PathLike of shape (n_rows,)
         GTZAN names, one per row of ``X`` (the ``filenames`` of
         :func:`gtzan_table`, or paths of the audio files); the rows may be
-        3 s segments, which follow their track.
+        3 s windows, which follow their track.
     held_out : {"test", "valid"}, default="test"
         "test": fit on train and valid, score on test (the reported figure).
         "valid": fit on train, score on valid (for choosing settings without
@@ -123,7 +123,7 @@ def gtzan_contiguous_folds(
     ``StratifiedKFold(n_splits)`` without shuffling, applied to the tracks in
     their GTZAN order, keeps most artists within one fold; shuffled folds put
     them on both sides. The folds are drawn over tracks, so every 3 s
-    segment of a track lands in its track's fold, whatever the order of the
+    window of a track lands in its track's fold, whatever the order of the
     rows. Artists that straddle a fold boundary still leak a little; the
     fault-filtered split (:func:`gtzan_fault_filtered_split`) keeps every
     artist apart.

@@ -12,21 +12,21 @@ __all__ = ["load_image_folder"]
 
 
 def load_image_folder(
-    folder: str | os.PathLike[str],
+    root: str | os.PathLike[str],
     *,
     kind: str | None = None,
     load_content: bool = True,
 ) -> Bunch:
-    """Load PNG images from ``folder/<class>/``, one class per sub-folder, as image-net input.
+    """Load PNG images from ``root/<class>/``, one class per sub-folder, as image-net input.
 
-    With ``kind``, the images of ``folder/<class>/<kind>/`` are read: the
+    With ``kind``, the images of ``root/<class>/<kind>/`` are read: the
     tree that :func:`~audiosk.images.write_spectrogram_images` writes when
-    each class's files go into ``folder/<class>``. Classes are the
+    each class's files go into ``root/<class>``. Classes are the
     sub-folder names in sorted order; files are sorted within a class.
 
     Parameters
     ----------
-    folder : str or os.PathLike
+    root : str or os.PathLike
         Root of the tree.
     kind : str or None, default=None
         Read ``<class>/<kind>/*.png`` ("linear", "log", "mel", "mfcc"); None
@@ -63,7 +63,7 @@ def load_image_folder(
     >>> images.data.shape, images.target.tolist(), images.target_names.tolist()
     ((4, 3, 128, 128), [0, 0, 1, 1], ['0', '1'])
     """
-    root = Path(folder)
+    root = Path(root)
     if not root.is_dir():
         raise ValueError(f"load_image_folder: '{root}' is not a folder.")
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -228,7 +228,9 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         Frame padding; "reflect" reproduces the table (librosa < 0.10),
         "constant" equals the current librosa defaults.
     n_jobs : int or None, default=None
-        Clips processed in parallel (threads).
+        Number of jobs run in parallel (joblib): clips, in threads.
+        ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
     verbose : int, default=0
         Progress bar over clips.
 

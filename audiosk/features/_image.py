@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..utils._ragged import Spectra
+from ..containers import Spectra
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._spectra import _StatelessSpectra, check_spectra
 
@@ -41,7 +41,7 @@ class SpectrogramImage(_StatelessSpectra):
     by a matplotlib colormap (3 RGB channels), as spectrogram PNGs are,
     without writing any file. Frequency runs along the height: row 0 is the
     lowest bin, or the highest with ``origin="upper"`` (as in a PNG). Clips
-    of any lengths (a :class:`~audiosk.utils.Spectra` list) are each
+    of any lengths (a :class:`~audiosk.containers.Spectra` list) are each
     resized from their own frames to ``width``, so the output is one 4-D
     array.
 
@@ -101,7 +101,7 @@ class SpectrogramImage(_StatelessSpectra):
         ----------
         X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
             Spectra (typically log-Mel); clips of any lengths as a
-            :class:`~audiosk.utils.Spectra` list.
+            :class:`~audiosk.containers.Spectra` list.
 
         Returns
         -------

@@ -12,10 +12,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing import _window_starts
 from ..utils._parallel import parallel_map
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._waveforms import check_audio
+from ..utils._windows import window_starts
 
 __all__ = ["PANNsEmbedding"]
 
@@ -56,7 +56,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         (or a ``.pth`` file with their ``"model"`` state dict), read with
         ``torch.load(weights_only=True)``;
         :func:`~audiosk.datasets.fetch_panns_weights` downloads them.
-    model : {"cnn14", "cnn10"}, default="cnn14"
+    arch : {"cnn14", "cnn10"}, default="cnn14"
         The architecture the checkpoint is for.
     output : {"embedding", "tags", "both"}, default="embedding"
         The embedding, the probabilities of the 527 AudioSet classes (columns
@@ -83,7 +83,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    model_ : audiosk.nets.PANNs
+    module_ : audiosk.nets.PANNs
         The network with the checkpoint loaded, in eval mode (on the CPU
         between calls; a pickle of the step includes its weights).
     n_features_out_ : int
@@ -96,13 +96,13 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
     See Also
     --------
     audiosk.nets.PANNs : The network, which fine-tunes through
-        ``NeuralClassifier("panns_cnn14", module__weights=...)``.
+        ``NeuralClassifier("panns", module__weights=...)``.
 
     Examples
     --------
     >>> import numpy as np
     >>> from audiosk.features import PANNsEmbedding
-    >>> from audiosk.utils import Waveforms
+    >>> from audiosk.containers import Waveforms
     >>> X = Waveforms(np.zeros((2, 16000), dtype=np.float32), sr=16000)
     >>> step = PANNsEmbedding("Cnn14_mAP=0.431.pth")  # doctest: +SKIP
     >>> step.fit_transform(X).shape  # doctest: +SKIP
@@ -115,7 +115,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict[str, Any] = {
         "weights": [str, os.PathLike],
-        "model": [StrOptions({"cnn14", "cnn10"})],
+        "arch": [StrOptions({"cnn14", "cnn10"})],
         "output": [StrOptions({"embedding", "tags", "both"})],
         "sr": [Interval(Integral, 1, None, closed="left"), None],
         "window_seconds": [Interval(Real, 0, None, closed="neither"), None],
@@ -130,7 +130,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         self,
         weights: str | os.PathLike[str],
         *,
-        model: str = "cnn14",
+        arch: str = "cnn14",
         output: str = "embedding",
         sr: int | None = None,
         window_seconds: float | None = None,
@@ -141,7 +141,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         verbose: int = 0,
     ) -> None:
         self.weights = weights
-        self.model = model
+        self.arch = arch
         self.output = output
         self.sr = sr
         self.window_seconds = window_seconds
@@ -172,11 +172,11 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         if not os.path.isfile(self.weights):
             raise FileNotFoundError(
                 f"PANNsEmbedding: weights file '{self.weights}' not found. Download the "
-                f"{self.model.upper()} checkpoint with audiosk.datasets.fetch_panns_weights"
-                f"('{self.model}') or by hand, and pass its path."
+                f"{self.arch.upper()} checkpoint with audiosk.datasets.fetch_panns_weights"
+                f"(arch='{self.arch}') or by hand, and pass its path."
             )
-        self.model_ = PANNs(arch=self.model, weights=self.weights).eval()
-        width = self.model_.embedding_size
+        self.module_ = PANNs(arch=self.arch, weights=self.weights).eval()
+        width = self.module_.embedding_size
         self.n_features_out_ = {"embedding": width, "tags": 527, "both": width + 527}[self.output]
         return self
 
@@ -244,7 +244,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         start : ndarray of shape (n_windows,), float64
             Start of each window in its clip, in seconds.
         """
-        check_is_fitted(self, "model_")
+        check_is_fitted(self, "module_")
         self._validate_params()
         self._check_windows()
         X, sr = check_audio(self, X, reset=False)
@@ -270,7 +270,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         if n_samples <= size:
             return [0], n_samples
         hop = max(1, round((self.hop_seconds or self.window_seconds) * sr))
-        return _window_starts(n_samples, size, hop).tolist(), size
+        return window_starts(n_samples, size, hop).tolist(), size
 
     def _embed(self, clips: list[np.ndarray], sr: int) -> np.ndarray:
         """Run the network on each clip, batching clips of one length together."""
@@ -287,7 +287,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
             for start in range(0, len(rows), self.batch_size)
         ]
         device = auto_device() if self.device == "auto" else self.device
-        model = self.model_.to(device)
+        model = self.module_.to(device)
 
         def run(rows: list[int]) -> np.ndarray:
             wave = torch.from_numpy(np.stack([clips[i] for i in rows]).astype(np.float32))
@@ -304,14 +304,14 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         try:
             results = parallel_map(run, batches, verbose=self.verbose, desc="PANNs embeddings")
         finally:
-            self.model_.to("cpu")
+            self.module_.to("cpu")
         out = np.empty((len(clips), self.n_features_out_), dtype=np.float32)
         for rows, values in zip(batches, results, strict=True):
             out[rows] = values
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Get the output column names: ``panns_<model>_<i>``, then ``audioset_<class name>``.
+        """Get the output column names: ``panns_<arch>_<i>``, then ``audioset_<class name>``.
 
         Parameters
         ----------
@@ -321,10 +321,10 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         -------
         names : ndarray of str of shape (n_features_out,)
         """
-        check_is_fitted(self, "model_")
+        check_is_fitted(self, "module_")
         names = []
         if self.output in ("embedding", "both"):
-            names += [f"panns_{self.model}_{i}" for i in range(self.model_.embedding_size)]
+            names += [f"panns_{self.arch}_{i}" for i in range(self.module_.embedding_size)]
         if self.output in ("tags", "both"):
             names += [f"audioset_{name}" for name in audioset_classes()]
         return np.asarray(names, dtype=object)

@@ -2,7 +2,7 @@
 
 They take the spectral stage of the data contract, a 3-D array
 ``(n_clips, n_bins, n_frames)`` (some also 4-D ``(n_clips, channels, H,
-W)``), or clips of any lengths as a :class:`~audiosk.utils.Spectra` list of
+W)``), or clips of any lengths as a :class:`~audiosk.containers.Spectra` list of
 ``(n_bins, n_frames_i)`` arrays (all but Flatten). A 2-D array
 ``(n_clips, n_bins)`` is read as spectra of one frame, so a table of
 per-clip features goes through them too.
@@ -21,8 +21,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..containers import Spectra
 from ..utils._base import StatelessArrayMixin
-from ..utils._ragged import Spectra
 from ..utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["Deltas", "Flatten", "SpectrogramScaler", "TemporalStats"]
@@ -58,7 +58,7 @@ def check_spectra(
     Returns
     -------
     X : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, C, H, W), float32, or Spectra
-        A :class:`~audiosk.utils.Spectra` list of float32 ``(n_bins, n_frames_i)``
+        A :class:`~audiosk.containers.Spectra` list of float32 ``(n_bins, n_frames_i)``
         arrays when the clips differ in length (and ``allow_ragged``).
     """
     name = type(estimator).__name__
@@ -237,12 +237,12 @@ class Deltas(_StatelessSpectra):
         ----------
         X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
             Spectra or coefficients (MFCC); clips of any lengths as a
-            :class:`~audiosk.utils.Spectra` list.
+            :class:`~audiosk.containers.Spectra` list.
 
         Returns
         -------
         D : ndarray of shape (n_clips, n_bins, n_frames) or (n_clips, n_bins * (order + 1), n_frames), float32
-            A :class:`~audiosk.utils.Spectra` list for clips of different
+            A :class:`~audiosk.containers.Spectra` list for clips of different
             lengths, each clip's derivatives computed over its own frames.
         """
         self._validate_params()
@@ -307,7 +307,7 @@ class TemporalStats(_SpectraTransformer):
     """Summarise each bin over time: spectra to a named feature table.
 
     Each clip is described whole, by statistics over its own frames, so
-    clips of any lengths (a :class:`~audiosk.utils.Spectra` list) give one
+    clips of any lengths (a :class:`~audiosk.containers.Spectra` list) give one
     row each without padding.
 
     Parameters
@@ -371,7 +371,7 @@ class TemporalStats(_SpectraTransformer):
         Parameters
         ----------
         X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
-            Spectra; clips of any lengths as a :class:`~audiosk.utils.Spectra` list.
+            Spectra; clips of any lengths as a :class:`~audiosk.containers.Spectra` list.
 
         Returns
         -------
@@ -484,7 +484,7 @@ class SpectrogramScaler(_SpectraTransformer):
     learned at fit over all clips and frames (on 2-D input this is
     ``StandardScaler``). With ``per_clip=True`` each clip is standardised by
     its own mean and standard deviation at transform, and fit learns nothing.
-    Clips of any lengths (a :class:`~audiosk.utils.Spectra` list) count
+    Clips of any lengths (a :class:`~audiosk.containers.Spectra` list) count
     every frame each has, and nothing else.
 
     Parameters
@@ -565,12 +565,12 @@ class SpectrogramScaler(_SpectraTransformer):
         ----------
         X : array-like of shape (n_clips, n_features), (n_clips, n_bins, n_frames) or (n_clips, C, H, W)
             A table, spectra or images, of the rank and size seen at fit; or
-            spectra of any lengths as a :class:`~audiosk.utils.Spectra` list.
+            spectra of any lengths as a :class:`~audiosk.containers.Spectra` list.
 
         Returns
         -------
         X_scaled : ndarray of the input's shape, float32
-            A :class:`~audiosk.utils.Spectra` list for a list input.
+            A :class:`~audiosk.containers.Spectra` list for a list input.
         """
         check_is_fitted(self)
         X = check_spectra(self, X, reset=False, allow_4d=True, expand_2d=False, allow_ragged=True)

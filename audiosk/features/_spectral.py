@@ -16,11 +16,11 @@ import numpy as np
 import scipy.fft
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ..containers import Spectra
 from ..utils._base import AudioskWarning, StatelessArrayMixin
-from ..utils._ragged import Spectra
-from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import Interval, Options, StrOptions
 from ..utils._waveforms import check_audio
-from ._stft import PRECISIONS, stft_plan, stft_power, stft_power_ragged, to_db
+from ._stft import DTYPES, stft_plan, stft_power, stft_power_ragged, to_db
 
 __all__ = ["MFCC", "MelSpectrogram", "Spectrogram"]
 
@@ -33,7 +33,7 @@ _STFT_CONSTRAINTS = {
     "center": ["boolean"],
     "pad_mode": [StrOptions({"constant", "reflect", "edge"})],
     "power": [Interval(Real, 0, None, closed="neither")],
-    "precision": [StrOptions(set(PRECISIONS))],
+    "dtype": [StrOptions(set(DTYPES)), Options(type, {np.float32, np.float64})],
     "n_jobs": [Integral, None],
 }
 _DB_CONSTRAINTS = {
@@ -183,15 +183,15 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : ndarray of shape (n_clips, n_samples) or list of 1-D arrays of any lengths
-            Waveforms; a :class:`~audiosk.utils.WaveformArray` or
-            :class:`~audiosk.utils.Waveforms` also carries its sample rate,
+            Waveforms; a :class:`~audiosk.containers.WaveformArray` or
+            :class:`~audiosk.containers.Waveforms` also carries its sample rate,
             which must match ``sr`` and, once fitted, ``sample_rate_``.
 
         Returns
         -------
         S : ndarray of shape (n_clips, n_bins, n_frames) or Spectra, float32
             A 3-D array when every clip has one length; otherwise a
-            :class:`~audiosk.utils.Spectra` list of ``(n_bins, n_frames_i)``
+            :class:`~audiosk.containers.Spectra` list of ``(n_bins, n_frames_i)``
             arrays, each with librosa's frame count for its clip (nothing is
             padded or trimmed), carrying the sample rate.
         """
@@ -208,7 +208,7 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
             center=self.center,
             pad_mode=self.pad_mode,
             power=float(self.power),
-            precision=self.precision,
+            dtype=np.dtype(self.dtype).name,
         )
         post, n_out = self._post()
         if isinstance(X, list):  # clips of different lengths
@@ -276,14 +276,16 @@ class Spectrogram(_SpectralBase):
         librosa's constant-Q defaults; only used with ``frequency_scale="log"``.
     fmax : float or None, default=None
         Highest frequency of the log axis (``sr / 2`` when None).
-    precision : {"float64", "float32"}, default="float64"
+    dtype : {"float64", "float32"} or numpy float type, default="float64"
         Working precision of the window, FFT and filterbank (the output is
         float32 either way). ``"float64"`` matches librosa to about 1e-7 of
         the maximum and keeps quiet bins accurate on a dB scale;
         ``"float32"`` takes about 40 % less time and stays within 0.05 dB of
         librosa above the ``top_db`` floor.
     n_jobs : int or None, default=None
-        Threads over clips; the values do not depend on it.
+        Number of jobs run in parallel (joblib): blocks of clips, in threads
+        (the values do not depend on it). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
 
     Attributes
     ----------
@@ -332,7 +334,7 @@ class Spectrogram(_SpectralBase):
         n_bins: int = 128,
         fmin: float = 32.7,
         fmax: float | None = None,
-        precision: str = "float64",
+        dtype: Any = "float64",
         n_jobs: int | None = None,
     ) -> None:
         self.sr = sr
@@ -350,7 +352,7 @@ class Spectrogram(_SpectralBase):
         self.n_bins = n_bins
         self.fmin = fmin
         self.fmax = fmax
-        self.precision = precision
+        self.dtype = dtype
         self.n_jobs = n_jobs
 
     def _check_settings(self, sr: int) -> None:
@@ -415,14 +417,16 @@ class MelSpectrogram(_SpectralBase):
         With ``db``, floor each clip at its maximum minus ``top_db``.
     ref : float or "max", default=1.0
         With ``db``, the 0 dB reference.
-    precision : {"float64", "float32"}, default="float64"
+    dtype : {"float64", "float32"} or numpy float type, default="float64"
         Working precision of the window, FFT and filterbank (the output is
         float32 either way). ``"float64"`` matches librosa to about 1e-7 of
         the maximum and keeps quiet bins accurate on a dB scale;
         ``"float32"`` takes about 40 % less time and stays within 0.05 dB of
         librosa above the ``top_db`` floor.
     n_jobs : int or None, default=None
-        Threads over clips; the values do not depend on it.
+        Number of jobs run in parallel (joblib): blocks of clips, in threads
+        (the values do not depend on it). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
 
     Attributes
     ----------
@@ -472,7 +476,7 @@ class MelSpectrogram(_SpectralBase):
         db: bool = False,
         top_db: float | None = 80.0,
         ref: float | str = 1.0,
-        precision: str = "float64",
+        dtype: Any = "float64",
         n_jobs: int | None = None,
     ) -> None:
         self.sr = sr
@@ -491,7 +495,7 @@ class MelSpectrogram(_SpectralBase):
         self.db = db
         self.top_db = top_db
         self.ref = ref
-        self.precision = precision
+        self.dtype = dtype
         self.n_jobs = n_jobs
 
     def _basis(self, sr: int) -> np.ndarray | None:
@@ -521,7 +525,7 @@ class MFCC(MelSpectrogram):
         Floor of the log-Mel spectrum, per clip.
     sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk
         As in :class:`MelSpectrogram`.
-    norm, precision, n_jobs
+    norm, dtype, n_jobs
         As in :class:`MelSpectrogram`.
 
     Attributes
@@ -571,7 +575,7 @@ class MFCC(MelSpectrogram):
         htk: bool = False,
         norm: str | float | None = "slaney",
         top_db: float | None = 80.0,
-        precision: str = "float64",
+        dtype: Any = "float64",
         n_jobs: int | None = None,
     ) -> None:
         self.sr = sr
@@ -592,7 +596,7 @@ class MFCC(MelSpectrogram):
         self.htk = htk
         self.norm = norm
         self.top_db = top_db
-        self.precision = precision
+        self.dtype = dtype
         self.n_jobs = n_jobs
 
     def _check_settings(self, sr: int) -> None:

@@ -12,7 +12,7 @@ blocks instead, the frames of consecutive clips packed one after the other,
 so that every block and FFT call has one size; each frame is still
 windowed, transformed and projected on its own.
 
-``precision="float64"`` windows and transforms in float64, as librosa does,
+``dtype="float64"`` windows and transforms in float64, as librosa does,
 so that values far below the maximum (which a dB scale shows) keep full
 relative accuracy; ``"float32"`` keeps the whole path in float32 (about 40 %
 less time, within 0.05 dB of librosa). No step calls BLAS, so no thread limit
@@ -40,7 +40,7 @@ BLOCK_SAMPLES = 2**17
 #: half of BLOCK_SAMPLES, measured faster (bench_ragged.py), as every block is full.
 PACK_SAMPLES = 2**16
 
-PRECISIONS = {"float64": np.float64, "float32": np.float32}
+DTYPES = {"float64": np.float64, "float32": np.float32}
 
 #: CSR arrays ``(indptr, indices, data)`` of an ``(n_bins, n_freq)`` filterbank.
 SparseBasis = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -58,13 +58,13 @@ def fft_window(window: str, win_length: int, n_fft: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _typed_window(window: str, win_length: int, n_fft: int, precision: str) -> np.ndarray:
-    win = fft_window(window, win_length, n_fft).astype(PRECISIONS[precision])
+def _typed_window(window: str, win_length: int, n_fft: int, dtype: str) -> np.ndarray:
+    win = fft_window(window, win_length, n_fft).astype(DTYPES[dtype])
     win.flags.writeable = False
     return win
 
 
-def sparse_basis(basis: np.ndarray | None, n_freq: int, precision: str) -> SparseBasis:
+def sparse_basis(basis: np.ndarray | None, n_freq: int, dtype: str) -> SparseBasis:
     """CSR arrays of a dense ``(n_freq, n_bins)`` filterbank (the identity when None).
 
     Parameters
@@ -73,7 +73,7 @@ def sparse_basis(basis: np.ndarray | None, n_freq: int, precision: str) -> Spars
         Filterbank, as the dense matrix a spectrum ``(n_frames, n_freq)`` is multiplied by.
     n_freq : int
         ``1 + n_fft // 2``.
-    precision : {"float64", "float32"}
+    dtype : {"float64", "float32"}
         dtype of the values (the dtype products are taken in).
 
     Returns
@@ -82,21 +82,20 @@ def sparse_basis(basis: np.ndarray | None, n_freq: int, precision: str) -> Spars
         The ``(n_bins, n_freq)`` transpose in CSR form.
     """
     # the filterbanks are cached read-only arrays: convert each once (by identity)
-    key = (id(basis), n_freq, precision)
+    key = (id(basis), n_freq, dtype)
     if basis is not None and basis.flags.writeable:
-        return _to_csr(basis, n_freq, precision)
+        return _to_csr(basis, n_freq, dtype)
     if key not in _SPARSE:
         if len(_SPARSE) >= 64:
             _SPARSE.clear()
-        _SPARSE[key] = (basis, _to_csr(basis, n_freq, precision))
+        _SPARSE[key] = (basis, _to_csr(basis, n_freq, dtype))
     return _SPARSE[key][1]
 
 
 _SPARSE: dict[tuple[int, int, str], tuple[np.ndarray | None, SparseBasis]] = {}
 
 
-def _to_csr(basis: np.ndarray | None, n_freq: int, precision: str) -> SparseBasis:
-    dtype = PRECISIONS[precision]
+def _to_csr(basis: np.ndarray | None, n_freq: int, dtype: str) -> SparseBasis:
     if basis is None:
         csr = scipy.sparse.identity(n_freq, dtype=dtype, format="csr")
     else:
@@ -151,7 +150,7 @@ def stft_plan(
     pad_mode: str = "constant",
     power: float = 2.0,
     basis: np.ndarray | None = None,
-    precision: str = "float64",
+    dtype: str = "float64",
 ) -> StftPlan:
     """Build the :class:`StftPlan` of librosa-style settings.
 
@@ -164,9 +163,9 @@ def stft_plan(
         hop_length=hop_length,
         center=center,
         pad_mode=pad_mode,
-        window=_typed_window(window, win_length, n_fft, precision),
+        window=_typed_window(window, win_length, n_fft, dtype),
         power=float(power),
-        basis=sparse_basis(basis, 1 + n_fft // 2, precision),
+        basis=sparse_basis(basis, 1 + n_fft // 2, dtype),
     )
 
 
@@ -225,7 +224,8 @@ def stft_power(
     n_out : int or None, default=None
         Rows ``post`` returns (``n_bins`` when None).
     n_jobs : int or None, default=None
-        Threads over clips (``-1``: all cores).
+        Threads over clips, as joblib counts them (``None``: 1 unless in a
+        ``joblib.parallel_config`` context; ``-1``: all cores).
 
     Returns
     -------
@@ -388,13 +388,10 @@ def _each(n_tasks: int, task: Callable[[int], None], n_jobs: int | None) -> None
 
 
 def _n_workers(n_jobs: int | None, n_tasks: int) -> int:
-    import os
+    """Threads for ``n_tasks`` tasks: joblib's reading of ``n_jobs`` (its context for None)."""
+    from joblib import effective_n_jobs
 
-    if n_jobs is None:
-        return 1
-    cpus = os.cpu_count() or 1
-    n = cpus + 1 + n_jobs if n_jobs < 0 else n_jobs
-    return max(1, min(n, n_tasks))
+    return max(1, min(int(effective_n_jobs(n_jobs)), n_tasks))
 
 
 def to_db(

@@ -18,9 +18,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
+from ..containers import Spectra, sample_rate_of
 from ..features import MFCC, TemporalStats
 from ..io import AudioLoader
-from ..utils import Spectra, sample_rate_of
 
 __all__ = ["classical_baselines", "input_kind"]
 
@@ -38,7 +38,7 @@ def input_kind(X) -> str:
     kind : {"paths", "waveforms", "spectra", "table"}
         File paths; waveforms (a list of 1-D arrays, or a 2-D array that
         carries a sample rate); spectra or images (3-D or 4-D arrays, or a
-        :class:`~audiosk.utils.Spectra` list of clips of any lengths); or a
+        :class:`~audiosk.containers.Spectra` list of clips of any lengths); or a
         table (any other 2-D array).
 
     Examples

@@ -12,7 +12,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from .._jobs import hash_file
-from ..utils import sample_rate_of
+from ..containers import sample_rate_of
 from ..utils._sklearn_compat import HasMethods
 
 __all__ = ["CachedTransformer"]

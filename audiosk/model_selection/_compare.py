@@ -16,8 +16,8 @@ from sklearn.model_selection import check_cv, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
+from ..containers import Spectra, Waveforms
 from ..io import AudioLoader
-from ..utils import Spectra, Waveforms
 from ..utils._base import GroupLeakageWarning
 from ._baselines import classical_baselines
 
@@ -137,7 +137,9 @@ def compare(
         ``cross_validate`` (for instance ``{"neuralclassifier__groups":
         groups}`` for a net's group-aware validation split).
     n_jobs : int or None, default=None
-        Folds fitted in parallel.
+        Number of jobs run in parallel (joblib): folds, in processes.
+        ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
     verbose : int, default=0
         Passed to ``cross_validate`` (and to joblib for shared front ends).
 

@@ -1,6 +1,5 @@
 """Neural networks: torch modules, augmentations and the skorch estimators that wrap them."""
 
-from ..utils._deprecation import moved_names
 from ._augment import (
     AddNoise,
     Augmentation,
@@ -10,7 +9,6 @@ from ._augment import (
     TimeShift,
     TimeStretch,
 )
-from ._callbacks import RestoreBestWeights
 from ._estimators import NeuralClassifier, NeuralRegressor
 from ._modules import CNN, MLP, TDNN
 from ._panns import PANNs
@@ -29,16 +27,9 @@ __all__ = [
     "NeuralRegressor",
     "PANNs",
     "ResNet",
-    "RestoreBestWeights",
     "SpecAugment",
     "TDNN",
     "TensorBoardLogger",
     "TimeShift",
     "TimeStretch",
 ]
-
-__getattr__ = moved_names(
-    __name__,
-    {"make_augmentations": "audiosk.nets._augment", "resample": "audiosk.utils._dsp"},
-    removed_in="0.3",
-)

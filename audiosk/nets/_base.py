@@ -33,7 +33,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
 
-from ..utils import DiskArray
+from ..containers import DiskArray
 from ..utils._base import GroupLeakageWarning
 from ..utils._dsp import auto_device
 from ..utils._sklearn_compat import (
@@ -106,7 +106,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         "restore_best": ["boolean"],
         "augment": [StrOptions({"auto", *_BY_NAME}), Augmentation, list, tuple, None],
         "random_state": ["random_state"],
-        "n_jobs": [IntInterval(1, None, closed="left"), Options(Integral, {-1}), None],
+        "n_threads": [IntInterval(1, None, closed="left"), Options(Integral, {-1}), None],
         "device": [str, torch.device],
         "on_interrupt": [StrOptions({"raise", "stop"})],
         "verbose": ["verbose"],
@@ -133,7 +133,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         restore_best=False,
         augment="auto",
         random_state=None,
-        n_jobs=1,
+        n_threads=1,
         device="auto",
         on_interrupt="raise",
         verbose=0,
@@ -163,7 +163,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         self.restore_best = restore_best
         self.augment = augment
         self.random_state = random_state
-        self.n_jobs = n_jobs
+        self.n_threads = n_threads
         self.on_interrupt = on_interrupt
 
     # -- parameters: declared, checked before training, never assigned by fit
@@ -246,11 +246,8 @@ class BaseAudioNet(metaclass=ABCMeta):
 
     # -- "auto" resolved at fit into fitted attributes
     def _pretrained(self):
-        module = self.module
-        name = module if isinstance(module, str) else getattr(module, "__name__", "")
-        if isinstance(module, str) and name.startswith("panns_"):
-            return True
-        if getattr(getattr(module, "func", None), "__name__", "") == "PANNs" or name == "PANNs":
+        module = MODULES.get(self.module) if isinstance(self.module, str) else self.module
+        if getattr(getattr(module, "func", module), "__name__", "") == "PANNs":
             return True
         return self.get_params_for("module").get("weights") is not None
 
@@ -350,7 +347,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         self._resolve()
         if not hasattr(self, "random_generator_"):
             self._seed()
-        with torch_threads(self.n_jobs), self._global_rng():
+        with torch_threads(self.n_threads), self._global_rng():
             return super().initialize()
 
     def initialize_module(self):
@@ -562,7 +559,7 @@ class BaseAudioNet(metaclass=ABCMeta):
                     f"{type(self).__name__}: X holds clips of different lengths, which the "
                     f"module {self._module_name()} cannot read (its forward takes no "
                     "'lengths'). Use a module that pools over time ('tdnn', 'cnn' with "
-                    "head='global', 'panns_*' on waveforms), or give clips of one length "
+                    "head='global', 'panns' on waveforms), or give clips of one length "
                     "(PadTrim before the spectral step)."
                 )
 
@@ -584,7 +581,7 @@ class BaseAudioNet(metaclass=ABCMeta):
     def load_params(self, *args, **kwargs):
         """Load weights saved with ``save_params`` (``torch.load(weights_only=True)``)."""
         requested = self.__dict__.get("device", "auto")
-        with torch_threads(self.n_jobs):
+        with torch_threads(self.n_threads):
             super().load_params(*args, **kwargs)
         if self.__dict__.get("device") == self.device_:  # skorch re-assigns the device it used
             self.__dict__["device"] = requested
@@ -633,7 +630,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         self._groups = None if groups is None else np.asarray(groups)
         self._interrupted = self._stopped_by_callback = False
         try:
-            with torch_threads(self.n_jobs):
+            with torch_threads(self.n_threads):
                 if fresh:
                     self.initialize()
                 else:
@@ -719,7 +716,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         return self._fit_with(X, y, groups=groups, partial=True, **fit_params)
 
     def forward(self, X, training=False, device="cpu"):
-        """Compute the module outputs for all of ``X``, on ``n_jobs`` threads.
+        """Compute the module outputs for all of ``X``, on ``n_threads`` threads.
 
         Parameters
         ----------
@@ -735,7 +732,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         y_infer : torch.Tensor
             Concatenated outputs.
         """
-        with torch_threads(self.n_jobs):
+        with torch_threads(self.n_threads):
             return super().forward(X, training=training, device=device)
 
     def train_step_single(self, batch, **fit_params):

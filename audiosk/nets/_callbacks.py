@@ -1,53 +1,14 @@
 """Callbacks of the neural estimators: schedules that follow the recipe, settled batch norms.
 
-Best weights are skorch's ``EarlyStopping(load_best=True)``;
-:class:`RestoreBestWeights` remains for one release as a deprecated alias of it.
+Best weights are skorch's ``EarlyStopping(load_best=True)`` (:func:`best_weights`).
 """
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
 import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
-__all__ = ["RestoreBestWeights"]
-
-
-class RestoreBestWeights(EarlyStopping):
-    """Deprecated: keep the weights of the epoch with the lowest ``monitor``.
-
-    Use ``restore_best=True`` of the estimators, or skorch's
-    ``EarlyStopping(load_best=True)``; this name goes in audiosk 0.3.
-
-    Parameters
-    ----------
-    monitor : str, default="valid_loss"
-        History key to minimise.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from audiosk.nets import RestoreBestWeights
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     cb = RestoreBestWeights()
-    >>> caught[0].category.__name__, cb.load_best
-    ('FutureWarning', True)
-    """
-
-    def __init__(self, monitor: str = "valid_loss"):
-        warnings.warn(
-            "RestoreBestWeights is deprecated since 0.2 and will be removed in 0.3; use "
-            "restore_best=True or skorch.callbacks.EarlyStopping(load_best=True) instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__(monitor=monitor, patience=np.inf, load_best=True)
-
-    def get_params(self, deep=True):
-        return {"monitor": self.monitor}
+__all__ = ["EpochLRScheduler", "RefreshBatchNorm", "best_weights"]
 
 
 def best_weights(monitor: str, patience: float) -> EarlyStopping:

@@ -10,7 +10,7 @@ from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
-from ..utils import DiskArray, to_float
+from ..containers import DiskArray, to_float
 
 __all__ = [
     "ArrayDataset",
@@ -33,7 +33,7 @@ def pcm_to_float(X):
     """Scale integer PCM to [-1, 1) as everywhere in audiosk; pass anything else unchanged.
 
     Signed integers of 8, 16 and 32 bits (the sample widths of WAV files) are
-    PCM, scaled by :func:`~audiosk.utils.to_float`; 64-bit integers are taken
+    PCM, scaled by :func:`~audiosk.containers.to_float`; 64-bit integers are taken
     as numbers (a table of counts), as are floats.
 
     Examples
@@ -206,7 +206,7 @@ class RaggedDataset(torch.utils.data.Dataset):
 
 
 class DiskDataset(torch.utils.data.Dataset):
-    """Batches of a :class:`~audiosk.utils.DiskArray`, read from the file when fetched."""
+    """Batches of a :class:`~audiosk.containers.DiskArray`, read from the file when fetched."""
 
     def __init__(self, X, y=None):
         self.X = X

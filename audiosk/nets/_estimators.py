@@ -53,8 +53,8 @@ _COMMON_DOC = """
 
     "pretrained" is the fine-tuning recipe: a ``panns_*`` module, or any
     module given ``module__weights``. The recipe followed is ``recipe_``.
-    On spectra of different lengths (a :class:`~audiosk.utils.Spectra`
-    list) the TDNN removes no per-clip mean (``clip_norm=False``): on short
+    On spectra of different lengths (a :class:`~audiosk.containers.Spectra`
+    list) the TDNN removes no per-clip mean (``center_per_clip=False``): on short
     words that mean is the word's own spectrum.
     All three from-scratch networks standardise their input inside the net (no scaler needed in
     front) and train with AdamW (learning rate 1e-3, weight decay 1e-2) on
@@ -66,14 +66,14 @@ _COMMON_DOC = """
     module : "auto", str or torch.nn.Module class, default="auto"
         The architecture: "auto" (the table above), or by name ("mlp",
         "tdnn", "cnn", "resnet18", "resnet34", "resnet50", "googlenet",
-        "panns_cnn14", "panns_cnn10"): :class:`~audiosk.nets.MLP`,
+        "panns"): :class:`~audiosk.nets.MLP`,
         :class:`~audiosk.nets.TDNN`, :class:`~audiosk.nets.CNN`,
         :class:`~audiosk.nets.ResNet`, :class:`~audiosk.nets.GoogLeNet`,
         :class:`~audiosk.nets.PANNs` (on waveforms; pretrained weights with
         ``module__weights=PATH``, fine-tuning of the last stages with
         ``module__trainable_layers=n``), or any module class.
         ``input_shape`` (one sample's shape), ``n_outputs`` and ``sr`` (the
-        rate of :class:`~audiosk.utils.Waveforms` input) are inferred at fit
+        rate of :class:`~audiosk.containers.Waveforms` input) are inferred at fit
         and passed when the class accepts them; its other arguments are set
         as ``module__<name>``.
     criterion : torch loss class
@@ -132,7 +132,7 @@ default="cosine"
         augmentation and validation split: equal seeds give identical models
         on one machine, whether fitted alone, in threads or in processes.
         ``None`` draws a fresh seed at every fit (``random_seed_``).
-    n_jobs : int or None, default=1
+    n_threads : int or None, default=1
         CPU threads torch uses while this net trains and predicts (``-1``:
         one per core). torch's thread count is process-global: it is set
         when the work starts and the process' count is restored when the
@@ -168,7 +168,7 @@ default="cosine"
 
     Signed 8-, 16- and 32-bit integer input is integer PCM (the sample
     widths of WAV files) and is scaled to [-1, 1) as everywhere in audiosk
-    (:func:`~audiosk.utils.to_float`), whatever holds it; 64-bit integers
+    (:func:`~audiosk.containers.to_float`), whatever holds it; 64-bit integers
     are taken as numbers (cast other integer tables to float).
 
     A fitted net pickles (``pickle``, ``joblib``) with everything it needs,
@@ -201,7 +201,7 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
     n_outputs_ : int
         Number of classes.
     sample_rate_ : int or None
-        Sample rate of :class:`~audiosk.utils.Waveforms` input at fit
+        Sample rate of :class:`~audiosk.containers.Waveforms` input at fit
         (``None`` for other input); input at another rate is refused.
     recipe_ : {"table", "spectra", "images", "finetune"} or None
         The recipe the "auto" parameters followed.
@@ -254,7 +254,7 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
         restore_best=False,
         augment="auto",
         random_state=None,
-        n_jobs=1,
+        n_threads=1,
         device="auto",
         on_interrupt="raise",
         verbose=0,
@@ -278,7 +278,7 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
             restore_best=restore_best,
             augment=augment,
             random_state=random_state,
-            n_jobs=n_jobs,
+            n_threads=n_threads,
             device=device,
             on_interrupt=on_interrupt,
             verbose=verbose,
@@ -342,7 +342,7 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes)
         """
         X = self._check_X(X)
-        with torch_threads(self.n_jobs):
+        with torch_threads(self.n_threads):
             return super().predict_proba(X)
 
     def predict(self, X):
@@ -392,7 +392,7 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
     n_outputs_ : int
         Number of targets.
     sample_rate_ : int or None
-        Sample rate of :class:`~audiosk.utils.Waveforms` input at fit
+        Sample rate of :class:`~audiosk.containers.Waveforms` input at fit
         (``None`` for other input); input at another rate is refused.
     recipe_ : {"table", "spectra", "images", "finetune"} or None
         The recipe the "auto" parameters followed.
@@ -449,7 +449,7 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
         augment="auto",
         standardize_target=True,
         random_state=None,
-        n_jobs=1,
+        n_threads=1,
         device="auto",
         on_interrupt="raise",
         verbose=0,
@@ -473,7 +473,7 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
             restore_best=restore_best,
             augment=augment,
             random_state=random_state,
-            n_jobs=n_jobs,
+            n_threads=n_threads,
             device=device,
             on_interrupt=on_interrupt,
             verbose=verbose,

@@ -132,7 +132,7 @@ class MLP(nn.Module):
         Weight initialiser: "default" (torch's), "glorot_uniform"
         ("xavier_uniform"), "glorot_normal", "he_uniform" ("kaiming_uniform"),
         "he_normal", or "uniform" (U(-0.05, 0.05), Keras' RandomUniform).
-    input_norm : bool, default=True
+    standardize_input : bool, default=True
         Standardise every input feature with batch statistics while training
         and their running averages at prediction.
     input_noise : float, default=0.1
@@ -157,14 +157,14 @@ class MLP(nn.Module):
         batch_norm: bool = False,
         dropout: float | Sequence[float] = 0.5,
         init: str = "default",
-        input_norm: bool = True,
+        standardize_input: bool = True,
         input_noise: float = 0.1,
     ):
         super().__init__()
         hidden_layer_sizes = parse_layer_sizes(hidden_layer_sizes)
         sizes = [math.prod(input_shape), *hidden_layer_sizes]
         dropouts = _per_layer(dropout, len(hidden_layer_sizes), "dropout")
-        self.input = _InputNorm(sizes[0], input_norm, input_noise)
+        self.input = _InputNorm(sizes[0], standardize_input, input_noise)
         layers: list = []
         for n_in, n_out, p in zip(sizes[:-1], sizes[1:], dropouts, strict=True):
             layers.append(nn.Linear(n_in, n_out))
@@ -236,12 +236,12 @@ class TDNN(nn.Module):
         As in :class:`MLP`.
     dropout : float, default=0.3
         Dropout before the output layer.
-    clip_norm : bool, default=True
+    center_per_clip : bool, default=True
         Subtract each clip's mean over time from every bin (cepstral mean
         normalisation): on dB spectra this removes the spectral colour of
         the recording channel and of the speaker's voice, which helps with
         speakers and microphones not seen in training.
-    input_norm : bool, default=True
+    standardize_input : bool, default=True
         Standardise each bin (over the batch and the frames) before the
         first convolution, so dB spectra need no scaler in front.
     init : str, default="default"
@@ -268,8 +268,8 @@ class TDNN(nn.Module):
         embedding: int = 128,
         activation: str = "relu",
         dropout: float = 0.3,
-        clip_norm: bool = True,
-        input_norm: bool = True,
+        center_per_clip: bool = True,
+        standardize_input: bool = True,
         init: str = "default",
     ):
         super().__init__()
@@ -284,8 +284,8 @@ class TDNN(nn.Module):
         kernels = _per_layer(kernel_size, n_layers, "kernel_size")
         dilations = _per_layer(dilation, n_layers, "dilation")
         n_in = math.prod(input_shape[:-1])
-        self.clip_norm = clip_norm
-        self.input = _InputNorm(n_in, input_norm, 0.0)
+        self.center_per_clip = center_per_clip
+        self.input = _InputNorm(n_in, standardize_input, 0.0)
         layers: list = []
         for k, d in zip(kernels, dilations, strict=True):
             layers += [
@@ -317,7 +317,7 @@ class TDNN(nn.Module):
         _check_min_length(self, X, lengths)
         mask = None if lengths is None else time_mask(lengths, X.shape[-1])
         X = zero_padding(X, mask)
-        if self.clip_norm:
+        if self.center_per_clip:
             X = X - masked_mean(X, mask, keepdim=True)
         h = self.input(X, mask)
         for layer in self.layers:
@@ -539,8 +539,7 @@ def _architectures():
         "resnet34": partial(ResNet, depth=34),
         "resnet50": partial(ResNet, depth=50),
         "googlenet": GoogLeNet,
-        "panns_cnn10": partial(PANNs, arch="cnn10"),
-        "panns_cnn14": partial(PANNs, arch="cnn14"),
+        "panns": PANNs,
     }
 
 

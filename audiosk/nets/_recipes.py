@@ -42,7 +42,7 @@ RECIPES = {
         "module": "tdnn",
         "max_epochs": 40,
         "augment": _spectral_augment,
-        "ragged": {"clip_norm": False},
+        "ragged": {"center_per_clip": False},
     },
     "images": {"module": "cnn", "max_epochs": 40, "augment": _spectral_augment},
     "finetune": {"max_epochs": 10, "augment": lambda: [Mixup(0.2)]},

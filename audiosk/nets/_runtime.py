@@ -32,15 +32,15 @@ class _TorchThreads:
         self._before = None
 
     @contextlib.contextmanager
-    def __call__(self, n_jobs):
-        if n_jobs is None:
+    def __call__(self, n_threads):
+        if n_threads is None:
             yield
             return
         with self._lock:
             if self._users == 0:
                 self._before = torch.get_num_threads()
             self._users += 1
-            torch.set_num_threads((os.cpu_count() or 1) if n_jobs == -1 else n_jobs)
+            torch.set_num_threads((os.cpu_count() or 1) if n_threads == -1 else n_threads)
         try:
             yield
         finally:

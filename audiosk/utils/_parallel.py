@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 
 
 def parallel_map(
@@ -26,7 +26,8 @@ def parallel_map(
     items : sequence
         Inputs; results keep their order.
     n_jobs : int or None, default=None
-        Workers, as in joblib (``None`` is 1, ``-1`` all cores).
+        Workers, as in joblib (``None`` is 1 unless in a
+        ``joblib.parallel_config`` context, ``-1`` all cores).
     verbose : int, default=0
         ``> 0`` shows a tqdm progress bar.
     desc : str, default=""
@@ -47,7 +48,7 @@ def parallel_map(
     [1, 2, 3]
     """
     items = list(items)
-    if n_jobs in (None, 1):
+    if effective_n_jobs(n_jobs) == 1:
         iterator: Iterable[Any] = map(func, items)
     else:
         iterator = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")(

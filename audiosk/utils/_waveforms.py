@@ -1,187 +1,16 @@
-"""Waveform containers that remember their sample rate, and input validation.
+"""The input check every waveform step calls: clips as floats, and one sample rate resolved.
 
-A pipeline carries one sample rate from :class:`~audiosk.io.AudioLoader` to
-the spectral steps. Plain NumPy arrays cannot hold it, so audiosk's waveform
-steps return one of two thin containers that do:
-
-- :class:`Waveforms`, a ``list`` of 1-D arrays of varying length;
-- :class:`WaveformArray`, a 2-D ``ndarray`` ``(n_clips, n_samples)``.
-
-Both behave exactly like their base type; the only addition is the ``sr``
-attribute, which spectral steps compare with the rate they assume.
+The containers that carry the rate are in :mod:`audiosk.containers`.
 """
-
-# Past 400 lines because the containers and the one input check every waveform step calls
-# belong together.
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-
-class _ClipList(list[Any]):
-    """A list of clips that carries their sample rate and indexes like an array.
-
-    Under scikit-learn's ``_safe_indexing`` (folds, searches) it reports
-    ``shape == (n_clips,)`` and answers integers, slices, integer arrays and
-    boolean masks as NumPy answers rows: one clip for an integer, a list of
-    the same type with the same ``sr`` otherwise. It pickles with its rate.
-    """
-
-    def __init__(self, clips: Iterable[Any] = (), sr: int | None = None) -> None:
-        super().__init__(clips)
-        self.sr = sr
-
-    @property
-    def shape(self) -> tuple[int]:
-        """``(n_clips,)``: scikit-learn then indexes the list as an array, through ``[]``."""
-        return (len(self),)
-
-    @property
-    def ndim(self) -> int:
-        """1: a sequence of clips."""
-        return 1
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, tuple) and len(index) == 2 and index[1] is Ellipsis:
-            index = index[0]  # scikit-learn's _safe_indexing asks for X[rows, ...]
-        if isinstance(index, (int, np.integer)):
-            return list.__getitem__(self, int(index))
-        if isinstance(index, slice):
-            return type(self)(list.__getitem__(self, index), sr=self.sr)
-        rows = np.asarray(index)
-        if rows.dtype == bool:
-            if len(rows) != len(self):
-                raise IndexError(f"boolean index of {len(rows)} for {len(self)} clips")
-            rows = np.flatnonzero(rows)
-        if rows.ndim != 1 or (len(rows) and rows.dtype.kind not in "iu"):
-            raise IndexError(
-                f"{type(self).__name__} index with integers, slices or masks; got {index!r}"
-            )
-        return type(self)([list.__getitem__(self, int(i)) for i in rows], sr=self.sr)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (list(self), self.sr))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(n_clips={len(self)}, sr={self.sr})"
-
-
-class Waveforms(_ClipList):
-    """A list of 1-D waveforms with their common sample rate.
-
-    Parameters
-    ----------
-    clips : iterable of ndarray of shape (n_samples_i,)
-        The waveforms.
-    sr : int or None, default=None
-        Sample rate of every clip, in Hz; ``None`` when unknown.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.utils import Waveforms
-    >>> w = Waveforms([np.zeros(800), np.zeros(1200)], sr=8000)
-    >>> len(w), w.sr
-    (2, 8000)
-    """
-
-
-class WaveformArray(np.ndarray):
-    """A 2-D float array ``(n_clips, n_samples)`` with its sample rate.
-
-    Slicing, arithmetic and pickling keep ``sr``; ``np.asarray`` returns a
-    plain ``ndarray``.
-
-    Parameters
-    ----------
-    data : array-like of shape (n_clips, n_samples)
-        Fixed-length waveforms.
-    sr : int or None, default=None
-        Sample rate in Hz; ``None`` when unknown.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.utils import WaveformArray
-    >>> X = WaveformArray(np.zeros((3, 8000), dtype=np.float32), sr=8000)
-    >>> X[:2].shape, X[:2].sr
-    ((2, 8000), 8000)
-    """
-
-    def __new__(cls, data: Any, sr: int | None = None) -> WaveformArray:
-        obj = np.asarray(data).view(cls)
-        obj.sr = sr
-        return obj
-
-    def __array_finalize__(self, obj: Any) -> None:
-        self.sr = getattr(obj, "sr", None)
-
-    def __reduce__(self) -> Any:
-        reconstruct, args, state = super().__reduce__()  # type: ignore[str-unpack]  # ndarray returns a triple
-        return reconstruct, args, (state, self.sr)
-
-    def __setstate__(self, state: Any) -> None:
-        array_state, self.sr = state
-        super().__setstate__(array_state)
-
-
-def sample_rate_of(X: Any) -> int | None:
-    """Return the sample rate attached to waveforms, or ``None``.
-
-    Parameters
-    ----------
-    X : Waveforms, WaveformArray or array-like
-        Waveforms as they flow through a pipeline.
-
-    Returns
-    -------
-    sr : int or None
-        The rate audiosk attached when it loaded or reshaped the audio;
-        ``None`` for plain arrays and lists, whose rate cannot be known.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.utils import WaveformArray, sample_rate_of
-    >>> sample_rate_of(WaveformArray(np.zeros((1, 10)), sr=16000))
-    16000
-    >>> sample_rate_of(np.zeros((1, 10))) is None
-    True
-    """
-    sr = getattr(X, "sr", None)
-    return int(sr) if sr is not None else None
-
-
-def with_sample_rate(X: Any, sr: int | None) -> Waveforms | WaveformArray:
-    """Wrap waveforms in the container that carries ``sr``.
-
-    Parameters
-    ----------
-    X : list of ndarray or ndarray of shape (n_clips, n_samples)
-        Waveforms.
-    sr : int or None
-        Sample rate to attach.
-
-    Returns
-    -------
-    Waveforms or WaveformArray
-        ``X`` in the matching container.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.utils import with_sample_rate
-    >>> with_sample_rate(np.zeros((2, 5)), 8000).sr
-    8000
-    """
-    if isinstance(X, np.ndarray):
-        return WaveformArray(X, sr=sr)
-    return Waveforms(X, sr=sr)
+from ..containers import sample_rate_of, to_float
 
 
 def resolve_sample_rate(
@@ -294,7 +123,7 @@ def check_audio(
     --------
     >>> import numpy as np
     >>> from audiosk.preprocessing import PadTrim
-    >>> from audiosk.utils import Waveforms
+    >>> from audiosk.containers import Waveforms
     >>> from audiosk.utils._waveforms import check_audio
     >>> step = PadTrim(duration=1.0)
     >>> X, sr = check_audio(step, Waveforms([np.zeros(4), np.ones(4)], sr=8000), reset=True)
@@ -338,47 +167,6 @@ def _check_fitted_rate(step: Any, owner: str, carried: int | None, fitted: int) 
             "changing sr."
         )
     return fitted
-
-
-def to_float(x: Any, *, owner: str = "audiosk") -> np.ndarray:
-    """Return samples as floats in [-1, 1], scaling integer PCM as librosa does.
-
-    Signed integers are divided by ``2 ** (bits - 1)`` (as
-    ``librosa.util.buf_to_float``); floats pass unchanged. Unsigned and
-    boolean samples are refused: 8-bit unsigned PCM is offset by 128, and
-    silently reading it as signed would distort it.
-
-    Parameters
-    ----------
-    x : array-like
-        Samples of any shape.
-    owner : str, default="audiosk"
-        Name of the caller, for error messages.
-
-    Returns
-    -------
-    x : ndarray
-        Float samples (float32 for integer input).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.utils import to_float
-    >>> to_float(np.array([-32768, 0, 16384], dtype=np.int16)).tolist()
-    [-1.0, 0.0, 0.5]
-    """
-    x = np.asarray(x)
-    if x.dtype.kind == "i":
-        scaled: np.ndarray = x.astype(np.float32) / np.float32(1 << (8 * x.itemsize - 1))
-        return scaled
-    if x.dtype.kind in "ub":
-        raise TypeError(
-            f"{owner} got {x.dtype} samples. Signed integer PCM is scaled to [-1, 1) and "
-            "floats are used as they are; convert unsigned audio first, e.g. "
-            "(x.astype(np.float32) - 128) / 128 for 8-bit PCM."
-        )
-    floats: np.ndarray = x
-    return floats
 
 
 def _is_path(x: Any) -> bool:

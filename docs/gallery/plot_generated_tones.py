@@ -6,7 +6,7 @@ Three classes of one-second sounds at 8 kHz, made here with noise: a rising
 chirp, a falling chirp and a steady tone, each from a random start pitch.
 ``NeuralClassifier()`` with no arguments sees spectra ``(n, bins, frames)``
 and builds its default TDNN; the Mel step takes the rate the
-:class:`~audiosk.utils.Waveforms` carry.
+:class:`~audiosk.containers.Waveforms` carry.
 """
 
 import matplotlib.pyplot as plt
@@ -14,10 +14,10 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 
+from audiosk.containers import Waveforms
 from audiosk.features import MelSpectrogram
 from audiosk.nets import NeuralClassifier
 from audiosk.plotting import plot_confusion_matrix, plot_spectrogram
-from audiosk.utils import Waveforms
 
 rng = np.random.default_rng(0)
 sr, n_per_class = 8000, 40

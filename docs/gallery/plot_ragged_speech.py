@@ -4,7 +4,7 @@ Speech of any length, without padding
 
 Spoken digits run from a fifth of a second to well over a second. Instead
 of padding or trimming every recording to one length, the Mel spectrogram
-keeps each clip's own frames (a :class:`~audiosk.utils.Spectra` list, one
+keeps each clip's own frames (a :class:`~audiosk.containers.Spectra` list, one
 ``(n_mels, n_frames_i)`` array per clip);
 :class:`~audiosk.features.TemporalStats` describes each clip whole, and the
 default network trains on the spectra as they are. Every pipeline is
