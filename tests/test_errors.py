@@ -148,3 +148,29 @@ def test_a_series_of_clips_is_a_list_of_clips():
     clips = [np.sin(np.arange(800) / 5.0), np.cos(np.arange(800) / 7.0)]
     mel = MelSpectrogram(sr=8000, n_fft=256, hop_length=128)
     np.testing.assert_array_equal(mel.fit_transform(pd.Series(clips)), mel.fit_transform(clips))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MelSpectrogram(sr=8000),
+        lambda: MFCC(sr=8000),
+        lambda: Spectrogram(sr=8000),
+        lambda: PadTrim(length=100, sr=8000),
+        lambda: ChunkedClassifier(LogisticRegression(), window_seconds=0.01, sr=8000),
+    ],
+    ids=["MelSpectrogram", "MFCC", "Spectrogram", "PadTrim", "ChunkedClassifier"],
+)
+def test_an_empty_clip_is_refused_by_name(make):
+    from audiosk.containers import Waveforms
+    from audiosk.features import GTZANFeatures
+
+    step = make()
+    ragged = Waveforms([np.ones(800, np.float32), np.zeros(0, np.float32)], sr=8000)
+    name = type(step).__name__
+    with pytest.raises(ValueError, match=rf"^{name}: clip \[1\] of X has 0 samples"):
+        step.fit(ragged, [0, 1])
+    with pytest.raises(ValueError, match=rf"^{name}: clips \[0, 1\] of X have 0 samples"):
+        step.fit(np.zeros((2, 0), np.float32), [0, 1])
+    with pytest.raises(ValueError, match=r"^GTZANFeatures: clip \[1\] of X has 0 samples"):
+        GTZANFeatures(sr=8000).fit_transform(ragged)

@@ -221,6 +221,7 @@ def check_waveforms(X: Any, *, owner: str, allow_ragged: bool = True) -> Any:
                 "audiosk.io.AudioLoader first in the pipeline to load them."
             )
         clips = [to_float(c, owner=owner) for c in clips]
+        _refuse_empty([i for i, c in enumerate(clips) if np.size(c) == 0], owner)
         if len({c.shape for c in clips}) > 1:
             return _check_ragged(clips, owner, allow_ragged)
         X = np.stack(clips) if clips else np.empty((0, 0))
@@ -241,7 +242,20 @@ def check_waveforms(X: Any, *, owner: str, allow_ragged: bool = True) -> Any:
         )
     from sklearn.utils import check_array
 
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 0:
+        _refuse_empty(list(range(len(X))), owner)
     return check_array(X, dtype=_FLOATS)
+
+
+def _refuse_empty(empty: list[int], owner: str) -> None:
+    """Refuse clips of 0 samples, naming them: no step can describe an empty clip."""
+    if empty:
+        more = f" (and {len(empty) - 5} more)" if len(empty) > 5 else ""
+        raise ValueError(
+            f"{owner}: clip{'s' if len(empty) > 1 else ''} {empty[:5]}{more} of X "
+            f"{'have' if len(empty) > 1 else 'has'} 0 samples; an empty clip cannot be "
+            "described. Drop it (an empty file, or a cut past the end of the audio?)."
+        )
 
 
 def _check_ragged(clips: list[np.ndarray], owner: str, allow_ragged: bool) -> list[np.ndarray]:
