@@ -174,3 +174,17 @@ def test_an_empty_clip_is_refused_by_name(make):
         step.fit(np.zeros((2, 0), np.float32), [0, 1])
     with pytest.raises(ValueError, match=r"^GTZANFeatures: clip \[1\] of X has 0 samples"):
         GTZANFeatures(sr=8000).fit_transform(ragged)
+
+
+@pytest.mark.parametrize("sizes", [0, (64, 0), -3, "256-0", (8.5,), True])
+def test_layer_sizes_of_no_unit_are_refused_before_training(sizes):
+    X = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    net = NeuralClassifier(module__hidden_layer_sizes=sizes, max_epochs=1)
+    with pytest.raises(ValueError, match=r"every layer needs at least 1 unit.*module__hidden"):
+        net.fit(X, np.arange(20) % 2)
+    from audiosk.nets import CNN, TDNN
+
+    with pytest.raises(ValueError, match=r"^channels=0: every layer needs at least 1 unit"):
+        CNN((8, 8), 2, channels=0)
+    with pytest.raises(ValueError, match=r"^embedding=0: every layer needs at least 1 unit"):
+        TDNN((8, 8), 2, embedding=0)

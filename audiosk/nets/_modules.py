@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -87,20 +88,52 @@ def _per_layer(value, n: int, name: str) -> list:
     return [value] * n
 
 
-def parse_layer_sizes(sizes) -> tuple[int, ...]:
-    """Layer sizes from a sequence, an int or a string like ``"256-128-64"``.
+def parse_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...]:
+    """Layer sizes from a sequence, an int or a string like ``"256-128-64"``; each at least 1.
 
     Examples
     --------
     >>> from audiosk.nets._modules import parse_layer_sizes
     >>> parse_layer_sizes("256-128-64"), parse_layer_sizes(32), parse_layer_sizes([8, 4])
     ((256, 128, 64), (32,), (8, 4))
+    >>> parse_layer_sizes((64, 0))
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden_layer_sizes=(64, 0): every layer needs at least 1 unit ...
     """
-    if isinstance(sizes, str):
-        return tuple(int(s) for s in sizes.split("-") if s.strip())
-    if isinstance(sizes, int):
-        return (sizes,)
-    return tuple(int(s) for s in sizes)
+    try:
+        if isinstance(sizes, str):
+            parsed = tuple(int(s) for s in sizes.split("-") if s.strip())
+        elif isinstance(sizes, Integral) and not isinstance(sizes, bool):
+            parsed = (int(sizes),)
+        else:
+            parsed = tuple(_whole(s) for s in sizes)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or any(size < 1 for size in parsed):
+        raise ValueError(
+            f"{name}={sizes!r}: every layer needs at least 1 unit, given as whole numbers "
+            "(an int, a sequence of ints, or a string such as '256-128-64'); on a net set it "
+            f"as module__{name}."
+        )
+    return parsed
+
+
+def _one_size(value, name: str) -> int:
+    """One layer size, at least 1 (as :func:`parse_layer_sizes` checks it)."""
+    sizes = parse_layer_sizes(value, name)
+    if len(sizes) != 1:
+        raise ValueError(
+            f"{name}={value!r} must be one whole number of units; on a net module__{name}."
+        )
+    return sizes[0]
+
+
+def _whole(value) -> int:
+    """Return a whole number as an int; refuse booleans and fractions (TypeError)."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(value)
+    return int(value)
 
 
 class MLP(nn.Module):
@@ -284,6 +317,7 @@ class TDNN(nn.Module):
         kernels = _per_layer(kernel_size, n_layers, "kernel_size")
         dilations = _per_layer(dilation, n_layers, "dilation")
         n_in = math.prod(input_shape[:-1])
+        channels, embedding = _one_size(channels, "channels"), _one_size(embedding, "embedding")
         self.center_per_clip = center_per_clip
         self.input = _InputNorm(n_in, standardize_input, 0.0)
         layers: list = []
@@ -421,9 +455,10 @@ class CNN(nn.Module):
         if head not in ("global", "flatten"):
             raise ValueError(f"head must be 'global' or 'flatten'; got {head!r}.")
         in_ch = 1 if len(input_shape) == 2 else input_shape[0]
-        if isinstance(channels, int):
-            channels = [channels * 2**i for i in range(n_blocks)]
-        channels = _per_layer(list(channels), n_blocks, "channels")
+        sizes = parse_layer_sizes(channels, "channels")
+        if isinstance(channels, Integral):  # one value doubles from block to block
+            sizes = tuple(sizes[0] * 2**i for i in range(n_blocks))
+        channels = _per_layer(list(sizes), n_blocks, "channels")
         kernels = _per_layer(kernel_size, n_blocks, "kernel_size")
         blocks: list = []
         for out_ch, k in zip(channels, kernels, strict=True):
