@@ -170,7 +170,7 @@ def test_an_empty_clip_is_refused_by_name(make):
     name = type(step).__name__
     with pytest.raises(ValueError, match=rf"^{name}: clip \[1\] of X has 0 samples"):
         step.fit(ragged, [0, 1])
-    with pytest.raises(ValueError, match=rf"^{name}: clips \[0, 1\] of X have 0 samples"):
+    with pytest.raises(ValueError, match=rf"^{name}: found array with 0 feature.*every clip"):
         step.fit(np.zeros((2, 0), np.float32), [0, 1])
     with pytest.raises(ValueError, match=r"^GTZANFeatures: clip \[1\] of X has 0 samples"):
         GTZANFeatures(sr=8000).fit_transform(ragged)

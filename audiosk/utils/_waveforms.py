@@ -242,8 +242,13 @@ def check_waveforms(X: Any, *, owner: str, allow_ragged: bool = True) -> Any:
         )
     from sklearn.utils import check_array
 
-    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 0:
-        _refuse_empty(list(range(len(X))), owner)
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 0 and len(X):
+        # scikit-learn's wording for an array without columns, then what it means here
+        raise ValueError(
+            f"{owner}: found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+            "is required: every clip of X has 0 samples, and an empty clip cannot be "
+            "described. Drop empty clips (an empty file, or a cut past the end of the audio?)."
+        )
     return check_array(X, dtype=_FLOATS)
 
 
