@@ -256,7 +256,7 @@ def test_step_schedule_and_best_checkpoint_are_one_parameter_each():
     ).fit(X, y)
     lrs = [group["lr"] for group in clf.optimizer_.param_groups]
     assert lrs == [pytest.approx(0.01)]
-    assert "restore_best" in dict(clf.callbacks_)
+    assert dict(clf.callbacks_)["best_weights"].stopper_.load_best
 
 
 def test_trainable_layers_without_weights_warn():

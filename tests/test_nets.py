@@ -172,8 +172,8 @@ def test_restore_best_without_stopping():
         module__hidden_layer_sizes=(64,), lr=0.05, max_epochs=25, restore_best=True, random_state=0
     ).fit(X, y_noise)
     assert len(clf.history) == 25  # never stops
-    best = dict(clf.callbacks_)["restore_best"]
-    assert type(best).__name__ == "EarlyStopping" and best.load_best
+    best = dict(clf.callbacks_)["best_weights"].stopper_
+    assert type(best).__name__ == "EarlyStopping" and best.load_best and best.patience == np.inf
     assert best.best_epoch_ == 1 + int(np.argmin(clf.history[:, "valid_loss"]))
 
 
@@ -191,7 +191,7 @@ def test_lr_schedules():
     _, cosine = lrs("cosine")
     assert cosine[0] == pytest.approx(0.1) and np.all(np.diff(cosine) < 0) and cosine[-1] < 0.02
     plateau, _ = lrs("plateau")
-    scheduler = dict(plateau.callbacks_)["lr_scheduler"]
+    scheduler = dict(plateau.callbacks_)["lr_scheduler"].scheduler_
     assert (
         type(scheduler.lr_scheduler_).__name__ == "ReduceLROnPlateau"
         and scheduler.monitor == "valid_loss"

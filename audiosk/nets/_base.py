@@ -8,9 +8,8 @@ placed in front of skorch's nets. Its parameters are declared in
 attributes, so fit and predict never assign a parameter. Randomness comes from
 a generator the estimator owns; torch's thread count is set only around the
 work that needs it. Behaviour lives in skorch callbacks where skorch has a
-hook, and the overrides are skorch's documented extension points
-(``initialize_module``, ``initialize_optimizer``, ``get_split_datasets``,
-``get_iterator``, ``get_dataset``, ``train_step_single``, ``infer``).
+hook; every skorch method overridden here is listed, with its reason, in
+:data:`SKORCH_OVERRIDES` (a test pins the set).
 """
 
 # Past 600 lines because these overrides must live in one class in front of skorch's; the data
@@ -27,6 +26,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
@@ -45,7 +45,7 @@ from ..utils._sklearn_compat import (
     validate_parameter_constraints,
 )
 from ._augment import _BY_NAME, Augmentation, make_augmentations
-from ._callbacks import EpochLRScheduler, RefreshBatchNorm, best_weights
+from ._callbacks import BestWeights, RefreshBatchNorm, Schedule
 from ._data import (
     ArrayDataset,
     DiskDataset,
@@ -66,14 +66,35 @@ from ._recipes import (
 )
 from ._runtime import _global_rng_from, resolve_device, torch_threads
 
-
-def _is_true(flag):
-    """Tell whether a boolean parameter is on (any other value is refused at fit)."""
-    return isinstance(flag, (bool, np.bool_)) and bool(flag)
-
-
-def _is_plateau(schedule):
-    return isinstance(schedule, str) and schedule == "plateau"
+#: Every skorch method (or property) the neural estimators override, with the reason; the one
+#: place they are listed (tests/test_nets_surface.py fails when the set changes without it).
+SKORCH_OVERRIDES = {
+    "__init__": "audiosk's parameters declared beside skorch's, with defaults (get_params, repr)",
+    "__repr__": "scikit-learn's repr: the parameters a user set, not skorch's module dump",
+    "__setstate__": "a pickled net maps its weights to the device 'auto' means where it loads",
+    "_get_param_names": "parameters are attributes to skorch: leave out private bookkeeping",
+    "get_params": "device stays as given ('auto'); the device attribute is the concrete one",
+    "set_params": "augment__<name> reaches the augmentation; new callbacks wait for the next fit",
+    "_default_callbacks": "the callbacks the parameters name: metrics, best weights, schedule",
+    "initialize": "parameters checked, 'auto' resolved, the net's generator seeded",
+    "initialize_module": "the module by name, given input_shape, n_outputs and sr from the data",
+    "initialize_optimizer": "optimisers by name; weight_decay and momentum are parameters",
+    "check_data": "clips shorter than the module reads are refused (fit checked X and y)",
+    "fit": "X and y checked, labels encoded, shapes inferred, then skorch's fit",
+    "partial_fit": "the same before skorch's partial_fit; classes for a first call",
+    "fit_loop": "max_epochs_ resolved from 'auto'; a Ctrl-C stops the caller (on_interrupt)",
+    "notify": "an early stop raised by a callback is told from a Ctrl-C",
+    "get_split_datasets": "data held out only when asked for, stratified, never across groups",
+    "get_iterator": "batches fetched in one indexing call, shuffled by the net's generator",
+    "get_dataset": "datasets for DiskArray, clips of different lengths and plain arrays",
+    "infer": "padded clips of different lengths pass their lengths; float64 cast to float32",
+    "train_step_single": "augmentations and mixed targets, drawn from the net's generator",
+    "forward": "torch runs on n_threads threads",
+    "load_params": "torch runs on n_threads threads; the device parameter stays as given",
+    "predict": "input checked (rate, shape); labels of classes_, targets in their own units",
+    "predict_proba": "input checked, on n_threads threads; a regressor has none",
+    "classes_": "the labels seen at fit",
+}
 
 
 def _accepts(function, name):
@@ -110,9 +131,16 @@ class BaseAudioNet(metaclass=ABCMeta):
         "device": [str, torch.device],
         "on_interrupt": [StrOptions({"raise", "stop"})],
         "verbose": ["verbose"],
-        "warm_start": ["boolean"],
         "callbacks": [list, tuple, StrOptions({"disable"}), None],
         "train_split": [callable, None],
+        "warm_start": ["boolean"],
+        "iterator_train": [callable],
+        "iterator_valid": [callable],
+        "dataset": [callable],
+        "predict_nonlinearity": [StrOptions({"auto"}), callable, None],
+        "compile": ["boolean"],
+        "use_caching": [StrOptions({"auto"}), "boolean"],
+        "torch_load_kwargs": [dict, None],
     }
 
     def __init__(
@@ -139,6 +167,14 @@ class BaseAudioNet(metaclass=ABCMeta):
         verbose=0,
         callbacks=None,
         train_split=None,
+        warm_start=False,
+        iterator_train=DataLoader,
+        iterator_valid=DataLoader,
+        dataset=skorch_dataset.Dataset,
+        predict_nonlinearity="auto",
+        compile=False,
+        use_caching="auto",
+        torch_load_kwargs=None,
         **kwargs,
     ):
         super().__init__(
@@ -152,6 +188,14 @@ class BaseAudioNet(metaclass=ABCMeta):
             verbose=verbose,
             callbacks=callbacks,
             train_split=train_split,
+            warm_start=warm_start,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
+            dataset=dataset,
+            predict_nonlinearity=predict_nonlinearity,
+            compile=compile,
+            use_caching=use_caching,
+            torch_load_kwargs=torch_load_kwargs,
             **kwargs,
         )
         self.weight_decay = weight_decay
@@ -199,6 +243,9 @@ class BaseAudioNet(metaclass=ABCMeta):
         params["device"] = self.__dict__.get("device", "auto")
         return params
 
+    def __repr__(self, N_CHAR_MAX=700):
+        return BaseEstimator.__repr__(self, N_CHAR_MAX)
+
     def set_params(self, **params):
         """Set parameters; ``augment__<name>`` reaches the augmentation object.
 
@@ -232,6 +279,13 @@ class BaseAudioNet(metaclass=ABCMeta):
         validate_parameter_constraints(
             self._parameter_constraints, self.get_params(deep=False), caller_name=name
         )
+        if self.train_split is not None and self.validation_fraction is not None:
+            raise InvalidParameterError(
+                f"{name} was given both train_split and validation_fraction="
+                f"{self.validation_fraction}, two ways of holding out validation data. Give "
+                "one: validation_fraction (stratified, keeping groups on one side) or a skorch "
+                "train_split."
+            )
         spec = self.lr_schedule
         if isinstance(spec, tuple) and not (
             len(spec) == 2
@@ -343,7 +397,13 @@ class BaseAudioNet(metaclass=ABCMeta):
         return drawing_from(generator)
 
     def initialize(self):
-        """Resolve the "auto" parameters and build the module, criterion, optimiser and callbacks."""
+        """Check the parameters, resolve "auto" and build the module, optimiser and callbacks.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
         self._resolve()
         if not hasattr(self, "random_generator_"):
             self._seed()
@@ -394,16 +454,19 @@ class BaseAudioNet(metaclass=ABCMeta):
 
     # -- validation: held out only when asked for, never across groups
     def _validates(self):
-        return (
+        return bool(
             self.train_split is not None
             or self.validation_fraction is not None
-            or _is_true(self.early_stopping)
-            or _is_true(self.restore_best)
-            or _is_plateau(self.lr_schedule)
+            or self.early_stopping
+            or self.restore_best
+            or self.lr_schedule == "plateau"
         )
 
     def get_split_datasets(self, X, y=None, **fit_params):
-        if self.train_split is not None:
+        groups = getattr(self, "_groups", None)
+        if self.train_split is not None:  # a skorch split of the user's; it gets the groups
+            if groups is not None and _accepts(self.train_split, "groups"):
+                fit_params = {**fit_params, "groups": groups}
             return super().get_split_datasets(X, y, **fit_params)
         dataset = self.get_dataset(X, y)
         if not self._validates():
@@ -415,7 +478,7 @@ class BaseAudioNet(metaclass=ABCMeta):
                 y,
                 fraction=fraction,
                 stratify=self._stratify,
-                groups=getattr(self, "_groups", None),
+                groups=groups,
                 random_state=self.random_seed_ % 2**32,
             )
         except ValueError as exc:
@@ -423,9 +486,9 @@ class BaseAudioNet(metaclass=ABCMeta):
                 name
                 for name, on in (
                     ("validation_fraction", self.validation_fraction is not None),
-                    ("early_stopping", _is_true(self.early_stopping)),
-                    ("restore_best", _is_true(self.restore_best)),
-                    ("lr_schedule='plateau'", _is_plateau(self.lr_schedule)),
+                    ("early_stopping", self.early_stopping),
+                    ("restore_best", self.restore_best),
+                    ("lr_schedule='plateau'", self.lr_schedule == "plateau"),
                 )
                 if on
             ]
@@ -440,37 +503,18 @@ class BaseAudioNet(metaclass=ABCMeta):
     # -- callbacks: skorch's, named and configured by the parameters
     @property
     def _default_callbacks(self):
-        monitor = "valid_loss" if self._validates() else "train_loss"
-        callbacks = [
+        # read by skorch's get_params too: the list is the same whatever the parameters hold,
+        # and each callback reads the (then checked) parameters when training begins
+        return [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             *self._metric_callbacks(),
+            ("best_weights", BestWeights()),
+            ("lr_scheduler", Schedule()),
+            ("refresh_batch_norm", RefreshBatchNorm()),
+            ("print_log", PrintLog()),
         ]
-        if _is_true(self.early_stopping):
-            patience = self.patience if isinstance(self.patience, Integral) else 5
-            callbacks.append(("early_stopping", best_weights(monitor, patience)))
-        elif _is_true(self.restore_best):
-            callbacks.append(("restore_best", best_weights(monitor, np.inf)))
-        scheduler = self._scheduler(monitor)
-        if scheduler is not None:
-            callbacks.append(("lr_scheduler", scheduler))
-        callbacks.append(("refresh_batch_norm", RefreshBatchNorm()))
-        return [*callbacks, ("print_log", PrintLog())]
-
-    def _scheduler(self, monitor):
-        spec = self.lr_schedule
-        policy, kwargs = spec if isinstance(spec, tuple) and len(spec) == 2 else (spec, {})
-        if isinstance(policy, str):
-            policy = LR_SCHEDULES.get(policy)
-        elif not isinstance(policy, type):
-            return None
-        if not isinstance(policy, type) or not isinstance(kwargs, dict):
-            return None  # no schedule, or a bad one that fit refuses
-        if policy is torch.optim.lr_scheduler.ReduceLROnPlateau:
-            patience = self.patience if isinstance(self.patience, Integral) else 5
-            kwargs = {"patience": max(1, patience // 2), "factor": 0.1, **kwargs}
-        return EpochLRScheduler(policy=policy, monitor=monitor, **kwargs)
 
     @abstractmethod
     def _metric_callbacks(self):
@@ -535,6 +579,18 @@ class BaseAudioNet(metaclass=ABCMeta):
             self._check_lengths_read(checked if y is None else checked[0])
             self._check_clip_lengths(checked if y is None else checked[0])
         return checked
+
+    def check_data(self, X, y=None):
+        """Refuse clips shorter than the module reads (X and y were checked by ``fit``).
+
+        Parameters
+        ----------
+        X : array-like or RaggedClips
+            The training data.
+        y : array-like or None, default=None
+            Its encoded targets.
+        """
+        self._check_clip_lengths(X)
 
     def _check_clip_lengths(self, X):
         """Refuse clips shorter than the module reads (``min_length`` along their last axis)."""
@@ -631,12 +687,12 @@ class BaseAudioNet(metaclass=ABCMeta):
         self._interrupted = self._stopped_by_callback = False
         try:
             with torch_threads(self.n_threads):
-                if fresh:
-                    self.initialize()
-                else:
+                if not fresh:  # a warm start: epochs and augmentations follow the parameters
                     self._resolve()
-                self._check_clip_lengths(X)
-                super().partial_fit(X, y, **fit_params)  # skorch's training loop
+                # skorch's own entry points: fit initialises (unless warm) and trains with
+                # metadata routed for "fit"; partial_fit initialises only a new net
+                train = super().partial_fit if partial else super().fit
+                train(X, y, **fit_params)
         finally:
             self._groups = None
         if self._interrupted:
@@ -709,6 +765,8 @@ class BaseAudioNet(metaclass=ABCMeta):
         -------
         self
         """
+        if "_routing_method" in fit_params:  # skorch's fit goes on here, X and y checked
+            return super().partial_fit(X, y, **fit_params)
         self._check_params()
         self._warn_carried_groups(X, groups)
         first = not getattr(self, "initialized_", False)

@@ -1,42 +1,100 @@
 """Callbacks of the neural estimators: schedules that follow the recipe, settled batch norms.
 
-Best weights are skorch's ``EarlyStopping(load_best=True)`` (:func:`best_weights`).
+The callbacks that follow the net's parameters read them when training begins (they
+are checked by then), never when they are built: skorch builds the default callbacks
+in ``get_params``, which must work whatever values were set.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
-__all__ = ["EpochLRScheduler", "RefreshBatchNorm", "best_weights"]
+__all__ = ["BestWeights", "RefreshBatchNorm", "Schedule"]
 
 
-def best_weights(monitor: str, patience: float) -> EarlyStopping:
-    """Return skorch's early stopping that loads the best weights at the end (inf: never stops)."""
-    return EarlyStopping(monitor=monitor, patience=patience, load_best=True)
+class BestWeights(Callback):
+    """Keep the weights of the best epoch, as the net's ``early_stopping`` and ``restore_best`` ask.
 
+    When training begins, the net's parameters (checked by then) choose the
+    behaviour: with ``early_stopping`` skorch's ``EarlyStopping(load_best=True)``
+    with the net's ``patience``; with ``restore_best`` the same that never
+    stops; otherwise nothing. It watches the validation loss when the net
+    holds data out, else the training loss. Building it reads no parameter,
+    so that ``get_params`` works whatever values were set.
 
-class EpochLRScheduler(LRScheduler):
-    """skorch's ``LRScheduler`` whose epoch-dependent settings follow the net's ``max_epochs_``.
-
-    ``T_max`` of the cosine schedule and ``step_size`` of the step schedule
-    are resolved when training begins, from the number of epochs the net
-    resolved at fit (``max_epochs="auto"`` included), unless given.
+    Attributes
+    ----------
+    stopper_ : skorch.callbacks.EarlyStopping or None
+        The early stopping of the last training (its ``best_epoch_``).
     """
 
     def on_train_begin(self, net, **kwargs):
-        epochs, given = net.max_epochs_, self.kwargs
+        self.stopper_ = None
+        if not (net.early_stopping or net.restore_best):
+            return
+        self.stopper_ = EarlyStopping(
+            monitor="valid_loss" if net._validates() else "train_loss",
+            patience=net.patience if net.early_stopping else np.inf,
+            load_best=True,
+        ).initialize()
+        self.stopper_.on_train_begin(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if getattr(self, "stopper_", None) is not None:
+            self.stopper_.on_epoch_end(net, **kwargs)
+
+    def on_train_end(self, net, **kwargs):
+        if getattr(self, "stopper_", None) is not None:
+            self.stopper_.on_train_end(net, **kwargs)
+
+
+class Schedule(Callback):
+    """The learning-rate schedule the net's ``lr_schedule`` names, built when training begins.
+
+    skorch's ``LRScheduler`` with the policy of ``lr_schedule`` (a name of
+    ``LR_SCHEDULES``, a scheduler class, or such a pair with its arguments);
+    ``T_max`` of the cosine schedule and ``step_size`` of the step schedule
+    follow the epochs the net resolved (``max_epochs_``) unless given, and
+    the plateau schedule divides the rate by 10 after half the net's
+    ``patience`` without improvement. Building it reads no parameter.
+
+    Attributes
+    ----------
+    scheduler_ : skorch.callbacks.LRScheduler or None
+        The schedule of the last training (None: a constant rate).
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        from ._recipes import LR_SCHEDULES
+
+        self.scheduler_ = None
+        spec = net.lr_schedule
+        policy, given = spec if isinstance(spec, tuple) else (spec, {})
+        if policy is None:
+            return
+        policy = LR_SCHEDULES[policy] if isinstance(policy, str) else policy
+        epochs = net.max_epochs_
         defaults = {
             torch.optim.lr_scheduler.CosineAnnealingLR: {"T_max": epochs},
             torch.optim.lr_scheduler.StepLR: {"step_size": max(1, epochs // 3)},
-        }.get(self.policy_, {})
-        added = {k: v for k, v in defaults.items() if k not in given}
-        vars(self).update(added)  # read by skorch as scheduler arguments, for this call only
-        try:
-            super().on_train_begin(net, **kwargs)
-        finally:
-            for key in added:
-                del vars(self)[key]
+            torch.optim.lr_scheduler.ReduceLROnPlateau: {
+                "patience": max(1, net.patience // 2),
+                "factor": 0.1,
+            },
+        }.get(policy, {})
+        monitor = "valid_loss" if net._validates() else "train_loss"
+        self.scheduler_ = LRScheduler(policy=policy, monitor=monitor, **{**defaults, **given})
+        self.scheduler_.initialize().on_train_begin(net, **kwargs)
+
+    def on_batch_end(self, net, **kwargs):
+        if getattr(self, "scheduler_", None) is not None:
+            self.scheduler_.on_batch_end(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if getattr(self, "scheduler_", None) is not None:
+            self.scheduler_.on_epoch_end(net, **kwargs)
 
 
 class RefreshBatchNorm(Callback):

@@ -12,7 +12,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EpochScoring
+from skorch.dataset import Dataset
 from skorch.utils import to_numpy
+from torch.utils.data import DataLoader
 
 from ..utils._sklearn_compat import InvalidParameterError
 from ._base import BaseAudioNet
@@ -260,6 +262,15 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
         verbose=0,
         callbacks=None,
         train_split=None,
+        classes=None,
+        warm_start=False,
+        iterator_train=DataLoader,
+        iterator_valid=DataLoader,
+        dataset=Dataset,
+        predict_nonlinearity="auto",
+        compile=False,
+        use_caching="auto",
+        torch_load_kwargs=None,
         **kwargs,
     ):
         super().__init__(
@@ -284,6 +295,15 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
             verbose=verbose,
             callbacks=callbacks,
             train_split=train_split,
+            classes=classes,
+            warm_start=warm_start,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
+            dataset=dataset,
+            predict_nonlinearity=predict_nonlinearity,
+            compile=compile,
+            use_caching=use_caching,
+            torch_load_kwargs=torch_load_kwargs,
             **kwargs,
         )
 
@@ -297,9 +317,6 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
                 "valid_acc",
                 EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False),
             )
-
-    def check_data(self, X, y):
-        """Do nothing: labels are encoded in ``fit``."""
 
     @property
     def classes_(self):
@@ -455,6 +472,14 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
         verbose=0,
         callbacks=None,
         train_split=None,
+        warm_start=False,
+        iterator_train=DataLoader,
+        iterator_valid=DataLoader,
+        dataset=Dataset,
+        predict_nonlinearity="auto",
+        compile=False,
+        use_caching="auto",
+        torch_load_kwargs=None,
         **kwargs,
     ):
         super().__init__(
@@ -479,6 +504,14 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
             verbose=verbose,
             callbacks=callbacks,
             train_split=train_split,
+            warm_start=warm_start,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
+            dataset=dataset,
+            predict_nonlinearity=predict_nonlinearity,
+            compile=compile,
+            use_caching=use_caching,
+            torch_load_kwargs=torch_load_kwargs,
             **kwargs,
         )
         self.standardize_target = standardize_target
