@@ -19,7 +19,7 @@ from audiosk.nets import (
     TimeShift,
     TimeStretch,
 )
-from audiosk.nets._augment import make_augmentations
+from audiosk.nets._recipes import make_augmentations
 
 # torchvision's resnet18 state dict: 122 entries; spot-checked names of each kind
 TORCHVISION_RESNET18_KEYS = [

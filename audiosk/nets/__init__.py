@@ -4,12 +4,13 @@ from ._augment import (
     AddNoise,
     Augmentation,
     FrequencyWarp,
-    Mixup,
+    Gain,
     SpecAugment,
     TimeShift,
     TimeStretch,
 )
 from ._estimators import NeuralClassifier, NeuralRegressor
+from ._mixing import BetweenClassMix, Mixup
 from ._modules import CNN, MLP, TDNN
 from ._panns import PANNs
 from ._tensorboard import TensorBoardLogger
@@ -20,7 +21,9 @@ __all__ = [
     "MLP",
     "AddNoise",
     "Augmentation",
+    "BetweenClassMix",
     "FrequencyWarp",
+    "Gain",
     "GoogLeNet",
     "Mixup",
     "NeuralClassifier",

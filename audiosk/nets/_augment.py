@@ -16,25 +16,23 @@ into the padding, noise is added to the valid part, at its power).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from numbers import Real
 
-import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 
 from ..utils._dsp import interpolation_positions
-from ..utils._sklearn_compat import Interval, IntInterval, InvalidParameterError
+from ..utils._sklearn_compat import Interval, IntInterval
 
 __all__ = [
     "AddNoise",
     "Augmentation",
     "FrequencyWarp",
-    "Mixup",
+    "Gain",
     "SpecAugment",
     "TimeShift",
     "TimeStretch",
-    "make_augmentations",
 ]
 
 
@@ -127,6 +125,11 @@ class FrequencyWarp(Augmentation):
     max_warp : float, default=0.15
         Largest relative change of the frequency scale.
 
+    See Also
+    --------
+    TimeStretch : The same along time.
+    audiosk.adaptation.VTLNClassifier : Warp factors chosen per speaker at prediction.
+
     Examples
     --------
     >>> import torch
@@ -162,6 +165,11 @@ class TimeStretch(Augmentation):
     max_stretch : float, default=0.2
         Largest relative change of speed.
 
+    See Also
+    --------
+    FrequencyWarp : The same along frequency.
+    TimeShift : Move a clip in time without stretching it.
+
     Examples
     --------
     >>> import torch
@@ -193,6 +201,10 @@ class TimeStretch(Augmentation):
 class SpecAugment(Augmentation):
     """Frequency and time masking (Park et al., 2019).
 
+    Each example gets ``freq_masks`` bands of bins and ``time_masks`` spans of
+    frames set to ``value``; in a batch of clips of different lengths the
+    masks lie within each clip's frames.
+
     Parameters
     ----------
     freq_masks : int, default=2
@@ -205,6 +217,11 @@ class SpecAugment(Augmentation):
         Largest span (frames).
     value : float, default=0.0
         Fill value (0 is the mean of standardised spectra).
+
+    See Also
+    --------
+    FrequencyWarp : Warp the frequency axis instead of masking it.
+    Mixup : Mix clips rather than mask them.
 
     Examples
     --------
@@ -282,6 +299,10 @@ class AddNoise(Augmentation):
         SNR in dB, or the range it is drawn from uniformly; the signal power
         is each example's mean square.
 
+    See Also
+    --------
+    Gain : Change the level without adding noise.
+
     Examples
     --------
     >>> import torch
@@ -323,6 +344,10 @@ class TimeShift(Augmentation):
     max_shift : float, default=0.2
         Largest shift as a fraction of the length, in either direction.
 
+    See Also
+    --------
+    TimeStretch : Speed a clip up or down.
+
     Examples
     --------
     >>> import torch
@@ -356,53 +381,6 @@ class TimeShift(Augmentation):
         return torch.gather(X, -1, index.to(X.device))
 
 
-class Mixup(Augmentation):
-    """Mix each batch with a shuffled copy of itself (Zhang et al., 2018).
-
-    The batch becomes ``lam * X + (1 - lam) * X[perm]`` and its loss
-    ``lam * loss(y) + (1 - lam) * loss(y[perm])``, with ``lam ~ Beta(alpha,
-    alpha)`` drawn per batch: the targets come back as two weighted pairs.
-    Clips of different lengths mix over the longer of the two (the shorter
-    one is silent past its end).
-
-    Parameters
-    ----------
-    alpha : float, default=0.2
-        Beta distribution parameter.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from audiosk.nets import Mixup
-    >>> y = torch.arange(3)
-    >>> X, targets = Mixup(0.4)(torch.eye(3), torch.Generator().manual_seed(0), [(y, 1.0)])
-    >>> (y1, w1), (y2, w2) = targets
-    >>> bool(torch.equal(y1, y)), round(w1 + w2, 6)
-    (True, 1.0)
-    >>> torch.allclose(X, w1 * torch.eye(3) + w2 * torch.eye(3)[y2])
-    True
-    """
-
-    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="neither")]}
-
-    def __init__(self, alpha: float = 0.2):
-        self.alpha = alpha
-
-    def __call__(self, X, generator, targets=None):
-        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-        lam = float(np.random.default_rng(seed).beta(self.alpha, self.alpha))
-        batch = X["X"] if isinstance(X, Mapping) else X
-        perm = torch.randperm(batch.shape[0], generator=generator).to(batch.device)
-        mixed = lam * batch + (1 - lam) * batch[perm]
-        if isinstance(X, Mapping):  # a mix lasts as long as the longer of its two clips
-            mixed = {**X, "X": mixed, "lengths": torch.maximum(X["lengths"], X["lengths"][perm])}
-        if targets is None:
-            return mixed, None
-        return mixed, [(y, w * lam) for y, w in targets] + [
-            (y[perm], w * (1 - lam)) for y, w in targets
-        ]
-
-
 def _need_spectra(aug, X):
     if X.dim() < 3:
         raise ValueError(
@@ -411,55 +389,44 @@ def _need_spectra(aug, X):
         )
 
 
-_BY_NAME = {
-    "specaugment": SpecAugment,
-    "warp": FrequencyWarp,
-    "stretch": TimeStretch,
-    "noise": AddNoise,
-    "shift": TimeShift,
-    "mixup": Mixup,
-}
+class Gain(Augmentation):
+    """Change each example's level by a random gain, drawn uniformly in dB.
 
-
-def make_augmentations(spec) -> list[Augmentation]:
-    """Resolve an ``augment`` parameter to new augmentation objects, checked.
+    A label-preserving change of loudness: waveforms are multiplied by
+    ``10 ** (gain / 20)``; spectra, read as dB (``MelSpectrogram(db=True)``),
+    are shifted by ``gain``. Within each clip's length only.
 
     Parameters
     ----------
-    spec : None, str, augmentation object, or a list of them
-        Names: "specaugment", "warp" (:class:`FrequencyWarp`), "stretch"
-        (:class:`TimeStretch`), "noise", "shift", "mixup". Objects are
-        cloned, so the parameter is never modified by training.
+    max_db : float, default=6.0
+        Largest gain in either direction, in dB.
 
-    Returns
-    -------
-    augmentations : list of Augmentation
-        Applied in this order.
+    See Also
+    --------
+    AddNoise : Add noise at a signal-to-noise ratio.
+    BetweenClassMix : Mixes at levels that keep both clips audible.
 
     Examples
     --------
-    >>> from audiosk.nets._augment import make_augmentations
-    >>> make_augmentations(["specaugment", "mixup"])
-    [SpecAugment(), Mixup()]
+    >>> import torch
+    >>> from audiosk.nets import Gain
+    >>> out, _ = Gain(6.0)(torch.zeros(3, 4, 5), torch.Generator().manual_seed(0))
+    >>> bool(out.abs().max() <= 6.0), bool(torch.all(out[:, :, 0:1] == out))
+    (True, True)
     """
-    if spec is None:
-        return []
-    items: Sequence = spec if isinstance(spec, (list, tuple)) else [spec]
-    out = []
-    for item in items:
-        if isinstance(item, str):
-            if item.lower() not in _BY_NAME:
-                raise InvalidParameterError(
-                    f"Unknown augmentation '{item}' in augment; choose among {sorted(_BY_NAME)}."
-                )
-            item = _BY_NAME[item.lower()]()
-        elif not isinstance(item, Augmentation):
-            raise InvalidParameterError(
-                "augment items must be names or augmentation objects (audiosk.nets.Augmentation "
-                f"subclasses); got {item!r}."
-            )
-        else:
-            item = clone(item)
-        item._validate_params()
-        out.append(item)
-    return out
+
+    _parameter_constraints: dict = {"max_db": [Interval(Real, 0, None, closed="left")]}
+
+    def __init__(self, max_db: float = 6.0):
+        self.max_db = max_db
+
+    def _transform(self, X, generator, lengths=None):
+        n = X.shape[0]
+        gain = _uniform(-self.max_db, self.max_db, (n,), generator).to(X.device, X.dtype)
+        gain = gain.reshape((n,) + (1,) * (X.dim() - 1))
+        out = X * 10 ** (gain / 20) if X.dim() == 2 else X + gain
+        if lengths is None:
+            return out
+        valid = torch.arange(X.shape[-1])[None, :] < lengths[:, None]
+        valid = valid.reshape((n,) + (1,) * (X.dim() - 2) + (X.shape[-1],)).to(X.device)
+        return torch.where(valid, out, X)

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator
 from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
+from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
 from ..containers import DiskArray
@@ -44,8 +44,9 @@ from ..utils._sklearn_compat import (
     StrOptions,
     validate_parameter_constraints,
 )
-from ._augment import _BY_NAME, Augmentation, make_augmentations
+from ._augment import Augmentation
 from ._callbacks import BestWeights, RefreshBatchNorm, Schedule
+from ._crops import Covered, WindowDataset, cover, sound_lengths
 from ._data import (
     ArrayDataset,
     DiskDataset,
@@ -58,11 +59,12 @@ from ._data import (
 from ._layers import drawing_from, draws_from_net, reads_lengths
 from ._modules import MODULES
 from ._recipes import (
-    _BY_AXES,
+    AUGMENTATIONS,
     DEFAULT_VALIDATION_FRACTION,
     LR_SCHEDULES,
     OPTIMIZERS,
-    RECIPES,
+    make_augmentations,
+    recipe_for,
 )
 from ._runtime import _global_rng_from, resolve_device, torch_threads
 
@@ -97,6 +99,14 @@ SKORCH_OVERRIDES = {
 }
 
 
+#: The parameters whose "auto" the recipe resolves in ``_resolve`` (window_length needs data).
+_AUTO = ("module", "max_epochs", "augment", "n_windows", "trim_db")
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
+
+
 def _accepts(function, name):
     """Whether ``function`` (or a class's constructor) takes a parameter ``name``."""
     try:
@@ -125,7 +135,10 @@ class BaseAudioNet(metaclass=ABCMeta):
         "patience": [IntInterval(1, None, closed="left")],
         "lr_schedule": [StrOptions(set(LR_SCHEDULES)), type, tuple, None],
         "restore_best": ["boolean"],
-        "augment": [StrOptions({"auto", *_BY_NAME}), Augmentation, list, tuple, None],
+        "augment": [StrOptions({"auto", *AUGMENTATIONS}), Augmentation, list, tuple, None],
+        "window_length": [StrOptions({"auto"}), IntInterval(1, None, closed="left"), None],
+        "n_windows": [StrOptions({"auto"}), IntInterval(1, None, closed="left")],
+        "trim_db": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), None],
         "random_state": ["random_state"],
         "n_threads": [IntInterval(1, None, closed="left"), Options(Integral, {-1}), None],
         "device": [str, torch.device],
@@ -160,6 +173,9 @@ class BaseAudioNet(metaclass=ABCMeta):
         lr_schedule="cosine",
         restore_best=False,
         augment="auto",
+        window_length="auto",
+        n_windows="auto",
+        trim_db="auto",
         random_state=None,
         n_threads=1,
         device="auto",
@@ -206,6 +222,9 @@ class BaseAudioNet(metaclass=ABCMeta):
         self.lr_schedule = lr_schedule
         self.restore_best = restore_best
         self.augment = augment
+        self.window_length = window_length
+        self.n_windows = n_windows
+        self.trim_db = trim_db
         self.random_state = random_state
         self.n_threads = n_threads
         self.on_interrupt = on_interrupt
@@ -309,37 +328,60 @@ class BaseAudioNet(metaclass=ABCMeta):
         shape = getattr(self, "input_shape_", None)
         return shape if shape is not None else self.get_params_for("module").get("input_shape")
 
-    def _shape_recipe(self, param):
-        shape = self._sample_shape()
-        if shape is None:
+    def _recipe(self, param="module"):
+        """Return the recipe for the data (None before any is known); refuse an unresolvable "auto"."""
+        recipe = recipe_for(self._sample_shape(), pretrained=self._pretrained())
+        if recipe is None and param is not None:
             raise InvalidParameterError(
                 f'{param}="auto" follows the shape of the data: fit the net, or give '
                 "module__input_shape (one sample's shape) when building it in code."
             )
-        return _BY_AXES[min(len(shape), 3)]
+        return recipe
 
     def _resolve(self):
-        """Resolve every "auto" into ``recipe_``, ``max_epochs_``, ``augment_`` and ``device_``."""
+        """Resolve every "auto" (except ``window_length``, which needs the data) into attributes.
+
+        ``recipe_``, ``max_epochs_``, ``augment_``, ``n_windows_``,
+        ``trim_db_`` and ``device_``, from :data:`~audiosk.nets._recipes.RECIPES`.
+        """
         self.device_ = resolve_device(self.__dict__.get("device", "auto"))
-        autos = [
-            p for p in ("module", "max_epochs", "augment") if isinstance(getattr(self, p), str)
-        ]
-        autos = [p for p in autos if getattr(self, p) == "auto"]
-        if self._pretrained():
-            self.recipe_ = "finetune"
-        elif autos or self._sample_shape() is not None:
-            self.recipe_ = self._shape_recipe(autos[0] if autos else "module")
-        else:
-            self.recipe_ = None
-        recipe = RECIPES[self.recipe_] if self.recipe_ else {}
-        epochs = self.max_epochs
-        self.max_epochs_ = recipe["max_epochs"] if epochs == "auto" else epochs
+        autos = [p for p in _AUTO if _is_auto(getattr(self, p))]
+        recipe = self._recipe(autos[0] if autos else None)
+        self.recipe_ = None if recipe is None else recipe.name
+
+        def resolved(param, value):
+            given = getattr(self, param)
+            return value if _is_auto(given) else given
+
+        self.max_epochs_ = resolved("max_epochs", recipe and recipe.max_epochs)
+        self.n_windows_ = resolved("n_windows", recipe and recipe.n_windows)
+        self.trim_db_ = resolved("trim_db", recipe and recipe.trim_db)
         augment = self.augment
-        if isinstance(augment, str) and augment == "auto":
-            augment = recipe["augment"]()
-        self.augment_ = make_augmentations(augment)
+        self.augment_ = make_augmentations(recipe.augment() if _is_auto(augment) else augment)
+        self._check_augmentations()
+        auto_module = self._module_is_auto() and recipe is not None
+        self._recipe_module_kwargs = dict(recipe.module_kwargs) if auto_module else {}
+
+    def _check_augmentations(self):
+        """Refuse augmentations the data or the task cannot take."""
         shape = self._sample_shape()
-        for aug in self.augment_ if shape is not None else []:
+        for aug in self.augment_:
+            if aug.needs == "classes" and not self._stratify:
+                raise InvalidParameterError(
+                    f"augment: {type(aug).__name__} mixes classes; {type(self).__name__} has "
+                    "targets, not classes (use Mixup)."
+                )
+            soft = isinstance(self.criterion, type) and issubclass(
+                self.criterion, torch.nn.CrossEntropyLoss
+            )
+            if aug.needs == "classes" and not soft:
+                raise InvalidParameterError(
+                    f"augment: {type(aug).__name__} trains on class proportions, which the "
+                    f"criterion {self.criterion!r} does not take; use "
+                    "torch.nn.CrossEntropyLoss (the default)."
+                )
+            if shape is None:
+                continue
             table = len(shape) < 2 and getattr(self, "sample_rate_", None) is None
             if aug.needs == "spectra" and len(shape) < 2 or aug.needs == "time" and table:
                 kind = "waveforms" if len(shape) < 2 and not table else "a table"
@@ -350,12 +392,12 @@ class BaseAudioNet(metaclass=ABCMeta):
                 )
 
     def _module_is_auto(self):
-        return isinstance(self.module, str) and self.module == "auto"
+        return _is_auto(self.module)
 
     def _module_class(self):
         module = self.module
-        if isinstance(module, str) and module == "auto":
-            module = RECIPES[self._shape_recipe("module")]["module"]
+        if self._module_is_auto():
+            module = self._recipe().module
         return MODULES[module] if isinstance(module, str) else module
 
     def _seed(self):
@@ -424,12 +466,10 @@ class BaseAudioNet(metaclass=ABCMeta):
                 "their sample rate, which X does not carry (a plain array). Load the audio with "
                 "audiosk.io.AudioLoader (its output carries the rate) or pass module__sr=<Hz>."
             )
-        shape = getattr(self, "input_shape_", None) or ()
-        if self._module_is_auto() and shape and shape[-1] is None:  # clips of any length
-            for name, value in RECIPES[self.recipe_].get("ragged", {}).items():
-                kwargs.setdefault(name, value)
+        for name, value in self._recipe_module_kwargs.items():
+            kwargs.setdefault(name, value)
         for name, value in (
-            ("input_shape", getattr(self, "input_shape_", None)),
+            ("input_shape", self._module_input_shape()),
             ("n_outputs", getattr(self, "n_outputs_", None)),
             ("sr", rate),
         ):
@@ -562,9 +602,64 @@ class BaseAudioNet(metaclass=ABCMeta):
             dataset, batch_size, training=training, generator=generator, kwargs=kwargs
         )
 
+    # -- windows: random ones in training, evenly spaced ones averaged at prediction
+    def _windowed(self):
+        return getattr(self, "window_length_", None) is not None
+
+    def _reads_lengths(self):
+        module = getattr(self, "module_", None)
+        return reads_lengths(module if module is not None else self._module_class())
+
+    def _module_input_shape(self):
+        shape = getattr(self, "input_shape_", None)
+        if shape is None or not self._windowed():
+            return shape
+        return (*shape[:-1], self.window_length_)
+
+    def _resolve_window(self, X):
+        """Resolve ``window_length`` from the training clips into ``window_length_``."""
+        given = self.window_length
+        self.window_length_ = None if given is None or _is_auto(given) else int(given)
+        recipe = self._recipe(None)
+        if _is_auto(given) and recipe is not None and recipe.window_length is not None:
+            trim = recipe.trim_db if _is_auto(self.trim_db) else self.trim_db
+            self.window_length_ = int(recipe.window_length(sound_lengths(X, trim)))
+        shape = self.input_shape_
+        if (
+            self.window_length_ is not None
+            and len(shape) < 2
+            and getattr(self, "sample_rate_", None) is None
+        ):
+            raise InvalidParameterError(
+                f"{type(self).__name__}: window_length={given!r} cuts clips along their time "
+                f"axis; X is a table (samples of shape {shape}). Use window_length=None."
+            )
+
+    def _by_window(self, X, predict):
+        """``predict`` of every clip of X, averaged over the windows that cover it."""
+        rows = X if isinstance(X, RaggedClips) else list(X)
+        windows = cover(
+            rows, self.window_length_, self.n_windows_, self.trim_db_, not self._reads_lengths()
+        )
+        out = np.asarray(predict(windows), dtype=np.float64)
+        first = np.searchsorted(windows.clip, np.arange(len(rows)))
+        counts = np.diff(np.append(first, len(out))).reshape((-1,) + (1,) * (out.ndim - 1))
+        return np.add.reduceat(out, first, axis=0) / counts
+
+    def _predicts_by_window(self, X):
+        return self._windowed() and not (is_dataset(X) or torch.is_tensor(X))
+
     def get_dataset(self, dataset, y=None):
         if isinstance(dataset, DiskArray):
             return DiskDataset(dataset, y)
+        if (
+            self._windowed()
+            and isinstance(dataset, (RaggedClips, np.ndarray))
+            and not isinstance(dataset, Covered)
+        ):
+            return WindowDataset(
+                dataset, y, self.window_length_, self.trim_db_, fixed=not self._reads_lengths()
+            )
         if isinstance(dataset, RaggedClips):
             return RaggedDataset(dataset, y)
         plain = type(dataset) is np.ndarray and (y is None or isinstance(y, np.ndarray))
@@ -608,7 +703,7 @@ class BaseAudioNet(metaclass=ABCMeta):
 
     def _check_lengths_read(self, X):
         """Refuse clips of different lengths for a module that cannot read their lengths."""
-        if isinstance(X, RaggedClips):
+        if isinstance(X, RaggedClips) and not self._windowed():
             module = getattr(self, "module_", None)
             if not reads_lengths(module if module is not None else self._module_class()):
                 raise ValueError(
@@ -621,14 +716,17 @@ class BaseAudioNet(metaclass=ABCMeta):
 
     def _module_name(self):
         module = self.module
-        if self._module_is_auto() and self._sample_shape() is not None:
-            module = RECIPES[self._shape_recipe("module")]["module"]  # what "auto" resolves to
+        recipe = self._recipe(None) if self._module_is_auto() else None
+        if recipe is not None:
+            module = recipe.module  # what "auto" resolves to
         return repr(module) if isinstance(module, str) else getattr(module, "__name__", "given")
 
     def infer(self, x, **fit_params):
         if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
             x = to_tensor(x, device=self.device)
             X = x["X"].float() if x["X"].dtype == torch.float64 else x["X"]
+            if not self._reads_lengths():  # windows of one length: nothing is padding
+                return self.module_(X, **fit_params)
             return self.module_(X, lengths=x["lengths"], **fit_params)
         if torch.is_tensor(x) and x.dtype == torch.float64:
             x = x.float()
@@ -680,6 +778,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         if fresh:
             ragged = isinstance(X, RaggedClips)  # the last axis varies from clip to clip
             self.input_shape_ = (*X[0].shape[:-1], None) if ragged else tuple(X.shape[1:])
+            self._resolve_window(X)
             self._check_lengths_read(X)
             self._seed()
         # the groups serve the validation split of this call only; a fitted net keeps none
@@ -806,6 +905,13 @@ class BaseAudioNet(metaclass=ABCMeta):
         targets = [(yi, 1.0)]
         for augmentation in self.augment_:
             Xi, targets = augmentation(Xi, self.random_generator_, targets)
+        if any(torch.is_tensor(weight) for _, weight in targets):  # a weight per clip
+            classes = self.n_outputs_
+            soft = sum(
+                weight.reshape(-1, 1) * torch.nn.functional.one_hot(target.long(), classes)
+                for target, weight in targets
+            )
+            targets = [(soft, 1.0)]  # class probabilities (CrossEntropyLoss takes them)
         with self._step_rng():
             y_pred = self.infer(Xi, **fit_params)
             losses = [

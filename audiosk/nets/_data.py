@@ -267,18 +267,22 @@ class Batches:
     drop_last : bool
         Leave out a last, shorter batch.
     generator : torch.Generator
+    draw : torch.Generator or None, default=None
+        A dataset with a ``draw`` method (windows drawn at random) gives its
+        batches through it, drawing from this generator (in training).
     """
 
-    def __init__(self, dataset, batch_size, *, shuffle, drop_last, generator):
+    def __init__(self, dataset, batch_size, *, shuffle, drop_last, generator, draw=None):
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
+        self.draw = draw
 
     @staticmethod
     def supports(dataset):
         """Whether ``dataset`` can be batched this way."""
         if isinstance(dataset, torch.utils.data.Subset):
             dataset = dataset.dataset
-        return isinstance(dataset, (ArrayDataset, RaggedDataset))
+        return isinstance(dataset, (ArrayDataset, RaggedDataset)) or hasattr(dataset, "draw")
 
     def __len__(self):
         n = len(self.dataset)
@@ -321,8 +325,10 @@ class Batches:
         data, rows = self.dataset, None
         if isinstance(data, torch.utils.data.Subset):
             data, rows = data.dataset, torch.as_tensor(np.asarray(data.indices))
+        drawn = self.draw is not None and hasattr(data, "draw")
         for index in self.indices():
-            yield data[index if rows is None else rows[index]]
+            index = index if rows is None else rows[index]
+            yield data.draw(index.numpy(), self.draw) if drawn else data[index]
 
 
 class BatchIndices(torch.utils.data.Sampler):
@@ -366,15 +372,39 @@ def batch_iterator(dataset, batch_size, *, training, generator, kwargs):
     shuffle = kwargs.pop("shuffle", training)
     drop_last = kwargs.pop("drop_last", training and len(dataset) % batch_size == 1)
     batches = Batches(
-        dataset, batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator
+        dataset,
+        batch_size,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        generator=generator,
+        draw=generator if training else None,
     )
     if not kwargs and Batches.supports(dataset):  # in memory: no DataLoader needed
         return batches
+    base = dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
+    if training and hasattr(base, "draw"):  # windows drawn in the DataLoader's fetches
+        dataset = _Drawn(dataset, generator)
     # the DataLoader draws a seed for its workers from its own generator, not the net's,
     # so that both paths see the same batches
     kwargs.setdefault("generator", torch.Generator())
     sampler = BatchIndices(batches)
     return DataLoader(dataset, sampler=sampler, batch_size=None, **kwargs)
+
+
+class _Drawn(torch.utils.data.Dataset):
+    """A dataset (or a Subset of one) whose rows are fetched through its ``draw``."""
+
+    def __init__(self, dataset, generator):
+        self.dataset, self.generator = dataset, generator
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, index):
+        rows = np.atleast_1d(np.asarray(index))
+        if isinstance(self.dataset, torch.utils.data.Subset):
+            return self.dataset.dataset.draw(np.asarray(self.dataset.indices)[rows], self.generator)
+        return self.dataset.draw(rows, self.generator)
 
 
 def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, random_state):

@@ -255,6 +255,9 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
         lr_schedule="cosine",
         restore_best=False,
         augment="auto",
+        window_length="auto",
+        n_windows="auto",
+        trim_db="auto",
         random_state=None,
         n_threads=1,
         device="auto",
@@ -288,6 +291,9 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
             lr_schedule=lr_schedule,
             restore_best=restore_best,
             augment=augment,
+            window_length=window_length,
+            n_windows=n_windows,
+            trim_db=trim_db,
             random_state=random_state,
             n_threads=n_threads,
             device=device,
@@ -360,6 +366,8 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
         """
         X = self._check_X(X)
         with torch_threads(self.n_threads):
+            if self._predicts_by_window(X):  # the mean of the windows' probabilities
+                return self._by_window(X, super().predict_proba).astype(np.float32)
             return super().predict_proba(X)
 
     def predict(self, X):
@@ -464,6 +472,9 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
         lr_schedule="cosine",
         restore_best=False,
         augment="auto",
+        window_length="auto",
+        n_windows="auto",
+        trim_db="auto",
         standardize_target=True,
         random_state=None,
         n_threads=1,
@@ -497,6 +508,9 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
             lr_schedule=lr_schedule,
             restore_best=restore_best,
             augment=augment,
+            window_length=window_length,
+            n_windows=n_windows,
+            trim_db=trim_db,
             random_state=random_state,
             n_threads=n_threads,
             device=device,
@@ -553,7 +567,12 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
-        y = to_numpy(self.forward(self._check_X(X), training=False)).astype(np.float64)
+        X = self._check_X(X)
+
+        def outputs(X):
+            return to_numpy(self.forward(X, training=False)).astype(np.float64)
+
+        y = self._by_window(X, outputs) if self._predicts_by_window(X) else outputs(X)
         y = y * self.target_scale_ + self.target_mean_
         return y.ravel() if self.y_ndim_ == 1 else y
 

@@ -108,7 +108,14 @@ _RANDOM_LAYERS = (nn.modules.dropout._DropoutNd, nn.RReLU)
 
 
 def reads_lengths(module) -> bool:
-    """Whether a module (class, ``functools.partial`` or instance) takes ``lengths`` in forward."""
+    """Whether a module (class, ``functools.partial`` or instance) takes ``lengths`` in forward.
+
+    A module instance may say so itself (a ``reads_lengths`` attribute: a
+    :class:`~audiosk.nets.CNN` with ``head="flatten"`` has the argument but
+    needs one length).
+    """
+    if isinstance(module, nn.Module) and hasattr(module, "reads_lengths"):
+        return bool(module.reads_lengths)
     forward = getattr(getattr(module, "func", module), "forward", None)
     try:
         return forward is not None and "lengths" in inspect.signature(forward).parameters

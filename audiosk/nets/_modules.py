@@ -99,7 +99,7 @@ def parse_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...
     >>> parse_layer_sizes((64, 0))
     Traceback (most recent call last):
     ...
-    ValueError: hidden_layer_sizes=(64, 0): every layer needs at least 1 unit ...
+    ValueError: hidden_layer_sizes=(64, 0): every layer needs at least 1 unit, ...
     """
     try:
         if isinstance(sizes, str):
@@ -475,6 +475,7 @@ class CNN(nn.Module):
             in_ch = out_ch
         self.features = nn.Sequential(*blocks)
         self.in_dims = len(input_shape)
+        self.reads_lengths = head == "global"  # a flattened head needs one length
         if head == "global":
             pooled: list = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
             n_flat = in_ch

@@ -1,12 +1,44 @@
-"""What ``"auto"`` means in the neural estimators: the recipes, optimisers and schedules by name."""
+"""What ``"auto"`` means in the neural estimators; optimisers, schedules and augmentations by name.
+
+:data:`RECIPES` is the one description of every ``"auto"``: the estimators
+resolve their parameters from it at fit (:func:`recipe_for`), and the table in
+their docstring and in the user guide is rendered from it
+(:func:`recipe_table`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 import torch
+from sklearn.base import clone
 
-from ._augment import Mixup, SpecAugment
+from ..utils._sklearn_compat import InvalidParameterError
+from ._augment import (
+    AddNoise,
+    Augmentation,
+    FrequencyWarp,
+    Gain,
+    SpecAugment,
+    TimeShift,
+    TimeStretch,
+)
+from ._mixing import BetweenClassMix, Mixup
 
-__all__ = ["DEFAULT_VALIDATION_FRACTION", "LR_SCHEDULES", "OPTIMIZERS", "RECIPES"]
+__all__ = [
+    "AUGMENTATIONS",
+    "DEFAULT_VALIDATION_FRACTION",
+    "LR_SCHEDULES",
+    "OPTIMIZERS",
+    "RECIPES",
+    "Recipe",
+    "make_augmentations",
+    "recipe_for",
+    "recipe_table",
+]
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -21,33 +53,250 @@ LR_SCHEDULES = {
     "cosine": torch.optim.lr_scheduler.CosineAnnealingLR,
 }
 
+#: Augmentations by name, for ``augment="<name>"``.
+AUGMENTATIONS = {
+    "specaugment": SpecAugment,
+    "gain": Gain,
+    "between-class": BetweenClassMix,
+    "mixup": Mixup,
+    "warp": FrequencyWarp,
+    "stretch": TimeStretch,
+    "noise": AddNoise,
+    "shift": TimeShift,
+}
+
+
+def make_augmentations(spec) -> list[Augmentation]:
+    """Resolve an ``augment`` parameter to new augmentation objects, checked.
+
+    Parameters
+    ----------
+    spec : None, str, augmentation object, or a list of them
+        Names of :data:`AUGMENTATIONS`. Objects are cloned, so the
+        parameter is never modified by training.
+
+    Returns
+    -------
+    augmentations : list of Augmentation
+        Applied in this order.
+
+    Examples
+    --------
+    >>> from audiosk.nets._recipes import make_augmentations
+    >>> make_augmentations(["specaugment", "mixup"])
+    [SpecAugment(), Mixup()]
+    """
+    if spec is None:
+        return []
+    items: Sequence = spec if isinstance(spec, (list, tuple)) else [spec]
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            if item.lower() not in AUGMENTATIONS:
+                raise InvalidParameterError(
+                    f"Unknown augmentation '{item}' in augment; choose among {sorted(AUGMENTATIONS)}."
+                )
+            item = AUGMENTATIONS[item.lower()]()
+        elif not isinstance(item, Augmentation):
+            raise InvalidParameterError(
+                "augment items must be names or augmentation objects (audiosk.nets.Augmentation "
+                f"subclasses); got {item!r}."
+            )
+        else:
+            item = clone(item)
+        item._validate_params()
+        out.append(item)
+    return out
+
+
+#: Share of the training data held out when validation is asked for without a fraction.
+DEFAULT_VALIDATION_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What every ``"auto"`` parameter of a net resolves to, for one kind of input.
+
+    Attributes
+    ----------
+    name : str
+        The recipe's name, the fitted ``recipe_``.
+    input : str
+        The input it is for, in words.
+    module : str or None
+        The module by name (``MODULES``); None keeps the one given.
+    module_kwargs : dict
+        Arguments given to the module unless set as ``module__<name>``.
+    max_epochs : int
+        Epochs.
+    augment : callable
+        Returns fresh augmentation objects.
+    window_length : callable or None
+        Returns the training window's length from the training clips'
+        lengths along their last axis; None reads whole clips.
+    n_windows : int
+        Windows averaged per clip at prediction.
+    trim_db : float or None
+        Silence threshold below a clip's loudest position.
+    """
+
+    name: str
+    input: str
+    module: str | None
+    max_epochs: int
+    augment: Callable[[], list]
+    module_kwargs: dict = field(default_factory=dict)
+    window_length: Callable[[np.ndarray], int] | None = None
+    n_windows: int = 1
+    trim_db: float | None = None
+
 
 def _spectral_augment():
     return [SpecAugment(freq_width=8, time_width=10), Mixup(0.2)]
 
 
-#: What ``"auto"`` means, by recipe. Training from scratch follows the number of
-#: axes of one sample: a table row or waveform ("table"), a spectrogram
-#: ("spectra") or an image ("images"), chosen by benchmarks/bench_defaults.py.
-#: A pretrained module (``panns_*``, or any module given ``module__weights``)
-#: is fine-tuned ("finetune"): a few epochs, light augmentation. Augmentations
-#: are built by a function at every fit, so no instance is shared. On clips of
-#: different lengths, the "spectra" TDNN removes no per-clip mean ("ragged"): on
-#: short words, the mean of the word's own frames is the word's spectrum, not the
-#: channel's (bench_ragged.py --nets, leave one speaker out: digits 0.712 against
-#: 0.715 with it, even; FSDD 0.780 against 0.726).
+#: The recipes: training from scratch follows the number of axes of one sample (a table row
+#: or waveform, a spectrogram, an image), measured by benchmarks/bench_defaults.py; a
+#: pretrained module (PANNs, or any module given module__weights) is fine-tuned.
 RECIPES = {
-    "table": {"module": "mlp", "max_epochs": 100, "augment": lambda: [Mixup(0.4)]},
-    "spectra": {
-        "module": "tdnn",
-        "max_epochs": 40,
-        "augment": _spectral_augment,
-        "ragged": {"center_per_clip": False},
-    },
-    "images": {"module": "cnn", "max_epochs": 40, "augment": _spectral_augment},
-    "finetune": {"max_epochs": 10, "augment": lambda: [Mixup(0.2)]},
+    "table": Recipe(
+        name="table",
+        input="table (n, features)",
+        module="mlp",
+        max_epochs=100,
+        augment=lambda: [Mixup(0.4)],
+    ),
+    "spectra": Recipe(
+        name="spectra",
+        input="spectra (n, bins, frames)",
+        module="tdnn",
+        max_epochs=40,
+        augment=_spectral_augment,
+    ),
+    # on clips of different lengths the TDNN removes no per-clip mean: on short words the
+    # mean of the word's own frames is the word's spectrum (bench_ragged.py --nets, leave one
+    # speaker out: FSDD 0.780 against 0.726 with it)
+    "ragged spectra": Recipe(
+        name="ragged spectra",
+        input="spectra of different lengths (a Spectra list)",
+        module="tdnn",
+        module_kwargs={"center_per_clip": False},
+        max_epochs=40,
+        augment=_spectral_augment,
+    ),
+    "images": Recipe(
+        name="images",
+        input="images (n, channels, height, width)",
+        module="cnn",
+        max_epochs=40,
+        augment=_spectral_augment,
+    ),
+    "finetune": Recipe(
+        name="finetune",
+        input="a pretrained module (PANNs, or module__weights given)",
+        module=None,
+        max_epochs=10,
+        augment=lambda: [Mixup(0.2)],
+    ),
 }
-_BY_AXES = {1: "table", 2: "spectra", 3: "images"}
 
-#: Share of the training data held out when validation is asked for without a fraction.
-DEFAULT_VALIDATION_FRACTION = 0.2
+
+def recipe_for(shape: tuple | None, *, pretrained: bool) -> Recipe | None:
+    """Choose the recipe for samples of ``shape`` (the last item None: clips of any length).
+
+    Parameters
+    ----------
+    shape : tuple or None
+        One sample's shape; None when unknown (no recipe).
+    pretrained : bool
+        The module is pretrained (fine-tuned, whatever the input).
+
+    Returns
+    -------
+    recipe : Recipe or None
+
+    Examples
+    --------
+    >>> from audiosk.nets._recipes import recipe_for
+    >>> recipe_for((64, None), pretrained=False).name, recipe_for((20,), pretrained=False).module
+    ('ragged spectra', 'mlp')
+    """
+    if pretrained:
+        return RECIPES["finetune"]
+    if shape is None:
+        return None
+    if len(shape) >= 3:
+        return RECIPES["images"]
+    if len(shape) == 2:
+        return RECIPES["ragged spectra" if shape[-1] is None else "spectra"]
+    return RECIPES["table"]
+
+
+def _describe_module(recipe: Recipe) -> str:
+    if recipe.module is None:
+        return "(as given)"
+    from ._modules import MODULES
+
+    module = MODULES[recipe.module]
+    name = getattr(module, "__name__", recipe.module)
+    extra = ", ".join(f"{k}={v!r}" for k, v in recipe.module_kwargs.items())
+    return f":class:`~audiosk.nets.{name}`" + (f" ({extra})" if extra else "")
+
+
+def _describe_augment(recipe: Recipe) -> str:
+    return ", ".join(repr(a) for a in recipe.augment()) or "none"
+
+
+def _describe_windows(recipe: Recipe) -> str:
+    if recipe.window_length is None:
+        return "whole clips"
+    doc = (recipe.window_length.__doc__ or "").strip().rstrip(".")
+    return f"{doc}; {recipe.n_windows} at prediction"
+
+
+def recipe_table(markup: str = "rst") -> str:
+    """Render :data:`RECIPES` as a table, for the estimators' docstring and the user guide.
+
+    Parameters
+    ----------
+    markup : {"rst", "md"}, default="rst"
+        reStructuredText (a docstring) or Markdown (the guide, MyST roles).
+
+    Returns
+    -------
+    table : str
+
+    Examples
+    --------
+    >>> from audiosk.nets._recipes import recipe_table
+    >>> print(recipe_table("md").splitlines()[0])
+    | input | module | epochs | augment | windows |
+    """
+    head = ("input", "module", "epochs", "augment", "windows")
+    rows = [
+        (
+            r.input,
+            _describe_module(r),
+            str(r.max_epochs),
+            _describe_augment(r),
+            _describe_windows(r),
+        )
+        for r in RECIPES.values()
+    ]
+    if markup == "md":
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    rule = "  ".join("=" * w for w in widths)
+    fmt: Callable[[Any], str] = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) for c, w in zip(cells, widths, strict=True)
+    ).rstrip()
+    return "\n".join([rule, fmt(head), rule, *(fmt(row) for row in rows), rule])
+
+
+def _md(cell: str) -> str:
+    """Write a reStructuredText role as MyST writes it."""
+    import re
+
+    return re.sub(r":(\w+):`([^`]+)`", r"{\1}`\2`", cell)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TAIL_SHARE", "window_starts"]
+__all__ = ["TAIL_SHARE", "even_window_starts", "window_starts"]
 
 #: Share of a window below which a clip's remainder gets no window of its own.
 TAIL_SHARE = 0.01
@@ -55,3 +55,41 @@ def window_starts(n_samples: int, window_length: int, hop_length: int) -> np.nda
     if starts[-1] + window_length + TAIL_SHARE * window_length <= n_samples:
         starts = np.append(starts, n_samples - window_length)
     return starts
+
+
+def even_window_starts(n_samples: int, window_length: int, count: int) -> np.ndarray:
+    """Return where ``count`` evenly spaced windows of one clip start, the last at its end.
+
+    The first window starts at 0 and the last ends at the clip's end, so the
+    windows cover the whole clip when ``count`` is large enough; a clip of at
+    most ``window_length`` has one window, starting at 0. Coinciding starts
+    (more windows than positions) are given once.
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the clip.
+    window_length : int
+        Length of a window.
+    count : int
+        Windows wanted (at least 1; one is the centred window).
+
+    Returns
+    -------
+    starts : ndarray of shape (n_windows,), int64
+        Increasing.
+
+    Examples
+    --------
+    >>> from audiosk.utils._windows import even_window_starts
+    >>> even_window_starts(10, 4, 3).tolist(), even_window_starts(10, 4, 1).tolist()
+    ([0, 3, 6], [3])
+    >>> even_window_starts(3, 4, 5).tolist()
+    [0]
+    """
+    if n_samples <= window_length:
+        return np.zeros(1, dtype=np.int64)
+    if count <= 1:
+        return np.array([(n_samples - window_length) // 2], dtype=np.int64)
+    starts = np.round(np.linspace(0, n_samples - window_length, count)).astype(np.int64)
+    return np.unique(starts)

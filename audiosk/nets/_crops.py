@@ -1,0 +1,245 @@
+"""Windows of the clips a net reads: random ones that hold sound in training, even ones to predict.
+
+A net with a ``window_length`` reads its clips through windows of that many
+positions along their last axis (frames of a spectrogram, samples of a
+waveform). Silence at both ends of a clip is left out first: the positions
+more than ``trim_db`` below the clip's loudest are trimmed from its ends
+(spectra are read as dB, the way ``MelSpectrogram(db=True)`` gives them;
+waveforms by the power of blocks of samples). In training, every time a clip
+is drawn it gives one window at a random place: windows may reach half their
+length past either end of the sound (those are shorter, the part inside), and
+a window must hold sound (at least ``SOUND_SHARE`` of its loud positions, or
+of the clip's). A clip whose sound is shorter than a window is read whole. To
+predict, ``n_windows`` evenly spaced windows cover each clip's sound
+(:func:`~audiosk.utils._windows.even_window_starts`) and the net's outputs on
+them are averaged, so a clip's prediction does not depend on its batch.
+
+A module that reads ``lengths`` gets windows as they are (a shorter one with
+its length); any other module gets windows of exactly ``window_length``, the
+part outside the sound filled with the clip's quietest value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..utils._windows import even_window_starts
+from ._data import RaggedClips
+
+__all__ = [
+    "SOUND_SHARE",
+    "Covered",
+    "WindowDataset",
+    "cover",
+    "levels",
+    "sound_lengths",
+    "sound_span",
+]
+
+#: Samples per block when the level of a waveform is measured.
+WAVEFORM_BLOCK = 256
+
+#: Share of loud positions a training window must hold: of its own length, or of all the
+#: clip's loud positions when the clip has fewer.
+SOUND_SHARE = 0.5
+
+
+def levels(clip: np.ndarray) -> np.ndarray:
+    """Level of every position along the last axis, in dB.
+
+    Parameters
+    ----------
+    clip : ndarray of shape (n_samples,) or (..., n_frames)
+        A waveform, or a spectrum in dB (its bins' power is averaged).
+
+    Returns
+    -------
+    levels : ndarray of shape (n_positions,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.nets._crops import levels
+    >>> np.round(levels(np.array([[0.0, -20.0], [0.0, -20.0]])), 6).tolist()
+    [0.0, -20.0]
+    """
+    x = np.asarray(clip, dtype=np.float64)
+    n = x.shape[-1]
+    if x.ndim == 1:
+        blocks = -(-n // WAVEFORM_BLOCK)
+        power = np.zeros(blocks * WAVEFORM_BLOCK)
+        power[:n] = x * x
+        level = 10 * np.log10(power.reshape(blocks, -1).mean(axis=1) + 1e-20)
+        return np.repeat(level, WAVEFORM_BLOCK)[:n]
+    flat = x.reshape(-1, n)
+    peak = flat.max()
+    return peak + 10 * np.log10(np.mean(10 ** ((flat - peak) / 10), axis=0) + 1e-30)
+
+
+def sound_span(loud: np.ndarray) -> tuple[int, int]:
+    """First and past-last loud positions, ``(start, stop)``; the whole clip when none is."""
+    where = np.flatnonzero(loud)
+    return (int(where[0]), int(where[-1]) + 1) if where.size else (0, len(loud))
+
+
+def _loud(clip: np.ndarray, trim_db: float | None) -> np.ndarray:
+    if trim_db is None:
+        return np.ones(clip.shape[-1], dtype=bool)
+    level = levels(clip)
+    return level >= level.max() - trim_db
+
+
+class Covered(RaggedClips):
+    """Windows that cover clips for a prediction, with the clip each comes from (``clip``)."""
+
+    clip: np.ndarray
+
+
+def sound_lengths(clips, trim_db: float | None) -> np.ndarray:
+    """Length of each clip's sound (its silent ends trimmed), ``(n_clips,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.nets._crops import sound_lengths
+    >>> quiet_ends = np.r_[np.full(3, -80.0), np.zeros(4), np.full(2, -80.0)]
+    >>> sound_lengths([np.tile(quiet_ends, (2, 1))], trim_db=40.0).tolist()
+    [4]
+    """
+    spans = [sound_span(_loud(np.asarray(c), trim_db)) for c in clips]
+    return np.asarray([stop - start for start, stop in spans], dtype=np.int64)
+
+
+def cover(clips, window_length: int, n_windows: int, trim_db: float | None, fixed: bool) -> Covered:
+    """Cover each clip's sound by ``n_windows`` evenly spaced windows (one when it is short).
+
+    Parameters
+    ----------
+    clips : sequence of ndarray of shape (..., n_i)
+        Clips (a 2-D or 3-D array is a sequence of rows).
+    window_length : int
+        Positions per window.
+    n_windows : int
+        Windows per clip whose sound is longer than a window.
+    trim_db : float or None
+        Silence threshold below the clip's loudest position (None: no trimming).
+    fixed : bool
+        Give every window ``window_length`` positions (filled with the clip's
+        quietest value past its sound), for modules that read no lengths.
+
+    Returns
+    -------
+    windows : Covered
+        The windows, clips in order; ``windows.clip`` names the clip of each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.nets._crops import cover
+    >>> windows = cover([np.zeros((2, 10)), np.zeros((2, 3))], 4, 3, None, fixed=False)
+    >>> [w.shape for w in windows], windows.clip.tolist()
+    ([(2, 4), (2, 4), (2, 4), (2, 3)], [0, 0, 0, 1])
+    """
+    out, owner = Covered(), []
+    for i, clip in enumerate(clips):
+        clip = np.asarray(clip, dtype=np.float32)
+        start, stop = sound_span(_loud(clip, trim_db))
+        span = stop - start
+        starts = start + even_window_starts(span, window_length, n_windows)
+        for s in starts:
+            window = clip[..., s : min(s + window_length, stop)]
+            out.append(_fill_to(window, window_length, 0, clip) if fixed else window)
+            owner.append(i)
+    out.clip = np.asarray(owner, dtype=np.int64)
+    return out
+
+
+def _fill_to(window: np.ndarray, length: int, offset: int, clip: np.ndarray) -> np.ndarray:
+    """Place ``window`` at ``offset`` in ``length`` positions, the rest the clip's quietest value."""
+    if window.shape[-1] == length:
+        return window
+    quiet = 0.0 if clip.ndim == 1 else float(clip.min())  # silence of a waveform, floor of dB
+    out = np.full((*window.shape[:-1], length), quiet, dtype=np.float32)
+    out[..., offset : offset + window.shape[-1]] = window
+    return out
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """The clips a net trains on, read through windows: random ones drawn, centred ones indexed.
+
+    Parameters
+    ----------
+    clips : sequence of ndarray of shape (..., n_i)
+        Training clips (float32).
+    y : array-like of shape (n_clips, ...) or None
+        Their targets.
+    window_length : int
+        Positions per window.
+    trim_db : float or None
+        Silence threshold (None: the whole clip is sound).
+    fixed : bool
+        Windows of exactly ``window_length`` (for modules that read no lengths).
+    """
+
+    def __init__(self, clips, y, window_length: int, trim_db: float | None, fixed: bool):
+        self.X = clips
+        self.y = None if y is None else np.asarray(y)
+        self._y = None if self.y is None else torch.from_numpy(np.array(self.y))
+        self.window_length, self.fixed = window_length, fixed
+        self.clips = [np.asarray(c, dtype=np.float32) for c in clips]
+        louds = [_loud(c, trim_db) for c in self.clips]
+        self.spans = np.asarray([sound_span(loud) for loud in louds], dtype=np.int64)
+        # loud positions before each position, to count those a window holds in O(1)
+        self._loud_before = [np.concatenate([[0], np.cumsum(loud)]) for loud in louds]
+
+    def __len__(self):
+        return len(self.clips)
+
+    def __getitem__(self, index):
+        """Give the centred window of each clip's sound (validation, batch-norm statistics)."""
+        rows = np.atleast_1d(np.asarray(index))
+        pieces = []
+        for i in rows:
+            start, stop = self.spans[i]
+            first = start + max(0, (stop - start - self.window_length) // 2)
+            pieces.append(self._piece(i, first, first + self.window_length))
+        return self._batch(pieces, rows)
+
+    def draw(self, index, generator: torch.Generator):
+        """One random window of each clip that holds sound, drawn from ``generator``."""
+        rows = np.atleast_1d(np.asarray(index))
+        length, half = self.window_length, self.window_length // 2
+        draws = torch.rand(len(rows), generator=generator).numpy()
+        pieces = []
+        for i, draw in zip(rows, draws, strict=True):
+            start, stop = (int(v) for v in self.spans[i])
+            if stop - start <= length:  # shorter than a window: read whole
+                pieces.append(self._piece(i, start, stop))
+                continue
+            first = np.arange(start - half, stop - length + half + 1)  # half a window past each end
+            lo, hi = np.clip(first, start, stop), np.clip(first + length, start, stop)
+            loud = self._loud_before[i]
+            held = loud[hi] - loud[lo]
+            good = first[held >= SOUND_SHARE * min(length, loud[-1])]
+            choices = good if good.size else first
+            s = int(choices[min(int(draw * len(choices)), len(choices) - 1)])
+            pieces.append(self._piece(i, s, s + length))
+        return self._batch(pieces, rows)
+
+    def _piece(self, i, first, last):
+        """Positions ``[first, last)`` of clip ``i`` within its sound, and where they sit."""
+        start, stop = self.spans[i]
+        lo, hi = max(first, start), min(last, stop)
+        return self.clips[i][..., lo:hi], lo - first, i
+
+    def _batch(self, pieces, rows):
+        yb = torch.zeros(len(rows)) if self._y is None else self._y[torch.from_numpy(rows)]
+        if self.fixed:
+            X = np.stack([_fill_to(w, self.window_length, o, self.clips[i]) for w, o, i in pieces])
+            return torch.from_numpy(X), yb
+        lengths = np.asarray([w.shape[-1] for w, _, _ in pieces], dtype=np.int64)
+        X = np.zeros((len(pieces), *pieces[0][0].shape[:-1], lengths.max()), dtype=np.float32)
+        for out, (w, _, _) in zip(X, pieces, strict=True):
+            out[..., : w.shape[-1]] = w
+        return {"X": torch.from_numpy(X), "lengths": torch.from_numpy(lengths)}, yb
