@@ -189,3 +189,24 @@ def test_gain_scales_waveforms_and_shifts_db_spectra_within_each_clip():
     gain = shifted["X"][:, 0, 0]
     assert bool(torch.all(gain.abs() <= 3.0)) and bool(torch.all(shifted["X"][1, :, 6:] == 0))
     torch.testing.assert_close(shifted["X"][1, :, :6], torch.full((4, 6), float(gain[1])))
+
+
+@pytest.mark.parametrize("kind", ["ema", "swa"])
+def test_averaged_weights_replace_the_last_ones(kind):
+    X, y = words()
+    net = NeuralClassifier(average_weights=kind, max_epochs=8, random_state=0).fit(X, y)
+    callback = dict(net.callbacks_)["average_weights"]
+    steps = 8 * 2  # 60 clips in batches of 32
+    assert int(callback.averaged_.n_averaged) == (steps if kind == "ema" else 2)
+    averaged = dict(callback.averaged_.module.named_parameters())
+    for name, value in net.module_.named_parameters():  # batch-norm statistics are recomputed
+        torch.testing.assert_close(value, averaged[name])
+    plain = NeuralClassifier(average_weights=None, max_epochs=8, random_state=0).fit(X, y)
+    weight = next(iter(dict(net.module_.named_parameters())))
+    assert not torch.allclose(
+        dict(plain.module_.named_parameters())[weight], dict(net.module_.named_parameters())[weight]
+    )
+    with pytest.raises(InvalidParameterError, match="average its weights .* choose one"):
+        NeuralClassifier(average_weights=kind, early_stopping=True).fit(X, y)
+    kept = NeuralClassifier(early_stopping=True, max_epochs=2).fit(X, y)
+    assert kept.average_weights_ is None  # "auto" gives way to the best epoch's weights

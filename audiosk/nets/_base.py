@@ -45,7 +45,7 @@ from ..utils._sklearn_compat import (
     validate_parameter_constraints,
 )
 from ._augment import Augmentation
-from ._callbacks import BestWeights, RefreshBatchNorm, Schedule
+from ._callbacks import AverageWeights, BestWeights, RefreshBatchNorm, Schedule
 from ._crops import Covered, WindowDataset, cover, sound_lengths
 from ._data import (
     ArrayDataset,
@@ -100,7 +100,7 @@ SKORCH_OVERRIDES = {
 
 
 #: The parameters whose "auto" the recipe resolves in ``_resolve`` (window_length needs data).
-_AUTO = ("module", "max_epochs", "augment", "n_windows", "trim_db")
+_AUTO = ("module", "max_epochs", "augment", "n_windows", "trim_db", "average_weights")
 
 
 def _is_auto(value):
@@ -139,6 +139,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         "window_length": [StrOptions({"auto"}), IntInterval(1, None, closed="left"), None],
         "n_windows": [StrOptions({"auto"}), IntInterval(1, None, closed="left")],
         "trim_db": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), None],
+        "average_weights": [StrOptions({"auto", "ema", "swa"}), None],
         "random_state": ["random_state"],
         "n_threads": [IntInterval(1, None, closed="left"), Options(Integral, {-1}), None],
         "device": [str, torch.device],
@@ -176,6 +177,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         window_length="auto",
         n_windows="auto",
         trim_db="auto",
+        average_weights="auto",
         random_state=None,
         n_threads=1,
         device="auto",
@@ -225,6 +227,7 @@ class BaseAudioNet(metaclass=ABCMeta):
         self.window_length = window_length
         self.n_windows = n_windows
         self.trim_db = trim_db
+        self.average_weights = average_weights
         self.random_state = random_state
         self.n_threads = n_threads
         self.on_interrupt = on_interrupt
@@ -298,6 +301,12 @@ class BaseAudioNet(metaclass=ABCMeta):
         validate_parameter_constraints(
             self._parameter_constraints, self.get_params(deep=False), caller_name=name
         )
+        if self.average_weights in ("ema", "swa") and (self.early_stopping or self.restore_best):
+            raise InvalidParameterError(
+                f"{name} was asked to average its weights (average_weights="
+                f"{self.average_weights!r}) and to keep its best epoch's (early_stopping or "
+                "restore_best): choose one."
+            )
         if self.train_split is not None and self.validation_fraction is not None:
             raise InvalidParameterError(
                 f"{name} was given both train_split and validation_fraction="
@@ -356,6 +365,10 @@ class BaseAudioNet(metaclass=ABCMeta):
         self.max_epochs_ = resolved("max_epochs", recipe and recipe.max_epochs)
         self.n_windows_ = resolved("n_windows", recipe and recipe.n_windows)
         self.trim_db_ = resolved("trim_db", recipe and recipe.trim_db)
+        best = self.early_stopping or self.restore_best  # the best epoch's weights are kept
+        self.average_weights_ = resolved(
+            "average_weights", None if best else recipe and recipe.average_weights
+        )
         augment = self.augment
         self.augment_ = make_augmentations(recipe.augment() if _is_auto(augment) else augment)
         self._check_augmentations()
@@ -551,6 +564,7 @@ class BaseAudioNet(metaclass=ABCMeta):
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             *self._metric_callbacks(),
             ("best_weights", BestWeights()),
+            ("average_weights", AverageWeights()),
             ("lr_scheduler", Schedule()),
             ("refresh_batch_norm", RefreshBatchNorm()),
             ("print_log", PrintLog()),

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 
-__all__ = ["BestWeights", "RefreshBatchNorm", "Schedule"]
+__all__ = ["AverageWeights", "BestWeights", "RefreshBatchNorm", "Schedule", "recompute_batch_norm"]
 
 
 class BestWeights(Callback):
@@ -127,36 +127,113 @@ class RefreshBatchNorm(Callback):
         dataset, self.dataset_train_ = getattr(self, "dataset_train_", None), None
         if dataset is None or getattr(net, "_interrupted", False):
             return
-        module = net.module_
-        was_training = module.training
-        module.train()  # frozen stages stay in evaluation mode
-        norms = [
-            m
-            for m in module.modules()
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-            and m.track_running_stats
-            and m.momentum is not None
-            and m.training
-        ]
         steps = int(sum(net.history[:, "train_batch_count"]))
-        if not norms or max((1 - m.momentum) ** steps for m in norms) <= self.max_initial_share:
-            module.train(was_training)
+        norms = _training_norms(net.module_)
+        if norms and max((1 - m.momentum) ** steps for m in norms) > self.max_initial_share:
+            recompute_batch_norm(net, dataset)
+
+    def __getstate__(self):
+        return {**self.__dict__, "dataset_train_": None}
+
+
+def _training_norms(module):
+    """The batch norms of ``module`` that train and keep moving averages (frozen stages do not)."""
+    was_training = module.training
+    module.train()  # frozen stages stay in evaluation mode
+    norms = [
+        m
+        for m in module.modules()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+        and m.track_running_stats
+        and m.momentum is not None
+        and m.training
+    ]
+    module.train(was_training)
+    return norms
+
+
+def recompute_batch_norm(net, dataset):
+    """Recompute the running statistics of the module's batch norms over one pass of ``dataset``.
+
+    Exact averages over the data (not moving averages), in evaluation mode
+    otherwise (dropout off, as at prediction); frozen stages keep theirs.
+    """
+    module = net.module_
+    was_training = module.training
+    norms = _training_norms(module)
+    if not norms:
+        return
+    momenta = [m.momentum for m in norms]
+    module.eval()
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the pass
+        m.train()
+    try:
+        with torch.no_grad():
+            for batch in net.get_iterator(dataset, training=False):
+                Xi = batch[0] if isinstance(batch, (tuple, list)) else batch
+                net.infer(Xi)
+    finally:
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+        module.train(was_training)
+
+
+class AverageWeights(Callback):
+    """Average the module's weights over training, as the net's ``average_weights_`` says.
+
+    ``"ema"``: an exponential moving average of the weights (and batch-norm
+    statistics) after every training step, whose time constant is a tenth
+    of the training's steps (decay between 0.9 and 0.9999); ``"swa"``: the
+    plain mean of the weights at the end of each epoch of the last quarter
+    of training, after which the batch-norm statistics are recomputed for
+    them (stochastic weight averaging). The averaged weights replace the
+    module's when training ends (not when it is interrupted). Built on
+    ``torch.optim.swa_utils.AveragedModel``.
+
+    Attributes
+    ----------
+    averaged_ : torch.optim.swa_utils.AveragedModel or None
+        The average of the last training.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.averaged_, self.dataset_train_ = None, None
+        self.kind_ = getattr(net, "average_weights_", None)
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.dataset_train_ = dataset_train
+        if self.kind_ is None or self.averaged_ is not None:
             return
-        momenta = [m.momentum for m in norms]
-        module.eval()
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average over the pass
-            m.train()
-        try:
-            with torch.no_grad():
-                for batch in net.get_iterator(dataset, training=False):
-                    Xi = batch[0] if isinstance(batch, (tuple, list)) else batch
-                    net.infer(Xi)
-        finally:
-            for m, momentum in zip(norms, momenta, strict=True):
-                m.momentum = momentum
-            module.train(was_training)
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        if self.kind_ == "ema":
+            steps = net.max_epochs_ * max(1, len(net.get_iterator(dataset_train, training=True)))
+            decay = min(0.9999, max(0.9, 1 - 10 / steps))
+            self.averaged_ = AveragedModel(
+                net.module_, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True
+            )
+        else:
+            self.averaged_ = AveragedModel(net.module_)
+            self.first_epoch_ = len(net.history) - 1 + (3 * net.max_epochs_) // 4
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and self.kind_ == "ema" and self.averaged_ is not None:
+            self.averaged_.update_parameters(net.module_)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.kind_ == "swa" and self.averaged_ is not None and len(net.history) > self.first_epoch_:
+            self.averaged_.update_parameters(net.module_)
+
+    def on_train_end(self, net, **kwargs):
+        averaged, dataset = getattr(self, "averaged_", None), getattr(self, "dataset_train_", None)
+        self.dataset_train_ = None
+        if averaged is None or getattr(net, "_interrupted", False) or averaged.n_averaged == 0:
+            return
+        net.module_.load_state_dict(averaged.module.state_dict())
+        if self.kind_ == "swa" and dataset is not None:
+            recompute_batch_norm(net, dataset)
 
     def __getstate__(self):
         return {**self.__dict__, "dataset_train_": None}

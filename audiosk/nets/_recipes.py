@@ -138,6 +138,8 @@ class Recipe:
         Windows averaged per clip at prediction.
     trim_db : float or None
         Silence threshold below a clip's loudest position.
+    average_weights : {"ema", "swa"} or None
+        Weight averaging (:class:`~audiosk.nets._callbacks.AverageWeights`).
     """
 
     name: str
@@ -149,6 +151,7 @@ class Recipe:
     window_length: Callable[[np.ndarray], int] | None = None
     n_windows: int = 1
     trim_db: float | None = None
+    average_weights: str | None = None
 
 
 def _spectral_augment():
