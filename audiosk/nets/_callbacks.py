@@ -137,7 +137,7 @@ class RefreshBatchNorm(Callback):
 
 
 def _training_norms(module):
-    """The batch norms of ``module`` that train and keep moving averages (frozen stages do not)."""
+    """List the batch norms of ``module`` that train and keep moving averages (not frozen ones)."""
     was_training = module.training
     module.train()  # frozen stages stay in evaluation mode
     norms = [
@@ -223,7 +223,11 @@ class AverageWeights(Callback):
             self.averaged_.update_parameters(net.module_)
 
     def on_epoch_end(self, net, **kwargs):
-        if self.kind_ == "swa" and self.averaged_ is not None and len(net.history) > self.first_epoch_:
+        if (
+            self.kind_ == "swa"
+            and self.averaged_ is not None
+            and len(net.history) > self.first_epoch_
+        ):
             self.averaged_.update_parameters(net.module_)
 
     def on_train_end(self, net, **kwargs):
