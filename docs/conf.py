@@ -12,6 +12,19 @@ matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.abspath("gallery"))  # the gallery's small helper module
 
+
+def _write_recipe_table():
+    """Render the nets' recipes (what "auto" means) for the user guide, from the code's table."""
+    from audiosk.nets._recipes import recipe_table
+
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "generated")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "recipes.md"), "w") as fh:
+        fh.write(recipe_table("md") + "\n")
+
+
+_write_recipe_table()
+
 project = "audiosk"
 author = "audiosk developers"
 copyright = "audiosk developers"
@@ -27,7 +40,12 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "gallery/README.rst", "**/GALLERY_HEADER.rst"]
+exclude_patterns = [
+    "_build",
+    "gallery/README.rst",
+    "**/GALLERY_HEADER.rst",
+    "generated/recipes.md",
+]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 

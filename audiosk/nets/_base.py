@@ -19,7 +19,6 @@ hook; every skorch method overridden here is listed, with its reason, in
 from __future__ import annotations
 
 import inspect
-import warnings
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from numbers import Integral, Real
@@ -30,11 +29,10 @@ from sklearn.base import BaseEstimator
 from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
-from skorch.utils import is_dataset, to_tensor
+from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
 
 from ..containers import DiskArray
-from ..utils._base import GroupLeakageWarning
 from ..utils._dsp import auto_device
 from ..utils._sklearn_compat import (
     Interval,
@@ -46,27 +44,26 @@ from ..utils._sklearn_compat import (
 )
 from ._augment import Augmentation
 from ._callbacks import AverageWeights, BestWeights, RefreshBatchNorm, Schedule
-from ._crops import Covered, WindowDataset, cover, sound_lengths
+from ._crops import Covered, WindowDataset, WindowsMixin
 from ._data import (
     ArrayDataset,
+    DataChecks,
     DiskDataset,
     RaggedClips,
     RaggedDataset,
     batch_iterator,
-    check_net_input,
     validation_split,
 )
-from ._layers import drawing_from, draws_from_net, reads_lengths
+from ._layers import drawing_from, draws_from_net
 from ._modules import MODULES
 from ._recipes import (
     AUGMENTATIONS,
     DEFAULT_VALIDATION_FRACTION,
     LR_SCHEDULES,
     OPTIMIZERS,
-    make_augmentations,
-    recipe_for,
+    RecipeMixin,
 )
-from ._runtime import _global_rng_from, resolve_device, torch_threads
+from ._runtime import _global_rng_from, torch_threads
 
 #: Every skorch method (or property) the neural estimators override, with the reason; the one
 #: place they are listed (tests/test_nets_surface.py fails when the set changes without it).
@@ -99,14 +96,6 @@ SKORCH_OVERRIDES = {
 }
 
 
-#: The parameters whose "auto" the recipe resolves in ``_resolve`` (window_length needs data).
-_AUTO = ("module", "max_epochs", "augment", "n_windows", "trim_db", "average_weights")
-
-
-def _is_auto(value):
-    return isinstance(value, str) and value == "auto"
-
-
 def _accepts(function, name):
     """Whether ``function`` (or a class's constructor) takes a parameter ``name``."""
     try:
@@ -115,7 +104,7 @@ def _accepts(function, name):
         return False
 
 
-class BaseAudioNet(metaclass=ABCMeta):
+class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
     """Abstract base of the neural estimators (placed in front of a skorch net).
 
     Parameters are documented on :class:`~audiosk.nets.NeuralClassifier`.
@@ -326,93 +315,6 @@ class BaseAudioNet(metaclass=ABCMeta):
                 f"{sorted(LR_SCHEDULES)}; got {spec!r}."
             )
 
-    # -- "auto" resolved at fit into fitted attributes
-    def _pretrained(self):
-        module = MODULES.get(self.module) if isinstance(self.module, str) else self.module
-        if getattr(getattr(module, "func", module), "__name__", "") == "PANNs":
-            return True
-        return self.get_params_for("module").get("weights") is not None
-
-    def _sample_shape(self):
-        shape = getattr(self, "input_shape_", None)
-        return shape if shape is not None else self.get_params_for("module").get("input_shape")
-
-    def _recipe(self, param="module"):
-        """Return the recipe for the data (None before any is known); refuse an unresolvable "auto"."""
-        recipe = recipe_for(self._sample_shape(), pretrained=self._pretrained())
-        if recipe is None and param is not None:
-            raise InvalidParameterError(
-                f'{param}="auto" follows the shape of the data: fit the net, or give '
-                "module__input_shape (one sample's shape) when building it in code."
-            )
-        return recipe
-
-    def _resolve(self):
-        """Resolve every "auto" (except ``window_length``, which needs the data) into attributes.
-
-        ``recipe_``, ``max_epochs_``, ``augment_``, ``n_windows_``,
-        ``trim_db_`` and ``device_``, from :data:`~audiosk.nets._recipes.RECIPES`.
-        """
-        self.device_ = resolve_device(self.__dict__.get("device", "auto"))
-        autos = [p for p in _AUTO if _is_auto(getattr(self, p))]
-        recipe = self._recipe(autos[0] if autos else None)
-        self.recipe_ = None if recipe is None else recipe.name
-
-        def resolved(param, value):
-            given = getattr(self, param)
-            return value if _is_auto(given) else given
-
-        self.max_epochs_ = resolved("max_epochs", recipe and recipe.max_epochs)
-        self.n_windows_ = resolved("n_windows", recipe and recipe.n_windows)
-        self.trim_db_ = resolved("trim_db", recipe and recipe.trim_db)
-        best = self.early_stopping or self.restore_best  # the best epoch's weights are kept
-        self.average_weights_ = resolved(
-            "average_weights", None if best else recipe and recipe.average_weights
-        )
-        augment = self.augment
-        self.augment_ = make_augmentations(recipe.augment() if _is_auto(augment) else augment)
-        self._check_augmentations()
-        auto_module = self._module_is_auto() and recipe is not None
-        self._recipe_module_kwargs = dict(recipe.module_kwargs) if auto_module else {}
-
-    def _check_augmentations(self):
-        """Refuse augmentations the data or the task cannot take."""
-        shape = self._sample_shape()
-        for aug in self.augment_:
-            if aug.needs == "classes" and not self._stratify:
-                raise InvalidParameterError(
-                    f"augment: {type(aug).__name__} mixes classes; {type(self).__name__} has "
-                    "targets, not classes (use Mixup)."
-                )
-            soft = isinstance(self.criterion, type) and issubclass(
-                self.criterion, torch.nn.CrossEntropyLoss
-            )
-            if aug.needs == "classes" and not soft:
-                raise InvalidParameterError(
-                    f"augment: {type(aug).__name__} trains on class proportions, which the "
-                    f"criterion {self.criterion!r} does not take; use "
-                    "torch.nn.CrossEntropyLoss (the default)."
-                )
-            if shape is None:
-                continue
-            table = len(shape) < 2 and getattr(self, "sample_rate_", None) is None
-            if aug.needs == "spectra" and len(shape) < 2 or aug.needs == "time" and table:
-                kind = "waveforms" if len(shape) < 2 and not table else "a table"
-                raise InvalidParameterError(
-                    f"augment: {type(aug).__name__} needs "
-                    f"{'spectra or images' if aug.needs == 'spectra' else 'a time axis'}; "
-                    f"the data is {kind} (samples of shape {tuple(shape)})."
-                )
-
-    def _module_is_auto(self):
-        return _is_auto(self.module)
-
-    def _module_class(self):
-        module = self.module
-        if self._module_is_auto():
-            module = self._recipe().module
-        return MODULES[module] if isinstance(module, str) else module
-
     def _seed(self):
         """Seed the generator this net owns (``random_generator_``) from ``random_state``."""
         state = self.random_state
@@ -616,53 +518,6 @@ class BaseAudioNet(metaclass=ABCMeta):
             dataset, batch_size, training=training, generator=generator, kwargs=kwargs
         )
 
-    # -- windows: random ones in training, evenly spaced ones averaged at prediction
-    def _windowed(self):
-        return getattr(self, "window_length_", None) is not None
-
-    def _reads_lengths(self):
-        module = getattr(self, "module_", None)
-        return reads_lengths(module if module is not None else self._module_class())
-
-    def _module_input_shape(self):
-        shape = getattr(self, "input_shape_", None)
-        if shape is None or not self._windowed():
-            return shape
-        return (*shape[:-1], self.window_length_)
-
-    def _resolve_window(self, X):
-        """Resolve ``window_length`` from the training clips into ``window_length_``."""
-        given = self.window_length
-        self.window_length_ = None if given is None or _is_auto(given) else int(given)
-        recipe = self._recipe(None)
-        if _is_auto(given) and recipe is not None and recipe.window_length is not None:
-            trim = recipe.trim_db if _is_auto(self.trim_db) else self.trim_db
-            self.window_length_ = int(recipe.window_length(sound_lengths(X, trim)))
-        shape = self.input_shape_
-        if (
-            self.window_length_ is not None
-            and len(shape) < 2
-            and getattr(self, "sample_rate_", None) is None
-        ):
-            raise InvalidParameterError(
-                f"{type(self).__name__}: window_length={given!r} cuts clips along their time "
-                f"axis; X is a table (samples of shape {shape}). Use window_length=None."
-            )
-
-    def _by_window(self, X, predict):
-        """``predict`` of every clip of X, averaged over the windows that cover it."""
-        rows = X if isinstance(X, RaggedClips) else list(X)
-        windows = cover(
-            rows, self.window_length_, self.n_windows_, self.trim_db_, not self._reads_lengths()
-        )
-        out = np.asarray(predict(windows), dtype=np.float64)
-        first = np.searchsorted(windows.clip, np.arange(len(rows)))
-        counts = np.diff(np.append(first, len(out))).reshape((-1,) + (1,) * (out.ndim - 1))
-        return np.add.reduceat(out, first, axis=0) / counts
-
-    def _predicts_by_window(self, X):
-        return self._windowed() and not (is_dataset(X) or torch.is_tensor(X))
-
     def get_dataset(self, dataset, y=None):
         if isinstance(dataset, DiskArray):
             return DiskDataset(dataset, y)
@@ -681,14 +536,6 @@ class BaseAudioNet(metaclass=ABCMeta):
             return ArrayDataset(dataset, y)
         return super().get_dataset(dataset, y)
 
-    def _check_X(self, X, y=None, *, reset=False, **kwargs):
-        """Validate float32 arrays of any rank; see :func:`~audiosk.nets._data.check_net_input`."""
-        checked = check_net_input(self, X, y, reset=reset, **kwargs)
-        if not reset:
-            self._check_lengths_read(checked if y is None else checked[0])
-            self._check_clip_lengths(checked if y is None else checked[0])
-        return checked
-
     def check_data(self, X, y=None):
         """Refuse clips shorter than the module reads (X and y were checked by ``fit``).
 
@@ -700,40 +547,6 @@ class BaseAudioNet(metaclass=ABCMeta):
             Its encoded targets.
         """
         self._check_clip_lengths(X)
-
-    def _check_clip_lengths(self, X):
-        """Refuse clips shorter than the module reads (``min_length`` along their last axis)."""
-        minimum = getattr(getattr(self, "module_", None), "min_length", None)
-        if not isinstance(X, RaggedClips) or minimum is None:
-            return
-        short = np.flatnonzero(X.lengths < minimum)
-        if short.size:
-            raise ValueError(
-                f"{type(self).__name__}: clips {short[:5].tolist()} of X are "
-                f"{X.lengths[short[:5]].tolist()} long (last axis); the module "
-                f"{type(self.module_).__name__} needs at least {minimum}. Drop or pad them "
-                "(PadTrim(length=...) on waveforms), or use a smaller hop_length."
-            )
-
-    def _check_lengths_read(self, X):
-        """Refuse clips of different lengths for a module that cannot read their lengths."""
-        if isinstance(X, RaggedClips) and not self._windowed():
-            module = getattr(self, "module_", None)
-            if not reads_lengths(module if module is not None else self._module_class()):
-                raise ValueError(
-                    f"{type(self).__name__}: X holds clips of different lengths, which the "
-                    f"module {self._module_name()} cannot read (its forward takes no "
-                    "'lengths'). Use a module that pools over time ('tdnn', 'cnn' with "
-                    "head='global', 'panns' on waveforms), or give clips of one length "
-                    "(PadTrim before the spectral step)."
-                )
-
-    def _module_name(self):
-        module = self.module
-        recipe = self._recipe(None) if self._module_is_auto() else None
-        if recipe is not None:
-            module = recipe.module  # what "auto" resolves to
-        return repr(module) if isinstance(module, str) else getattr(module, "__name__", "given")
 
     def infer(self, x, **fit_params):
         if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
@@ -764,23 +577,6 @@ class BaseAudioNet(metaclass=ABCMeta):
             self.device_ = self.__dict__["device"]
         if isinstance(requested, str) and requested == "auto":
             self.__dict__["device"] = "auto"
-
-    def _warn_carried_groups(self, X, groups):
-        """Warn when X knows its groups (a loader's ``ClipPaths``) but the split would not."""
-        carried = getattr(X, "groups", None)
-        if (
-            groups is None
-            and carried is not None
-            and self._validates()
-            and self.train_split is None
-        ):
-            warnings.warn(
-                f"X carries groups ({getattr(X, 'group_name', 'source')}) but groups=None: "
-                "the internal validation split can put clips of one source on both sides. "
-                "Pass fit(..., groups=...) (in a pipeline <step>__groups=...).",
-                GroupLeakageWarning,
-                stacklevel=3,
-            )
 
     # -- training
     def _fit_with(self, X, y, *, groups=None, partial=False, **fit_params):

@@ -23,14 +23,19 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from skorch.utils import is_dataset
 
+from ..utils._sklearn_compat import InvalidParameterError
 from ..utils._windows import even_window_starts
 from ._data import RaggedClips
+from ._layers import reads_lengths
+from ._recipes import is_auto
 
 __all__ = [
     "SOUND_SHARE",
     "Covered",
     "WindowDataset",
+    "WindowsMixin",
     "cover",
     "levels",
     "sound_lengths",
@@ -243,3 +248,53 @@ class WindowDataset(torch.utils.data.Dataset):
         for out, (w, _, _) in zip(X, pieces, strict=True):
             out[..., : w.shape[-1]] = w
         return {"X": torch.from_numpy(X), "lengths": torch.from_numpy(lengths)}, yb
+
+
+class WindowsMixin:
+    """The windows of a neural estimator: resolved at fit, drawn in training, averaged to predict."""
+
+    def _windowed(self):
+        return getattr(self, "window_length_", None) is not None
+
+    def _reads_lengths(self):
+        module = getattr(self, "module_", None)
+        return reads_lengths(module if module is not None else self._module_class())
+
+    def _module_input_shape(self):
+        shape = getattr(self, "input_shape_", None)
+        if shape is None or not self._windowed():
+            return shape
+        return (*shape[:-1], self.window_length_)
+
+    def _resolve_window(self, X):
+        """Resolve ``window_length`` from the training clips into ``window_length_``."""
+        given = self.window_length
+        self.window_length_ = None if given is None or is_auto(given) else int(given)
+        recipe = self._recipe(None)
+        if is_auto(given) and recipe is not None and recipe.window_length is not None:
+            trim = recipe.trim_db if is_auto(self.trim_db) else self.trim_db
+            self.window_length_ = int(recipe.window_length(sound_lengths(X, trim)))
+        shape = self.input_shape_
+        if (
+            self.window_length_ is not None
+            and len(shape) < 2
+            and getattr(self, "sample_rate_", None) is None
+        ):
+            raise InvalidParameterError(
+                f"{type(self).__name__}: window_length={given!r} cuts clips along their time "
+                f"axis; X is a table (samples of shape {shape}). Use window_length=None."
+            )
+
+    def _by_window(self, X, predict):
+        """``predict`` of every clip of X, averaged over the windows that cover it."""
+        rows = X if isinstance(X, RaggedClips) else list(X)
+        windows = cover(
+            rows, self.window_length_, self.n_windows_, self.trim_db_, not self._reads_lengths()
+        )
+        out = np.asarray(predict(windows), dtype=np.float64)
+        first = np.searchsorted(windows.clip, np.arange(len(rows)))
+        counts = np.diff(np.append(first, len(out))).reshape((-1,) + (1,) * (out.ndim - 1))
+        return np.add.reduceat(out, first, axis=0) / counts
+
+    def _predicts_by_window(self, X):
+        return self._windowed() and not (is_dataset(X) or torch.is_tensor(X))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
@@ -11,6 +13,8 @@ from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
 from ..containers import DiskArray, to_float
+from ..utils._base import GroupLeakageWarning
+from ._layers import reads_lengths
 
 __all__ = [
     "ArrayDataset",
@@ -464,3 +468,59 @@ def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, ran
         splitter = GroupShuffleSplit(1, test_size=fraction, random_state=random_state)
         train, valid = next(splitter.split(index, groups=groups))
     return torch.utils.data.Subset(dataset, train), torch.utils.data.Subset(dataset, valid)
+
+
+class DataChecks:
+    """The input checks of a neural estimator, beyond scikit-learn's ``validate_data``."""
+
+    def _check_X(self, X, y=None, *, reset=False, **kwargs):
+        """Validate float32 arrays of any rank; see :func:`~audiosk.nets._data.check_net_input`."""
+        checked = check_net_input(self, X, y, reset=reset, **kwargs)
+        if not reset:
+            self._check_lengths_read(checked if y is None else checked[0])
+            self._check_clip_lengths(checked if y is None else checked[0])
+        return checked
+
+    def _check_clip_lengths(self, X):
+        """Refuse clips shorter than the module reads (``min_length`` along their last axis)."""
+        minimum = getattr(getattr(self, "module_", None), "min_length", None)
+        if not isinstance(X, RaggedClips) or minimum is None:
+            return
+        short = np.flatnonzero(X.lengths < minimum)
+        if short.size:
+            raise ValueError(
+                f"{type(self).__name__}: clips {short[:5].tolist()} of X are "
+                f"{X.lengths[short[:5]].tolist()} long (last axis); the module "
+                f"{type(self.module_).__name__} needs at least {minimum}. Drop or pad them "
+                "(PadTrim(length=...) on waveforms), or use a smaller hop_length."
+            )
+
+    def _check_lengths_read(self, X):
+        """Refuse clips of different lengths for a module that cannot read their lengths."""
+        if isinstance(X, RaggedClips) and not self._windowed():
+            module = getattr(self, "module_", None)
+            if not reads_lengths(module if module is not None else self._module_class()):
+                raise ValueError(
+                    f"{type(self).__name__}: X holds clips of different lengths, which the "
+                    f"module {self._module_name()} cannot read (its forward takes no "
+                    "'lengths'). Use a module that pools over time ('tdnn', 'cnn' with "
+                    "head='global', 'panns' on waveforms), or give clips of one length "
+                    "(PadTrim before the spectral step)."
+                )
+
+    def _warn_carried_groups(self, X, groups):
+        """Warn when X knows its groups (a loader's ``ClipPaths``) but the split would not."""
+        carried = getattr(X, "groups", None)
+        if (
+            groups is None
+            and carried is not None
+            and self._validates()
+            and self.train_split is None
+        ):
+            warnings.warn(
+                f"X carries groups ({getattr(X, 'group_name', 'source')}) but groups=None: "
+                "the internal validation split can put clips of one source on both sides. "
+                "Pass fit(..., groups=...) (in a pipeline <step>__groups=...).",
+                GroupLeakageWarning,
+                stacklevel=3,
+            )

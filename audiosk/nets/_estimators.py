@@ -1,8 +1,5 @@
 """The neural estimators: skorch nets whose architecture and recipe are chosen from the data."""
 
-# Past 400 lines because most of it is the two estimators' parameter tables and docstrings;
-# the behaviour they share is in ``_base``.
-
 from __future__ import annotations
 
 import numpy as np
@@ -18,6 +15,7 @@ from torch.utils.data import DataLoader
 
 from ..utils._sklearn_compat import InvalidParameterError
 from ._base import BaseAudioNet
+from ._docs import net_docstring
 from ._runtime import torch_threads
 
 __all__ = ["NeuralClassifier", "NeuralRegressor"]
@@ -38,199 +36,8 @@ def _encoded_accuracy(net, X, y):
     return float(np.mean(net.predict_proba(X).argmax(axis=1) == y_true))
 
 
-_COMMON_DOC = """
-    With no arguments the net follows a recipe measured on small and medium
-    audio datasets on CPU (``benchmarks/bench_defaults.py``): the architecture
-    and the length of training come from the shape of the data, and every
-    part of the recipe is a parameter below.
-
-    ============  ======================  ==========  ========================
-    input         ``module="auto"``       epochs      ``augment="auto"``
-    ============  ======================  ==========  ========================
-    table 2-D     :class:`MLP` 512-256    100         mixup (alpha 0.4)
-    spectra 3-D   :class:`TDNN`           40          SpecAugment, mixup 0.2
-    images 4-D    :class:`CNN`            40          SpecAugment, mixup 0.2
-    pretrained    (as given)              10          mixup 0.2
-    ============  ======================  ==========  ========================
-
-    "pretrained" is the fine-tuning recipe: a ``panns_*`` module, or any
-    module given ``module__weights``. The recipe followed is ``recipe_``.
-    On spectra of different lengths (a :class:`~audiosk.containers.Spectra`
-    list) the TDNN removes no per-clip mean (``center_per_clip=False``): on short
-    words that mean is the word's own spectrum.
-    All three from-scratch networks standardise their input inside the net (no scaler needed in
-    front) and train with AdamW (learning rate 1e-3, weight decay 1e-2) on
-    a cosine learning-rate schedule, on all the training data: nothing is
-    held out unless validation is asked for.
-
-    Parameters
-    ----------
-    module : "auto", str or torch.nn.Module class, default="auto"
-        The architecture: "auto" (the table above), or by name ("mlp",
-        "tdnn", "cnn", "resnet18", "resnet34", "resnet50", "googlenet",
-        "panns"): :class:`~audiosk.nets.MLP`,
-        :class:`~audiosk.nets.TDNN`, :class:`~audiosk.nets.CNN`,
-        :class:`~audiosk.nets.ResNet`, :class:`~audiosk.nets.GoogLeNet`,
-        :class:`~audiosk.nets.PANNs` (on waveforms; pretrained weights with
-        ``module__weights=PATH``, fine-tuning of the last stages with
-        ``module__trainable_layers=n``), or any module class.
-        ``input_shape`` (one sample's shape), ``n_outputs`` and ``sr`` (the
-        rate of :class:`~audiosk.containers.Waveforms` input) are inferred at fit
-        and passed when the class accepts them; its other arguments are set
-        as ``module__<name>``.
-    criterion : torch loss class
-        The loss.
-    optimizer : {"adamw", "adam", "sgd", "rmsprop"} or torch optimizer class, default="adamw"
-        Optimiser; further arguments as ``optimizer__<name>``.
-    lr : float, default=1e-3
-        Learning rate.
-    max_epochs : "auto" or int, default="auto"
-        Training epochs; "auto" is 100 for tables and 40 for spectra and images.
-    batch_size : int, default=32
-        Mini-batch size; training batches are reshuffled every epoch
-        (``iterator_train__shuffle=False`` keeps the order).
-    weight_decay : float, default=1e-2
-        Weight decay passed to the optimiser (decoupled for AdamW).
-    momentum : float, default=0.9
-        Momentum for "sgd".
-    validation_fraction : float or None, default=None
-        Share of the training data held out to report validation loss and
-        metric each epoch. ``None`` holds out nothing, unless
-        ``early_stopping``, ``restore_best`` or the "plateau" schedule needs
-        a validation score; then 0.2 is held out. The split is stratified
-        for classifiers and, when ``fit`` is given ``groups``, keeps every
-        group on one side. A skorch ``train_split`` given instead takes
-        precedence.
-    early_stopping : bool, default=False
-        Stop when the validation loss has not improved for ``patience``
-        epochs and restore the best weights.
-    patience : int, default=5
-        Epochs without improvement before stopping.
-    lr_schedule : {"cosine", "step", "plateau"}, scheduler class, (name or class, dict) or None, \
-default="cosine"
-        Learning-rate schedule. "cosine" anneals to zero over
-        ``max_epochs``; "step" divides the rate by 10 every
-        ``max_epochs // 3`` epochs, ``("step", {"step_size": 45})`` after 45
-        epochs; "plateau" when the validation loss stalls; None keeps it
-        constant.
-    restore_best : bool, default=False
-        Load the weights of the epoch with the lowest validation loss when
-        training ends (skorch's ``EarlyStopping(load_best=True)`` that never
-        stops; the best checkpoint is kept in memory).
-    augment : "auto", str, augmentation object, list of them, or None, default="auto"
-        Training-time augmentation of each mini-batch (never at prediction):
-        "auto" (the table above), "specaugment" (:class:`SpecAugment`),
-        "warp" (:class:`FrequencyWarp`), "stretch" (:class:`TimeStretch`),
-        "noise" (:class:`AddNoise`), "shift" (:class:`TimeShift`), "mixup"
-        (:class:`Mixup`), or configured objects such as
-        ``SpecAugment(time_width=30)``, applied in the order given. Objects
-        are cloned at fit (the parameter is never modified); one object's
-        parameters are searchable as ``augment__<name>``
-        (``augment=Mixup(), augment__alpha=0.4``). The augmentations used
-        are ``augment_``.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the generator the net owns (``random_generator_``), the
-        source of the weight initialisation, batch order, dropout,
-        augmentation and validation split: equal seeds give identical models
-        on one machine, whether fitted alone, in threads or in processes.
-        ``None`` draws a fresh seed at every fit (``random_seed_``).
-    n_threads : int or None, default=1
-        CPU threads torch uses while this net trains and predicts (``-1``:
-        one per core). torch's thread count is process-global: it is set
-        when the work starts and the process' count is restored when the
-        last net working ends. One thread is the default because torch's
-        own default, one per core, collapses when a core is busy with other
-        work (joblib workers, a second process; see
-        ``benchmarks/bench_threads.py``); ``None`` leaves torch's setting.
-    device : "auto", "cpu", "cuda" or torch.device, default="auto"
-        "auto" uses CUDA when available; resolved at fit into ``device_``
-        (a device this machine lacks is refused there).
-    on_interrupt : {"raise", "stop"}, default="raise"
-        What a Ctrl-C (KeyboardInterrupt) during fit does. "raise" ends
-        training (the callbacks' ``on_train_end`` runs, so a best checkpoint
-        is still loaded) and raises the KeyboardInterrupt again, so a search
-        or a cross-validation stops too. "stop" is skorch's behaviour for
-        interactive training: fit returns the net trained so far.
-    verbose : int, default=0
-        ``1`` prints a table row per epoch.
-    callbacks : list of skorch callbacks or None, default=None
-        Extra callbacks.
-    **kwargs
-        Any other skorch ``NeuralNet`` argument, and routed parameters
-        (``module__``, ``optimizer__``, ``callbacks__``, ...).
-
-    Notes
-    -----
-    Parameters are checked when ``fit`` starts (an
-    ``sklearn.utils._param_validation.InvalidParameterError``, a
-    ``ValueError``, names the parameter and what it accepts), and fit and
-    predict never change them: everything resolved from the data or the
-    machine is a fitted attribute (``module_``, ``recipe_``,
-    ``max_epochs_``, ``augment_``, ``device_``, ``random_seed_``).
-
-    Signed 8-, 16- and 32-bit integer input is integer PCM (the sample
-    widths of WAV files) and is scaled to [-1, 1) as everywhere in audiosk
-    (:func:`~audiosk.containers.to_float`), whatever holds it; 64-bit integers
-    are taken as numbers (cast other integer tables to float).
-
-    A fitted net pickles (``pickle``, ``joblib``) with everything it needs,
-    but loading a pickle runs code stored in the file: load only files you
-    trust. ``save_params(f_params=...)`` writes the weights alone, and
-    ``load_params`` reads them back with ``torch.load(weights_only=True)``
-    into a net built in code.
-"""
-
-
 class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
-    __doc__ = (
-        """Neural network classifier whose architecture is chosen by name.
-
-    A skorch ``NeuralNetClassifier`` that infers the input shape and the
-    number of classes at fit (so ``PCA(n_components)`` or ``n_mels`` can be
-    searched in front of it), accepts any labels (``classes_``), casts input
-    to float32, and adds early stopping, learning-rate schedules and best
-    weights as parameters.
-"""
-        + _COMMON_DOC
-        + """
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The labels seen at fit.
-    input_shape_ : tuple of int (last item None for clips of different lengths)
-        Shape of one sample seen at fit; ``(n_bins, None)`` for spectra of
-        different lengths.
-    n_outputs_ : int
-        Number of classes.
-    sample_rate_ : int or None
-        Sample rate of :class:`~audiosk.containers.Waveforms` input at fit
-        (``None`` for other input); input at another rate is refused.
-    recipe_ : {"table", "spectra", "images", "finetune"} or None
-        The recipe the "auto" parameters followed.
-    max_epochs_ : int
-        Epochs trained per call.
-    augment_ : list of Augmentation
-        The augmentations applied (fresh copies of ``augment``).
-    device_ : str or torch.device
-        The device the net trained on.
-    random_seed_ : int
-        The seed of this fit (``random_state``, or the one drawn).
-    random_generator_ : torch.Generator
-        The generator the net draws from.
-    history : skorch History
-        Per-epoch ``train_loss``, ``valid_loss``, ``train_acc``, ``valid_acc``, ``dur``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.nets import NeuralClassifier
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(60, 5)); y = np.where(X[:, 0] > 0, "yes", "no")
-    >>> clf = NeuralClassifier(random_state=0).fit(X, y)   # an MLP for a table
-    >>> clf.classes_.tolist(), clf.score(X, y) > 0.9
-    (['no', 'yes'], True)
-    """
-    )
+    __doc__ = net_docstring("classifier")
 
     _stratify = True
     _parameter_constraints: dict = {
@@ -389,67 +196,7 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
 
 
 class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
-    __doc__ = (
-        """Neural network regressor whose architecture is chosen by name.
-
-    A skorch ``NeuralNetRegressor`` that infers the input shape and the
-    number of targets at fit, casts input and targets to float32, returns
-    1-D predictions for a 1-D target, and adds early stopping,
-    learning-rate schedules and best weights as parameters. Targets are
-    standardised for training (``standardize_target``), so that a target
-    in the hundreds trains as well as one near zero; predictions are in the
-    target's own units.
-"""
-        + _COMMON_DOC.replace(
-            "torch loss class\n        The loss.",
-            "torch loss class, default=MSELoss\n        The loss.",
-        ).replace(
-            "    random_state : int or None",
-            "    standardize_target : bool, default=True\n"
-            "        Train on each target minus its training mean, divided by its\n"
-            "        standard deviation; the losses in ``history`` are in those units.\n"
-            "    random_state : int or None",
-        )
-        + """
-    Attributes
-    ----------
-    input_shape_ : tuple of int (last item None for clips of different lengths)
-        Shape of one sample seen at fit; ``(n_bins, None)`` for spectra of
-        different lengths.
-    n_outputs_ : int
-        Number of targets.
-    sample_rate_ : int or None
-        Sample rate of :class:`~audiosk.containers.Waveforms` input at fit
-        (``None`` for other input); input at another rate is refused.
-    recipe_ : {"table", "spectra", "images", "finetune"} or None
-        The recipe the "auto" parameters followed.
-    max_epochs_ : int
-        Epochs trained per call.
-    augment_ : list of Augmentation
-        The augmentations applied (fresh copies of ``augment``).
-    device_ : str or torch.device
-        The device the net trained on.
-    random_seed_ : int
-        The seed of this fit (``random_state``, or the one drawn).
-    random_generator_ : torch.Generator
-        The generator the net draws from.
-    target_mean_, target_scale_ : ndarray of shape (n_targets,)
-        The standardisation of the targets (0 and 1 without ``standardize_target``).
-    history : skorch History
-        Per-epoch ``train_loss``, ``valid_loss``, ``train_r2``, ``valid_r2``, ``dur``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiosk.nets import NeuralRegressor
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(100, 3)); y = X @ [1.0, -2.0, 0.5]
-    >>> reg = NeuralRegressor(module__hidden_layer_sizes=(32,), lr=0.01, max_epochs=60,
-    ...                       random_state=0).fit(X, y)
-    >>> reg.predict(X).shape, reg.score(X, y) > 0.9
-    ((100,), True)
-    """
-    )
+    __doc__ = net_docstring("regressor")
 
     _stratify = False
     _parameter_constraints: dict = {

@@ -27,6 +27,8 @@ from ._augment import (
     TimeStretch,
 )
 from ._mixing import BetweenClassMix, Mixup
+from ._modules import MODULES
+from ._runtime import resolve_device
 
 __all__ = [
     "AUGMENTATIONS",
@@ -34,7 +36,10 @@ __all__ = [
     "LR_SCHEDULES",
     "OPTIMIZERS",
     "RECIPES",
+    "AUTO",
     "Recipe",
+    "RecipeMixin",
+    "is_auto",
     "make_augmentations",
     "recipe_for",
     "recipe_table",
@@ -238,8 +243,6 @@ def recipe_for(shape: tuple | None, *, pretrained: bool) -> Recipe | None:
 def _describe_module(recipe: Recipe) -> str:
     if recipe.module is None:
         return "(as given)"
-    from ._modules import MODULES
-
     module = MODULES[recipe.module]
     name = getattr(module, "__name__", recipe.module)
     extra = ", ".join(f"{k}={v!r}" for k, v in recipe.module_kwargs.items())
@@ -303,3 +306,110 @@ def _md(cell: str) -> str:
     import re
 
     return re.sub(r":(\w+):`([^`]+)`", r"{\1}`\2`", cell)
+
+
+def is_auto(value) -> bool:
+    """Whether a parameter is the string "auto" (an array or a class compares safely)."""
+    return isinstance(value, str) and value == "auto"
+
+
+#: The parameters whose "auto" the recipe resolves when the net is initialised (the window's
+#: length needs the training clips, and is resolved at fit).
+AUTO = ("module", "max_epochs", "augment", "n_windows", "trim_db", "average_weights")
+
+
+class RecipeMixin:
+    """What "auto" resolves to for a neural estimator, from :data:`RECIPES`."""
+
+    def _pretrained(self):
+        module = MODULES.get(self.module) if isinstance(self.module, str) else self.module
+        if getattr(getattr(module, "func", module), "__name__", "") == "PANNs":
+            return True
+        return self.get_params_for("module").get("weights") is not None
+
+    def _sample_shape(self):
+        shape = getattr(self, "input_shape_", None)
+        return shape if shape is not None else self.get_params_for("module").get("input_shape")
+
+    def _recipe(self, param="module"):
+        """Return the recipe for the data (None before any is known); refuse an unresolvable "auto"."""
+        recipe = recipe_for(self._sample_shape(), pretrained=self._pretrained())
+        if recipe is None and param is not None:
+            raise InvalidParameterError(
+                f'{param}="auto" follows the shape of the data: fit the net, or give '
+                "module__input_shape (one sample's shape) when building it in code."
+            )
+        return recipe
+
+    def _resolve(self):
+        """Resolve every "auto" (except ``window_length``, which needs the data) into attributes.
+
+        ``recipe_``, ``max_epochs_``, ``augment_``, ``n_windows_``,
+        ``trim_db_`` and ``device_``, from :data:`~audiosk.nets._recipes.RECIPES`.
+        """
+        self.device_ = resolve_device(self.__dict__.get("device", "auto"))
+        autos = [p for p in AUTO if is_auto(getattr(self, p))]
+        recipe = self._recipe(autos[0] if autos else None)
+        self.recipe_ = None if recipe is None else recipe.name
+
+        def resolved(param, value):
+            given = getattr(self, param)
+            return value if is_auto(given) else given
+
+        self.max_epochs_ = resolved("max_epochs", recipe and recipe.max_epochs)
+        self.n_windows_ = resolved("n_windows", recipe and recipe.n_windows)
+        self.trim_db_ = resolved("trim_db", recipe and recipe.trim_db)
+        best = self.early_stopping or self.restore_best  # the best epoch's weights are kept
+        self.average_weights_ = resolved(
+            "average_weights", None if best else recipe and recipe.average_weights
+        )
+        augment = self.augment
+        self.augment_ = make_augmentations(recipe.augment() if is_auto(augment) else augment)
+        self._check_augmentations()
+        auto_module = self._moduleis_auto() and recipe is not None
+        self._recipe_module_kwargs = dict(recipe.module_kwargs) if auto_module else {}
+
+    def _check_augmentations(self):
+        """Refuse augmentations the data or the task cannot take."""
+        shape = self._sample_shape()
+        for aug in self.augment_:
+            if aug.needs == "classes" and not self._stratify:
+                raise InvalidParameterError(
+                    f"augment: {type(aug).__name__} mixes classes; {type(self).__name__} has "
+                    "targets, not classes (use Mixup)."
+                )
+            soft = isinstance(self.criterion, type) and issubclass(
+                self.criterion, torch.nn.CrossEntropyLoss
+            )
+            if aug.needs == "classes" and not soft:
+                raise InvalidParameterError(
+                    f"augment: {type(aug).__name__} trains on class proportions, which the "
+                    f"criterion {self.criterion!r} does not take; use "
+                    "torch.nn.CrossEntropyLoss (the default)."
+                )
+            if shape is None:
+                continue
+            table = len(shape) < 2 and getattr(self, "sample_rate_", None) is None
+            if aug.needs == "spectra" and len(shape) < 2 or aug.needs == "time" and table:
+                kind = "waveforms" if len(shape) < 2 and not table else "a table"
+                raise InvalidParameterError(
+                    f"augment: {type(aug).__name__} needs "
+                    f"{'spectra or images' if aug.needs == 'spectra' else 'a time axis'}; "
+                    f"the data is {kind} (samples of shape {tuple(shape)})."
+                )
+
+    def _moduleis_auto(self):
+        return is_auto(self.module)
+
+    def _module_class(self):
+        module = self.module
+        if self._moduleis_auto():
+            module = self._recipe().module
+        return MODULES[module] if isinstance(module, str) else module
+
+    def _module_name(self):
+        module = self.module
+        recipe = self._recipe(None) if self._moduleis_auto() else None
+        if recipe is not None:
+            module = recipe.module  # what "auto" resolves to
+        return repr(module) if isinstance(module, str) else getattr(module, "__name__", "given")
