@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_para
 from .containers import WaveformArray
 from .preprocessing import split_windows
 from .utils._sklearn_compat import HasMethods, Interval, StrOptions, check_sample_weight
+from .utils._threads import limited_threads, thread_count
 from .utils._waveforms import check_audio
 
 __all__ = ["ChunkedClassifier", "ChunkedRegressor"]
@@ -103,7 +104,8 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._validate_params()
         if y is None:
@@ -127,12 +129,18 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         key = _fit_key(estimator, "groups")
         if key is not None and key not in params:
             params[key] = clip_index if groups is None else groups[clip_index]
-        self.estimator_ = estimator.fit(windows, y[clip_index], **params)
+        with limited_threads(thread_count(len(windows))):
+            self.estimator_ = estimator.fit(windows, y[clip_index], **params)
         self.n_windows_ = len(windows)
         return self
 
     def _check_estimator(self, estimator):
         """Refuse an estimator that cannot give what ``aggregate`` combines."""
+
+    def _on_windows(self, method, windows):
+        """Run a method of the fitted estimator on windows, inside the thread limit."""
+        with limited_threads(thread_count(len(windows))):
+            return getattr(self.estimator_, method)(windows)
 
     def predict_windows(self, X):
         """Predict every window of every clip, with where it starts.
@@ -154,7 +162,7 @@ class _ChunkedBase(MetaEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         windows, clip_index, start, _ = self._windows(X)
-        return self.estimator_.predict(windows), clip_index, start
+        return self._on_windows("predict", windows), clip_index, start
 
 
 def _estimator_has(method):
@@ -200,7 +208,11 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
     clip across folds. Clips of different lengths (a list of 1-D arrays,
     :class:`~audiosk.containers.Waveforms`) give different numbers of windows.
     :meth:`predict_windows` and :meth:`predict_proba_windows` return the
-    output of every window with its start time, for output over time.
+    output of every window with its start time, for output over time. The
+    estimator fits and predicts with BLAS and OpenMP on one thread when it is
+    given fewer than 10,000 windows (threads gain little there, and wait for
+    cores that other work keeps busy), as in
+    :func:`~audiosk.model_selection.compare`.
 
     Parameters
     ----------
@@ -324,7 +336,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         """
         check_is_fitted(self)
         windows, clip_index, _, n_clips = self._windows(X)
-        return self._clip_proba(self.estimator_.predict_proba(windows), clip_index, n_clips)
+        return self._clip_proba(self._on_windows("predict_proba", windows), clip_index, n_clips)
 
     predict_windows = _ChunkedBase.predict_windows  # documented on this page too
 
@@ -350,7 +362,7 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         """
         check_is_fitted(self)
         windows, clip_index, start, _ = self._windows(X)
-        return self.estimator_.predict_proba(windows), clip_index, start
+        return self._on_windows("predict_proba", windows), clip_index, start
 
     def predict(self, X):
         """One label per clip, from its windows (``aggregate``).
@@ -363,15 +375,16 @@ class ChunkedClassifier(ClassifierMixin, _ChunkedBase):
         Returns
         -------
         y : ndarray of shape (n_clips,)
+            The label of each clip.
         """
         check_is_fitted(self)
         self._check_estimator(self.estimator_)
         windows, clip_index, _, n_clips = self._windows(X)
         has_proba = hasattr(self.estimator_, "predict_proba")
-        proba = self.estimator_.predict_proba(windows) if has_proba else None
+        proba = self._on_windows("predict_proba", windows) if has_proba else None
         if self.aggregate != "vote":
             return self.classes_[self._clip_proba(proba, clip_index, n_clips).argmax(axis=1)]
-        labels = np.searchsorted(self.classes_, self.estimator_.predict(windows))
+        labels = np.searchsorted(self.classes_, self._on_windows("predict", windows))
         votes = np.zeros((n_clips, len(self.classes_)))
         np.add.at(votes, (clip_index, labels), 1.0)
         if has_proba:  # break ties by mean probability (below one vote)
@@ -387,7 +400,8 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
     one window zero-padded to one window. The estimator is fitted on the
     windows with their clip's target; a clip's prediction aggregates those of
     its windows, and :meth:`predict_windows` returns them with their start
-    times.
+    times. As in :class:`ChunkedClassifier`, BLAS and OpenMP run on one
+    thread for fewer than 10,000 windows.
 
     Parameters
     ----------
@@ -413,6 +427,10 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         Number of training windows.
     sample_rate_ : int
         Rate of the training waveforms; other rates are refused at predict.
+
+    See Also
+    --------
+    ChunkedClassifier : The same windows for a classifier.
 
     Examples
     --------
@@ -461,7 +479,9 @@ class ChunkedRegressor(RegressorMixin, _ChunkedBase):
         Returns
         -------
         y : ndarray of shape (n_clips,) or (n_clips, n_targets)
+            The value of each clip.
         """
         check_is_fitted(self)
         windows, clip_index, _, n_clips = self._windows(X)
-        return _by_clip(self.estimator_.predict(windows), clip_index, n_clips, self.aggregate)
+        prediction = self._on_windows("predict", windows)
+        return _by_clip(prediction, clip_index, n_clips, self.aggregate)

@@ -64,6 +64,7 @@ def demo(
     max_epochs: int | str | None = None,
     n_jobs: int | None = None,
     quick: bool = False,
+    verbose: int = 1,
 ) -> object:
     """Compare the default net with the classical panel on the embedded spoken digits.
 
@@ -84,6 +85,9 @@ def demo(
         A run of seconds that checks an installation: the net trains for 2
         epochs and only logistic regression and k-NN stand for the
         classical panel. The table has the same columns.
+    verbose : int, default=1
+        Progress of :func:`~audiosk.model_selection.compare` on standard
+        error, a line per model and fold; 0 is silent.
 
     Returns
     -------
@@ -119,6 +123,7 @@ def demo(
         groups=digits.groups,
         baselines=panel,
         n_jobs=n_jobs,
+        verbose=verbose,
     )
 
 
@@ -257,6 +262,12 @@ def _parser() -> _Parser:
         help=f"a run of seconds: {QUICK_FOLDS} folds, {QUICK_MAX_EPOCHS} epochs, and "
         f"{' and '.join(QUICK_BASELINES)} as the classical panel",
     )
+    demo_parser.add_argument(
+        "--verbose",
+        type=_int_in(0, None),
+        default=1,
+        help="progress on standard error, a line per model and fold; 0 is silent (default 1)",
+    )
     extract_parser = commands.add_parser(
         "extract",
         help="describe every audio file under a folder in one table",
@@ -334,7 +345,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "grouped by speaker (no speaker in both training and test folds).",
             flush=True,
         )
-        table = demo(folds=folds, max_epochs=args.max_epochs, n_jobs=args.n_jobs, quick=args.quick)
+        table = demo(
+            folds=folds,
+            max_epochs=args.max_epochs,
+            n_jobs=args.n_jobs,
+            quick=args.quick,
+            verbose=args.verbose,
+        )
         print(format_table(table))
         print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
     elif args.command == "extract":

@@ -81,7 +81,7 @@ def main():
     from sklearn.svm import SVC
 
     from audiosk.model_selection import CachedTransformer, classical_baselines, compare
-    from audiosk.model_selection._compare import CLASSIFIER_SCORING
+    from audiosk.model_selection._table import CLASSIFIER_SCORING
 
     warnings.simplefilter("ignore", ConvergenceWarning)
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +100,7 @@ def main():
 
         with DecodeCounter() as new:
             start = time.perf_counter()
-            table = compare(mine, paths, y, cv=splits, baselines="auto", sr=SR)
+            table = compare(mine, paths, y, cv=splits, baselines="auto", sr=SR, verbose=0)
             t_new = time.perf_counter() - start
         with DecodeCounter() as old:
             start = time.perf_counter()

@@ -312,3 +312,40 @@ def test_a_remainder_of_exactly_one_percent_gets_its_window():
     assert start.tolist() == [0, 3]
     _, _, start = split_windows([np.arange(302.0)], window_length=300, hop_length=300)
     assert start.tolist() == [0]
+
+
+class ThreadsSeen(ClassifierMixin, BaseEstimator):
+    """Predicts the first class; keeps the most BLAS/OpenMP threads each call may use."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.seen_ = [("fit", threads_now())]
+        return self
+
+    def predict(self, X):
+        self.seen_.append(("predict", threads_now()))
+        return np.full(len(X), self.classes_[0])
+
+    def predict_proba(self, X):
+        self.seen_.append(("predict_proba", threads_now()))
+        return np.eye(len(self.classes_))[np.zeros(len(X), dtype=int)]
+
+
+def threads_now():
+    from threadpoolctl import threadpool_info
+
+    return max((lib["num_threads"] for lib in threadpool_info()), default=1)
+
+
+@pytest.mark.parametrize("model", [ChunkedClassifier, ChunkedRegressor])
+def test_the_estimator_fits_and_predicts_few_windows_on_one_thread(model):
+    X, labels = chirps(n_clips=4, seconds=2.0)
+    y = (labels == "low").astype(float) if model is ChunkedRegressor else labels
+    before = threads_now()
+    chunked = model(ThreadsSeen(), window_seconds=0.5, sr=SR).fit(X, y)
+    chunked.predict(X)
+    chunked.predict_windows(X)
+    seen = chunked.estimator_.seen_
+    assert {call for call, _ in seen} >= {"fit", "predict"}
+    assert {threads for _, threads in seen} == {1}
+    assert threads_now() == before

@@ -49,8 +49,12 @@ def test_cli_help_and_quick_demo(capsys):
     assert exit_info.value.code == 0
     assert "speaker-grouped" in capsys.readouterr().out
     assert main(["demo", "--quick"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "2-fold cross-validation" in out
+    # progress on standard error by default: a plain line per model and fold
+    assert "fold 2/2  log-Mel + NeuralClassifier(): accuracy" in captured.err
+    assert "\r" not in captured.err and "\x1b" not in captured.err
     rows = {line.split("  ")[0]: line for line in out.splitlines()}
     assert {
         "logistic regression (MFCC stats)",
@@ -70,6 +74,7 @@ BAD_DEMO_FLAGS = {
     "--n-jobs 0": ("--n-jobs", "-1 for all cores"),
     "--max-epochs 0": ("--max-epochs", "'auto' or an integer >= 1"),
     "--max-epochs abc": ("--max-epochs", "got 'abc'"),
+    "--verbose -1": ("--verbose", "an integer >= 0"),
 }
 
 
@@ -83,6 +88,22 @@ def test_bad_demo_flag_is_one_line_naming_it(flags, capsys):
     err = captured.err.strip()
     assert captured.out == "" and err.count("\n") == 0, err
     assert err.startswith(f"audiosk demo: error: argument {flag}: ") and fix in err
+
+
+def test_demo_verbose_reaches_compare(monkeypatch, capsys):
+    import pandas as pd
+
+    import audiosk.cli
+
+    calls = []
+    table = pd.DataFrame(
+        {"accuracy_mean": [0.5], "accuracy_std": [0.1], "fit_time": [1.0]}, index=["model"]
+    )
+    monkeypatch.setattr(audiosk.cli, "demo", lambda **kwargs: calls.append(kwargs) or table)
+    assert main(["demo", "--quick", "--verbose", "0"]) == 0
+    assert main(["demo", "--quick"]) == 0
+    assert [call["verbose"] for call in calls] == [0, 1]
+    assert "0.500 +- 0.100" in capsys.readouterr().out
 
 
 @pytest.mark.slow  # a fresh interpreter importing torch

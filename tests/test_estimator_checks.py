@@ -8,6 +8,7 @@ listed here, once, with its reason, in ``EXPECTED_FAILURES``.
 """
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 
@@ -23,10 +24,12 @@ from audiosk.adaptation import VTLNClassifier
 from audiosk.chunking import ChunkedClassifier, ChunkedRegressor
 from audiosk.features import (
     MFCC,
+    AudioDescriptors,
     Deltas,
     Flatten,
     GTZANFeatures,
     MelSpectrogram,
+    OpenSMILEFeatures,
     PANNsEmbedding,
     Spectrogram,
     SpectrogramImage,
@@ -152,6 +155,8 @@ EXPECTED_FAILURES = {
     "MFCC": NO_N_FEATURES_IN,
     "Spectrogram": NO_N_FEATURES_IN,
     "GTZANFeatures": NO_N_FEATURES_IN,
+    "AudioDescriptors": NO_N_FEATURES_IN,
+    "OpenSMILEFeatures": NO_N_FEATURES_IN,
     "ChunkedClassifier": {
         **NO_N_FEATURES_IN,
         "check_classifiers_train": ANY_LENGTH,
@@ -192,6 +197,7 @@ INSTANCES = {
     "SpectrogramScaler": [SpectrogramScaler(), SpectrogramScaler(per_clip=True)],
     "SpectrogramImage": [SpectrogramImage(height=6, width=4, channels=3)],
     "GTZANFeatures": [GTZANFeatures(sr=22050)],
+    "AudioDescriptors": [AudioDescriptors(sr=16000)],
     "CachedTransformer": [CachedTransformer(SpectrogramScaler())],
     "ChunkedClassifier": [ChunkedClassifier(LogisticRegression(), window_seconds=2, sr=1)],
     "ChunkedRegressor": [ChunkedRegressor(Ridge(), window_seconds=2, sr=1)],
@@ -209,6 +215,11 @@ CHECKED_APART = {
     "AudioLoader": "its input is file paths, so scikit-learn's numeric checks skip it",
     "PANNsEmbedding": "it needs a checkpoint file, written by a fixture",
 }
+# an optional extra: checked where the opensmile package is installed
+if importlib.util.find_spec("opensmile") is not None:
+    INSTANCES["OpenSMILEFeatures"] = [OpenSMILEFeatures(sr=16000)]
+else:
+    CHECKED_APART["OpenSMILEFeatures"] = "needs the opensmile package, which is not installed"
 
 
 def test_every_public_estimator_is_checked():

@@ -5,6 +5,7 @@ then given the same clips labelled 16 kHz) or it is listed with the reason it do
 """
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 
@@ -20,9 +21,11 @@ from audiosk.chunking import ChunkedClassifier, ChunkedRegressor
 from audiosk.containers import WaveformArray, Waveforms
 from audiosk.features import (
     MFCC,
+    AudioDescriptors,
     Flatten,
     GTZANFeatures,
     MelSpectrogram,
+    OpenSMILEFeatures,
     PANNsEmbedding,
     Spectrogram,
     TemporalStats,
@@ -94,6 +97,8 @@ def cases(weights):
         "MelSpectrogram": (MelSpectrogram(n_fft=256, hop_length=128, n_mels=20), "transform"),
         "MFCC": (MFCC(n_fft=256, hop_length=128, n_mels=20, n_mfcc=5), "transform"),
         "GTZANFeatures": (GTZANFeatures(), "transform"),
+        "AudioDescriptors": (AudioDescriptors(), "transform"),
+        "OpenSMILEFeatures": (OpenSMILEFeatures(), "transform"),
         "PANNsEmbedding": (PANNsEmbedding(weights, arch="cnn10", device="cpu"), "transform"),
         "ChunkedClassifier": (
             ChunkedClassifier(LogisticRegression(), window_seconds=0.25),
@@ -123,6 +128,14 @@ def test_every_public_estimator_is_accounted_for():
         "MelSpectrogram",
         "MFCC",
         "GTZANFeatures",
+        "AudioDescriptors",
+        pytest.param(
+            "OpenSMILEFeatures",
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("opensmile") is None,
+                reason="the opensmile package is not installed (pip install audiosk[opensmile])",
+            ),
+        ),
         "PANNsEmbedding",
         "ChunkedClassifier",
         "ChunkedRegressor",

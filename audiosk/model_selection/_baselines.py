@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import numbers
 
 import numpy as np
@@ -19,7 +20,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
 from ..containers import Spectra, sample_rate_of
-from ..features import MFCC, TemporalStats
+from ..features import AudioDescriptors, OpenSMILEFeatures, TemporalStats
+from ..features._opensmile import import_opensmile
 from ..io import AudioLoader
 
 __all__ = ["classical_baselines", "input_kind"]
@@ -69,6 +71,12 @@ def input_kind(X) -> str:
     raise ValueError(f"Cannot tell what X is (an array of {ndim} dimensions); pass baselines=.")
 
 
+#: The models that read distances or gradients, and so get standardised features.
+_SCALED = {"logistic regression", "ridge", "SVC", "SVR", "k-NN", "MLPClassifier", "MLPRegressor"}
+#: The openSMILE set of the panel's openSMILE row (chosen by measurement: bench_defaults.py).
+OPENSMILE_SET = "ComParE_2016"
+
+
 def _models(classifier: bool, random_state) -> dict:
     if classifier:
         return {
@@ -90,18 +98,36 @@ def _models(classifier: bool, random_state) -> dict:
 
 
 def _front(kind: str, sr):
-    """Choose the steps that turn the input into a table of MFCC statistics (or leave a table)."""
+    """Choose the steps that turn the input into a table (none for a table)."""
     if kind == "table":
         return [], "table"
     if kind == "spectra":
         return [TemporalStats(stats=("mean", "std"))], "spectrum statistics"
-    # about 32 ms windows, a quarter window hop: what speech and sound features use
-    n_fft = int(2 ** round(np.log2(0.032 * sr)))
-    mfcc = MFCC(sr=sr, n_mfcc=20, n_fft=n_fft, hop_length=n_fft // 4)
-    steps = [mfcc, TemporalStats(stats=("mean", "std"))]  # each clip whole, of any length
+    # statistics of each clip's own frames, of any length: nothing padded
+    steps = [AudioDescriptors(sr=sr)]
     if kind == "paths":
         steps.insert(0, AudioLoader(sr=sr))
-    return steps, "MFCC stats"
+    return steps, "descriptors"
+
+
+def _opensmile_row(kind: str, sr, classifier: bool, opensmile) -> dict:
+    """Build the openSMILE row when it is asked for and possible (none otherwise)."""
+    audio = kind in ("paths", "waveforms")
+    if opensmile is True and not audio:
+        raise ValueError(
+            f"classical_baselines(opensmile=True) needs audio (file paths or waveforms); X is {kind}."
+        )
+    if opensmile is False or not audio:
+        return {}
+    if opensmile == "auto" and importlib.util.find_spec("opensmile") is None:
+        return {}
+    import_opensmile()  # with opensmile=True and the package missing: says how to install it
+    steps = [OpenSMILEFeatures(OPENSMILE_SET, sr=sr)]
+    if kind == "paths":
+        steps.insert(0, AudioLoader(sr=sr))
+    model = SVC() if classifier else SVR()
+    name = f"{type(model).__name__} (openSMILE {OPENSMILE_SET})"
+    return {name: make_pipeline(*steps, StandardScaler(), model)}
 
 
 def classical_baselines(
@@ -110,17 +136,31 @@ def classical_baselines(
     classifier: bool = True,
     sr: float | None = None,
     random_state: int | None = 0,
+    opensmile: bool | str = "auto",
 ) -> dict:
     """Build the standard panel of classical models for data like ``X``.
 
-    Each model gets a front end fitted to the input: a table is
-    standardised; spectra become the mean and standard deviation of each bin
-    over time; waveforms and file paths become 20 MFCCs (32 ms windows),
-    summarised by their mean and standard deviation over the whole clip.
-    Clips of any lengths need no padding: each is described by its own
-    frames.
-    The models keep scikit-learn's defaults (iterations raised to 1,000
-    where the default does not converge).
+    Each model gets a front end fitted to the input. Waveforms and file
+    paths become the descriptor panel (:class:`~audiosk.features.AudioDescriptors`:
+    mean, standard deviation, extremes, skewness and kurtosis over each
+    clip's own frames of 20 MFCCs with their deltas and delta-deltas,
+    spectral centroid, bandwidth, contrast, flatness and roll-off,
+    zero-crossing rate, RMS and chroma, 32 ms windows), so clips of any
+    lengths need no padding; spectra become the mean and standard deviation
+    of each bin over time; a table is used as it is. Logistic regression (ridge), SVC (SVR), k-NN and the
+    MLP read standardised features (a ``StandardScaler`` first); the trees
+    read them as they are. The models keep scikit-learn's defaults
+    (iterations raised to 1,000 where the default does not converge).
+
+    With the ``opensmile`` package installed (``pip install
+    audiosk[opensmile]``), audio also gets an openSMILE row: SVC (SVR) on the
+    standardised ComParE_2016 functionals
+    (:class:`~audiosk.features.OpenSMILEFeatures`, 6,373 per clip, the set of
+    the INTERSPEECH computational paralinguistics challenges). It beat the
+    88 eGeMAPSv02 functionals on every dataset measured, speech, music and
+    sounds alike (``benchmarks/bench_defaults.py``), and no rule read from
+    the data tells speech apart reliably, so it is added to every audio
+    panel; pass ``opensmile=False`` to leave it out.
 
     Parameters
     ----------
@@ -135,11 +175,19 @@ def classical_baselines(
         they do not carry it. Not used for tables and spectra.
     random_state : int or None, default=0
         Seed of the randomised models.
+    opensmile : bool or "auto", default="auto"
+        Add the openSMILE row for audio: "auto" when the ``opensmile``
+        package is installed, ``True`` always (an error when it is missing
+        or ``X`` is not audio), ``False`` never.
 
     Returns
     -------
     baselines : dict of str to Pipeline
-        Name (model and features, such as ``"SVC (MFCC stats)"``) -> unfitted pipeline.
+        Name (model and features, such as ``"SVC (descriptors)"``) -> unfitted pipeline.
+
+    See Also
+    --------
+    audiosk.model_selection.compare : Cross-validates estimators beside this panel.
 
     Examples
     --------
@@ -148,7 +196,12 @@ def classical_baselines(
     >>> panel = classical_baselines(np.zeros((10, 4)))
     >>> list(panel)[:2]
     ['logistic regression (table)', 'random forest (table)']
+    >>> panel = classical_baselines(["a.wav", "b.wav"], sr=16000, opensmile=False)
+    >>> [type(step).__name__ for step in panel["SVC (descriptors)"]]
+    ['AudioLoader', 'AudioDescriptors', 'StandardScaler', 'SVC']
     """
+    if opensmile not in (True, False, "auto"):
+        raise ValueError(f'opensmile must be True, False or "auto"; got {opensmile!r}.')
     kind = input_kind(X)
     if kind in ("paths", "waveforms"):
         carried = sample_rate_of(X)
@@ -160,13 +213,17 @@ def classical_baselines(
         sr = carried if sr is None else sr
         if sr is None:
             raise ValueError(
-                f"The classical baselines read {kind} as MFCC statistics and need their sample "
-                "rate: pass sr= (the rate to load the files at, or the waveforms' rate)."
+                f"The classical baselines describe {kind} by their audio descriptors and need "
+                "their sample rate: pass sr= (the rate to load the files at, or the waveforms' "
+                "rate)."
             )
         if not (isinstance(sr, numbers.Real) and sr > 0):
             raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
     steps, features = _front(kind, sr)
-    return {
-        f"{name} ({features})": make_pipeline(*steps, StandardScaler(), model)
+    panel = {
+        f"{name} ({features})": make_pipeline(
+            *steps, *([StandardScaler()] if name in _SCALED else []), model
+        )
         for name, model in _models(classifier, random_state).items()
     }
+    return {**panel, **_opensmile_row(kind, sr, classifier, opensmile)}

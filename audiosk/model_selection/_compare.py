@@ -1,52 +1,85 @@
-"""Cross-validated comparison of several estimators on the same folds."""
+"""Cross-validated comparison of several estimators on the same folds, and held-out reports.
+
+:func:`compare` performs its steps in order: resolve the panel (the
+estimators and the baselines) and the metrics, build the splits
+(group-aware), share the steps that describe each clip alone, group the
+pipelines by front end, run the folds (``_folds.py``) and assemble the table
+(``_table.py``).
+"""
 
 from __future__ import annotations
 
 import numbers
-import pickle
 import time
 import warnings
+from numbers import Integral, Real
 
-import joblib
-import numpy as np
 import pandas as pd
-from sklearn.base import clone, is_classifier, is_regressor
-from sklearn.metrics import check_scoring
-from sklearn.model_selection import check_cv, cross_validate
-from sklearn.pipeline import Pipeline
-from sklearn.utils import get_tags
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
 
-from ..containers import Spectra, Waveforms
-from ..io import AudioLoader
 from ..utils._base import GroupLeakageWarning
+from ..utils._sklearn_compat import Interval, StrOptions, validate_params
+from ..utils._threads import limited_threads, thread_count
 from ._baselines import classical_baselines
+from ._folds import Progress, group_by_front, run_folds, share_per_clip_steps
+from ._table import (
+    HOLDOUT_CLASSIFIER_SCORING,
+    comparison_table,
+    resolve_scoring,
+    score_row,
+    sort_best_first,
+)
+
+_SCORING = [StrOptions(set(get_scorer_names())), callable, list, tuple, dict, None]
 
 
-def group_aware_cv(cv, X, y, groups, *, classifier: bool):
+@validate_params(
+    {
+        "cv": ["cv_object"],
+        "X": ["array-like"],
+        "y": ["array-like", None],
+        "groups": ["array-like", None],
+        "classifier": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def group_aware_cv(cv, X, y, groups, *, classifier: bool) -> list:
     """Choose folds that keep groups together, and warn where leakage is likely.
+
+    With ``groups``, an integer ``cv`` becomes ``StratifiedGroupKFold``
+    (classifiers) or ``GroupKFold``, so that no group (speaker, track) is on
+    both sides of a split; anything else is split as scikit-learn's
+    ``check_cv`` splits it.
 
     Parameters
     ----------
-    cv : int, splitter or iterable
-        As in scikit-learn.
-    X : array-like
+    cv : int, cross-validation generator or iterable
+        As in scikit-learn (``None`` is 5 folds).
+    X : array-like of shape (n_samples, ...)
         Data; audiosk's loaders return file names that carry ``groups``.
-    y : array-like
-        Targets.
-    groups : array-like or None
+    y : array-like of shape (n_samples,) or None
+        Targets (used to stratify).
+    groups : array-like of shape (n_samples,) or None
         Group of each clip.
     classifier : bool
         Whether the estimators are classifiers (stratify when possible).
 
     Returns
     -------
-    splits : list of (train, test) index arrays
+    splits : list of tuple of (ndarray, ndarray)
+        The ``(train, test)`` row indices of each fold.
 
     Warns
     -----
     GroupLeakageWarning
         When ``X`` carries groups but ``groups`` is None, or when ``groups``
         is given to a splitter that ignores it.
+
+    See Also
+    --------
+    compare : Cross-validates several estimators on these splits.
 
     Examples
     --------
@@ -56,6 +89,11 @@ def group_aware_cv(cv, X, y, groups, *, classifier: bool):
     >>> [sorted(test.tolist()) for _, test in splits]
     [[0, 1], [2, 3]]
     """
+    return _splits(cv, X, y, groups, classifier=classifier)
+
+
+def _splits(cv, X, y, groups, *, classifier: bool) -> list:
+    """Build the splits; warnings point at the caller of the public function (4 frames up)."""
     from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
     carried = getattr(X, "groups", None)
@@ -65,7 +103,7 @@ def group_aware_cv(cv, X, y, groups, *, classifier: bool):
             "source can fall on both sides of a split and inflate the scores. Pass groups= "
             "(the loader's .groups) with a group-aware cv.",
             GroupLeakageWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if groups is not None and isinstance(cv, numbers.Integral):
         cv = StratifiedGroupKFold(cv) if classifier else GroupKFold(cv)
@@ -76,19 +114,42 @@ def group_aware_cv(cv, X, y, groups, *, classifier: bool):
             f"groups were given but {type(cv).__name__} ignores them; use GroupKFold, "
             "StratifiedGroupKFold or LeaveOneGroupOut to keep each group in one fold.",
             GroupLeakageWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return list(check_cv(cv, y, classifier=classifier).split(X, y, groups))
 
 
-CLASSIFIER_SCORING = {
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced_accuracy",
-    "f1_macro": "f1_macro",
-}
-REGRESSOR_SCORING = {"mse": "neg_mean_squared_error", "mae": "neg_mean_absolute_error", "r2": "r2"}
+def _panel(estimators: dict, baselines, X, *, classifier: bool, sr) -> tuple[dict, dict]:
+    """Resolve the baselines ("auto": the classical panel for ``X``) and join them to the estimators."""
+    if not estimators:
+        raise ValueError("compare needs at least one estimator.")
+    if isinstance(baselines, str):
+        if baselines != "auto":
+            raise ValueError(f"baselines must be \"auto\", a dict or None; got '{baselines}'.")
+        baselines = classical_baselines(X, classifier=classifier, sr=sr)
+    baselines = dict(baselines or {})
+    clash = set(baselines) & set(estimators)
+    if clash:
+        raise ValueError(f"Names {sorted(clash)} are both estimators and baselines; rename them.")
+    return {**estimators, **baselines}, baselines
 
 
+@validate_params(
+    {
+        "estimators": [dict],
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "cv": ["cv_object"],
+        "groups": ["array-like", None],
+        "scoring": _SCORING,
+        "baselines": [str, dict, None],
+        "sr": [Interval(Real, 0, None, closed="neither"), None],
+        "params": [dict, None],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=False,  # the estimators are validated when they are fitted
+)
 def compare(
     estimators: dict[str, object],
     X,
@@ -101,9 +162,13 @@ def compare(
     sr: float | None = None,
     params: dict | None = None,
     n_jobs: int | None = None,
-    verbose: int = 0,
+    verbose: int = 1,
 ) -> pd.DataFrame:
     """Cross-validate several estimators on the same folds and tabulate them.
+
+    Each row is what :func:`sklearn.model_selection.cross_validate` gives
+    that estimator on those folds; work that every fold or several
+    estimators need is done once (see Notes).
 
     Parameters
     ----------
@@ -114,50 +179,34 @@ def compare(
     y : array-like of shape (n_samples,)
         Targets.
     cv : int, cross-validation generator or iterable, default=5
-        Folds, as in :func:`sklearn.model_selection.cross_validate`; the same
-        splits are used for every estimator. With ``groups``, an integer
-        means ``StratifiedGroupKFold`` (classifiers) or ``GroupKFold``.
+        Folds, as in ``cross_validate``, the same for every estimator. With
+        ``groups``, an integer means ``StratifiedGroupKFold`` (classifiers)
+        or ``GroupKFold``.
     groups : array-like of shape (n_samples,) or None, default=None
         Group labels (speaker, track); see :func:`group_aware_cv` for the
         warnings about leakage.
-    scoring : dict of str to scorer or None, default=None
-        Metrics. ``None`` uses accuracy, balanced accuracy and macro F1 for
-        classifiers; MSE, MAE and R2 for regressors (errors reported as
-        positive numbers).
+    scoring : str, callable, list, tuple, dict or None, default=None
+        Metrics, as in ``cross_validate``. ``None``: accuracy, balanced
+        accuracy and macro F1 for classifiers; MSE, MAE and R2 for
+        regressors. Errors (``"neg_..."`` scorers) are reported as positive
+        numbers, named without ``neg_`` when the scorer names its column.
     baselines : "auto", dict of str to estimator, or None, default=None
-        Classical models cross-validated on the same folds beside
-        ``estimators``: "auto" adds the panel of :func:`classical_baselines`
-        suited to ``X`` (file paths, waveforms, spectra or a table), which
-        says whether a net earns its place.
+        Classical models cross-validated beside ``estimators``: "auto" adds
+        the panel of :func:`classical_baselines` suited to ``X``.
     sr : float or None, default=None
         Sample rate for the "auto" baselines on file paths (the rate to
         load them at) or on waveforms that do not carry one.
     params : dict or None, default=None
-        Fit parameters for every estimator, split per fold like ``X``, as in
-        ``cross_validate`` (for instance ``{"neuralclassifier__groups":
-        groups}`` for a net's group-aware validation split).
+        Fit parameters of every estimator (not the baselines), split per
+        fold like ``X``, as in ``cross_validate``.
     n_jobs : int or None, default=None
         Number of jobs run in parallel (joblib): folds, in processes.
-        ``None`` means 1 unless in a
-        :func:`joblib.parallel_config` context; ``-1`` means one per core.
-    verbose : int, default=0
-        Passed to ``cross_validate`` (and to joblib for shared front ends).
-
-    Notes
-    -----
-    No work is done twice. The leading steps of a pipeline that learn nothing
-    at fit and describe each clip on its own (an :class:`~audiosk.io.AudioLoader`
-    with ``on_error="raise"``, :class:`~audiosk.features.MFCC` and the other
-    spectral steps) run once for all clips before the folds, shared by every
-    pipeline that starts with the same steps: each file is decoded once, and
-    the panel's MFCCs are computed once. Their time is not in ``fit_time``.
-    Then pipelines whose remaining steps before the final estimator are equal
-    (the panel's statistics and scaler) fit them once per fold and transform
-    each fold's clips once; only the final estimators are fitted separately,
-    and the shared steps' time is counted in the ``fit_time`` and
-    ``score_time`` of every estimator that shares them. Shared steps must be
-    deterministic given their parameters and training data, as audiosk's
-    are.
+        ``None`` means 1 unless in a :func:`joblib.parallel_config`
+        context; ``-1`` means one per core.
+    verbose : int, default=1
+        Progress on standard error: ``0`` is silent; from ``1`` a line
+        for each shared step and for each model and fold (its first metric
+        and fit time), in plain text (no redraws, no colours).
 
     Returns
     -------
@@ -168,6 +217,28 @@ def compare(
         ``best`` (True on the best row), sorted best first by the first
         metric.
 
+    See Also
+    --------
+    holdout_report : The same comparison on one held-out test set.
+    group_aware_cv : The splits ``compare`` uses.
+
+    Notes
+    -----
+    The leading steps of a pipeline that learn nothing and describe each
+    clip alone (audiosk's: an :class:`~audiosk.io.AudioLoader` with
+    ``on_error="raise"``, :class:`~audiosk.features.MFCC` and the other
+    spectral steps) run once on all clips, shared by the pipelines that start
+    with them; any other step (a ``FunctionTransformer``, a step of yours)
+    runs per fold. Pipelines whose remaining steps before the final
+    estimator are equal fit them once per fold; their time counts in the
+    ``fit_time`` and ``score_time`` of each.
+
+    Each fold runs with BLAS and OpenMP limited (threadpoolctl) to 1 thread
+    on fewer than 10,000 training rows, else to the cores divided among the
+    ``n_jobs`` workers, never more than a limit already set, so no model
+    waits for threads on cores other work keeps busy. Nets keep their own
+    ``n_threads``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -175,206 +246,37 @@ def compare(
     >>> from sklearn.linear_model import LogisticRegression
     >>> from audiosk.model_selection import compare
     >>> X, y = load_iris(return_X_y=True)
-    >>> table = compare({"dummy": DummyClassifier(), "logreg": LogisticRegression(max_iter=500)}, X, y, cv=3)
+    >>> models = {"dummy": DummyClassifier(), "logreg": LogisticRegression(max_iter=500)}
+    >>> table = compare(models, X, y, cv=3, verbose=0)
     >>> list(table.index), bool(table.loc["dummy", "accuracy_mean"] < 0.4)
     (['logreg', 'dummy'], True)
     """
-    if not estimators:
-        raise ValueError("compare needs at least one estimator.")
-    first = next(iter(estimators.values()))
-    if scoring is None:
-        if is_classifier(first):
-            scoring = CLASSIFIER_SCORING
-        elif is_regressor(first):
-            scoring = REGRESSOR_SCORING
-        else:
-            raise ValueError(
-                "Pass scoring= for estimators that are neither classifiers nor regressors."
-            )
-    splits = group_aware_cv(cv, X, y, groups, classifier=is_classifier(first))
-    if isinstance(baselines, str):
-        if baselines != "auto":
-            raise ValueError(f"baselines must be \"auto\", a dict or None; got '{baselines}'.")
-        baselines = classical_baselines(X, classifier=is_classifier(first), sr=sr)
-    baselines = dict(baselines or {})
-    clash = set(baselines) & set(estimators)
-    if clash:
-        raise ValueError(f"Names {sorted(clash)} are both estimators and baselines; rename them.")
-    candidates = {**estimators, **baselines}
-    inputs, candidates = _precompute(X, candidates)
-    # candidates without fit parameters and with equal steps before their final estimator
-    # share that front end, fitted once per fold
-    shared: dict[tuple[int, str], list[str]] = {}
-    for name, estimator in candidates.items():
-        front = _front_key(estimator, inputs[name]) if not (params and name in estimators) else None
-        shared.setdefault(front or (id(estimator), name), []).append(name)
-    results = {}
-    for names in shared.values():
-        first = candidates[names[0]]
-        if len(names) > 1:
-            results.update(
-                _cross_validate_shared(
-                    first[:-1],
-                    {name: candidates[name][-1] for name in names},
-                    inputs[names[0]],
-                    y,
-                    splits,
-                    scoring,
-                    n_jobs=n_jobs,
-                    verbose=verbose,
-                )
-            )
-            continue
-        results[names[0]] = cross_validate(
-            first,
-            inputs[names[0]],
-            y,
-            cv=splits,
-            scoring=scoring,
-            params=params if names[0] in estimators else None,
-            n_jobs=n_jobs,
-            verbose=verbose,
-        )
-    rows = {}
-    for name in candidates:
-        result = results[name]
-        row = {}
-        for metric, scorer in scoring.items():
-            values = np.asarray(result[f"test_{metric}"])
-            if isinstance(scorer, str) and scorer.startswith("neg_"):
-                values = -values
-            row[f"{metric}_mean"] = float(np.mean(values))
-            row[f"{metric}_std"] = float(np.std(values))
-        row["fit_time"] = float(np.mean(result["fit_time"]))
-        row["score_time"] = float(np.mean(result["score_time"]))
-        row["baseline"] = name in baselines
-        rows[name] = row
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    key = f"{next(iter(scoring))}_mean"
-    lower_is_better = isinstance(next(iter(scoring.values())), str) and next(
-        iter(scoring.values())
-    ).startswith("neg_")
-    table = table.sort_values(key, ascending=lower_is_better, kind="stable")
-    table["best"] = table[key] == table[key].iloc[0]
-    return table
+    first = next(iter(estimators.values()), None)
+    classifier = is_classifier(first)
+    candidates, baselines = _panel(estimators, baselines, X, classifier=classifier, sr=sr)
+    scoring = resolve_scoring(scoring, first)
+    splits = _splits(cv, X, y, groups, classifier=classifier)
+    progress = Progress(verbose)
+    progress(f"{len(candidates)} models ({len(baselines)} baselines) x {len(splits)} folds")
+    inputs, candidates = share_per_clip_steps(X, candidates, progress)
+    groups_of_models = group_by_front(candidates, inputs, params, estimators)
+    results = run_folds(groups_of_models, y, splits, scoring, n_jobs=n_jobs, progress=progress)
+    progress("done")
+    return comparison_table(results, scoring, baselines)
 
 
-def _precompute(X, candidates: dict) -> tuple[dict, dict]:
-    """Run the pipelines' leading steps that need no fit once for all clips, and drop them.
-
-    Such steps (loading, spectra, MFCC) describe each clip on its own, so their
-    output for a fold is their output for all clips, indexed. A prefix shared by
-    several pipelines (the same AudioLoader, the same MFCC) runs once. Returns
-    each candidate's input and the candidates (sliced where steps went).
-    """
-    inputs = dict.fromkeys(candidates, X)
-    outputs: dict[str, object] = {}  # hash of a prefix of steps -> its output for X
-    out = {}
-    for name, estimator in candidates.items():
-        n = _stateless_prefix(estimator)
-        if not n:
-            out[name] = estimator
-            continue
-        keys = [_settings_key(estimator[: j + 1]) or f"{name}:{j}" for j in range(n)]
-        done = max((j + 1 for j in range(n) if keys[j] in outputs), default=0)
-        data = outputs[keys[done - 1]] if done else X
-        for j in range(done, n):
-            data = outputs[keys[j]] = clone(estimator.steps[j][1]).fit_transform(data)
-        inputs[name], out[name] = data, estimator[n:]
-    return inputs, out
-
-
-def _stateless_prefix(estimator) -> int:
-    """Count a pipeline's leading steps (before the final one) that learn nothing at fit."""
-    if not _is_pipeline(estimator):
-        return 0
-    n = 0
-    for _, step in estimator.steps[:-1]:
-        if step is None or isinstance(step, str) or get_tags(step).requires_fit:
-            break
-        if isinstance(step, AudioLoader) and step.on_error != "raise":
-            break  # its stand-in for an unreadable file depends on the clips loaded with it
-        n += 1
-    return n
-
-
-def _is_pipeline(estimator) -> bool:
-    return isinstance(estimator, Pipeline) and len(estimator.steps) > 1
-
-
-def _front_key(estimator, X) -> tuple[int, str] | None:
-    """Identify a pipeline's steps before its final estimator, with its input (None: no front)."""
-    if not _is_pipeline(estimator):
-        return None
-    key = _settings_key(estimator[:-1])
-    return None if key is None else (id(X), key)
-
-
-def _settings_key(steps) -> str | None:
-    """Hash of unfitted steps' settings, or None when they cannot be pickled (then not shared).
-
-    A step whose class is defined inside a function cannot be pickled, so it
-    is never recognised as the same as another: it runs on its own, as
-    ``cross_validate`` would run it.
-    """
-    try:
-        return str(joblib.hash(clone(steps)))
-    except (pickle.PicklingError, AttributeError, TypeError):
-        return None
-
-
-def _cross_validate_shared(front, finals: dict, X, y, splits, scoring, *, n_jobs, verbose) -> dict:
-    """Cross-validate several final estimators behind one front end fitted once per fold.
-
-    Returns ``cross_validate``-style dicts (``test_<metric>``, ``fit_time``,
-    ``score_time``) keyed by name.
-    """
-    scorer = check_scoring(next(iter(finals.values())), scoring=scoring)
-    folds = joblib.Parallel(n_jobs=n_jobs, verbose=verbose)(
-        joblib.delayed(_shared_fold)(front, finals, X, y, train, test, scorer)
-        for train, test in splits
-    )
-    results = {}
-    for name in finals:
-        per_fold = [fold[name] for fold in folds]
-        result = {
-            f"test_{metric}": [scores[metric] for scores, _, _ in per_fold] for metric in scoring
-        }
-        result["fit_time"] = [fit for _, fit, _ in per_fold]
-        result["score_time"] = [score for _, _, score in per_fold]
-        results[name] = result
-    return results
-
-
-def _rows(X, rows: np.ndarray):
-    """Select rows of a table, an array (audiosk's keep their sample rate), or a list."""
-    if hasattr(X, "iloc"):
-        return X.iloc[rows]
-    if isinstance(X, (np.ndarray, Waveforms, Spectra)):
-        return X[rows]
-    return [X[i] for i in rows]
-
-
-def _shared_fold(front, finals: dict, X, y, train, test, scorer) -> dict:
-    y_train, y_test = _rows(y, train), _rows(y, test)
-    start = time.perf_counter()
-    front = clone(front)
-    X_train = front.fit_transform(_rows(X, train), y_train)
-    front_fit = time.perf_counter() - start
-    start = time.perf_counter()
-    X_test = front.transform(_rows(X, test))
-    front_score = time.perf_counter() - start
-    out = {}
-    for name, final in finals.items():
-        start = time.perf_counter()
-        model = clone(final).fit(X_train, y_train)
-        fit = front_fit + time.perf_counter() - start
-        start = time.perf_counter()
-        scores = scorer(model, X_test, y_test)
-        out[name] = (scores, fit, front_score + time.perf_counter() - start)
-    return out
-
-
+@validate_params(
+    {
+        "estimators": [dict],
+        "X_train": ["array-like"],
+        "y_train": ["array-like"],
+        "X_test": ["array-like"],
+        "y_test": ["array-like"],
+        "scoring": _SCORING,
+        "return_estimator": ["boolean"],
+    },
+    prefer_skip_nested_validation=False,  # the estimators are validated when they are fitted
+)
 def holdout_report(
     estimators: dict[str, object],
     X_train,
@@ -382,18 +284,31 @@ def holdout_report(
     X_test,
     y_test,
     *,
+    scoring=None,
     return_estimator: bool = False,
-):
-    """Fit each estimator on a training set and report its test-set classification metrics.
+) -> pd.DataFrame | tuple[pd.DataFrame, dict]:
+    """Fit each estimator on a training set and report its scores on a held-out test set.
+
+    The held-out counterpart of :func:`compare`: one fit per estimator, on
+    ``X_train``, scored on ``X_test`` with the same metrics, under the same
+    thread limit.
 
     Parameters
     ----------
-    estimators : dict of str to classifier
-        Name -> unfitted classifier or pipeline (each is cloned).
-    X_train, y_train
-        Training data.
-    X_test, y_test
-        Held-out data.
+    estimators : dict of str to estimator
+        Name -> unfitted estimator or pipeline (each is cloned).
+    X_train : array-like or sequence of paths
+        Training input.
+    y_train : array-like of shape (n_train,)
+        Training targets.
+    X_test : array-like or sequence of paths
+        Held-out input.
+    y_test : array-like of shape (n_test,)
+        Held-out targets.
+    scoring : str, callable, list, tuple, dict or None, default=None
+        Metrics, as in :func:`compare`. ``None``: for classifiers accuracy,
+        then precision, recall and F1, macro and weighted (a class never
+        predicted scores 0); for regressors MSE, MAE and R2.
     return_estimator : bool, default=False
         Also return the fitted estimators and their test predictions (to plot
         a confusion matrix or learning curves without fitting again).
@@ -401,15 +316,17 @@ def holdout_report(
     Returns
     -------
     table : pandas.DataFrame
-        One row per model, best accuracy first: ``accuracy``,
-        ``precision_macro``, ``recall_macro``, ``f1_macro``,
-        ``precision_weighted``, ``recall_weighted``, ``f1_weighted``,
-        ``fit_time`` and ``score_time`` (seconds: fitting; predicting and
-        scoring the test set), named as in :func:`compare` and scikit-learn's
-        ``cross_validate``.
-    fitted : dict of str to (estimator, ndarray of shape (n_test,))
+        One row per model, best first by the first metric: a column per
+        metric (errors positive), then ``fit_time`` and ``score_time``
+        (seconds: fitting; predicting and scoring the test set), named as
+        in :func:`compare` and scikit-learn's ``cross_validate``.
+    fitted : dict of str to tuple of (estimator, ndarray of shape (n_test,))
         Only with ``return_estimator=True``: name -> (fitted estimator, its
         predictions on ``X_test``), in the order of ``estimators``.
+
+    See Also
+    --------
+    compare : The same metrics cross-validated.
 
     Examples
     --------
@@ -423,38 +340,22 @@ def holdout_report(
     >>> list(table.columns[:4])
     ['accuracy', 'precision_macro', 'recall_macro', 'f1_macro']
     """
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
-
+    first = next(iter(estimators.values()), None)
+    if first is None:
+        raise ValueError("holdout_report needs at least one estimator.")
+    scoring = resolve_scoring(scoring, first, classifier_default=HOLDOUT_CLASSIFIER_SCORING)
     rows, fitted = {}, {}
-    for name, estimator in estimators.items():
-        model = clone(estimator)
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        fit_time = time.perf_counter() - start
-        start = time.perf_counter()
-        y_pred = model.predict(X_test)
-        row = {"accuracy": accuracy_score(y_test, y_pred)}
-        for average in ("macro", "weighted"):
-            p, r, f, _ = precision_recall_fscore_support(
-                y_test, y_pred, average=average, zero_division=0
-            )
-            row.update({f"precision_{average}": p, f"recall_{average}": r, f"f1_{average}": f})
-        row["fit_time"] = fit_time
-        row["score_time"] = time.perf_counter() - start
-        rows[name] = row
-        fitted[name] = (model, y_pred)
-    columns = [
-        "accuracy",
-        "precision_macro",
-        "recall_macro",
-        "f1_macro",
-        "precision_weighted",
-        "recall_weighted",
-        "f1_weighted",
-        "fit_time",
-        "score_time",
-    ]
-    table = pd.DataFrame.from_dict(rows, orient="index")[columns].sort_values(
-        "accuracy", ascending=False
-    )
+    with limited_threads(thread_count(len(X_train))):
+        for name, estimator in estimators.items():
+            model = clone(estimator)
+            start = time.perf_counter()
+            model.fit(X_train, y_train)
+            fit_time = time.perf_counter() - start
+            start = time.perf_counter()
+            row = score_row(check_scoring(model, scoring=scoring)(model, X_test, y_test), scoring)
+            rows[name] = {**row, "fit_time": fit_time, "score_time": time.perf_counter() - start}
+            if return_estimator:
+                fitted[name] = (model, model.predict(X_test))
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table = sort_best_first(table, scoring, next(iter(scoring)))
     return (table, fitted) if return_estimator else table

@@ -2,7 +2,8 @@
 
 scikit-learn's parameter constraints (``Interval``, ``StrOptions``,
 ``HasMethods``), the function that checks them and the error it raises
-are what its own estimators use for ``_parameter_constraints``, and
+are what its own estimators use for ``_parameter_constraints``,
+``validate_params`` what its public functions use to check theirs, and
 ``check_sample_weight`` what its meta-estimators use for weights, but they
 live in private names; a release that moves them breaks this file only.
 :class:`InvalidParameterError` (a ``ValueError`` and ``TypeError``) is the
@@ -20,6 +21,7 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
     validate_parameter_constraints,
+    validate_params,
 )
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
@@ -33,6 +35,7 @@ __all__ = [
     "StrOptions",
     "check_sample_weight",
     "validate_parameter_constraints",
+    "validate_params",
 ]
 
 
