@@ -5,39 +5,45 @@ The pieces shared by :func:`~audiosk.extraction.extract_features`,
 
 - a job's files (record, failures, parts, lock) are named after the full name
   of its output (``t.csv`` and ``t.parquet`` are two jobs);
-- settings are identified by a hash of each parameter's value (arrays by
-  their content, functions by qualified name and source), never by ``repr``;
+- settings are identified by the content key of ``audiosk.utils._hashing``
+  (the one of every cache and job), never by ``repr``;
 - a file is identified by its path and a hash of its bytes;
 - every write goes to a uniquely named temporary file in the target folder,
-  renamed into place when complete; temporaries left by a killed run are
-  removed by the next run, under the job's lock.
+  with the mode a plain write would give the file, renamed into place when
+  complete; temporaries left by a killed run are removed by the next run,
+  under the job's lock;
+- batches run in worker processes (:func:`run_batches`) that end with the
+  process that started them.
 """
 
-# Past 400 lines because the hashes, the records, the atomic writers and the batch runner
-# are the one contract every job keeps, and are read together.
+# Past 400 lines because the records, the atomic writers and the batch runner are the one
+# contract every job keeps, and are read together.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import inspect
 import json
 import os
-import tempfile
-import types
+import secrets
+import stat
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .utils._hashing import EXECUTION_ONLY, canonical, file_digest, library_versions
+
 __all__ = [
+    "check_out_folder",
     "check_same_settings",
-    "file_digest",
-    "hash_file",
+    "current_umask",
+    "file_digest",  # the rows' key, from the one content key's module
     "job_file",
     "read_table",
+    "run_batches",
     "settings_record",
     "write_atomic",
     "write_json",
@@ -52,101 +58,33 @@ def job_file(out: Path, suffix: str) -> Path:
     return out.with_name(out.name + suffix)
 
 
-def file_digest(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, or ``""`` when it cannot be read (the row then fails).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from audiosk._jobs import file_digest
-    >>> path = os.path.join(tempfile.mkdtemp(), "a.bin")
-    >>> _ = open(path, "wb").write(b"abc")
-    >>> file_digest(path)[:16]
-    'ba7816bf8f01cfea'
-    """
-    try:
-        return hash_file(path)
-    except (OSError, ValueError):
-        return ""
-
-
-def hash_file(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
-    """Hex digest of a file's bytes, read in blocks (``algorithm`` as in :mod:`hashlib`)."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, algorithm).hexdigest()
-
-
-def _canonical(value: Any, where: str) -> Any:
-    """Replace what pickling would identify by name only (functions, estimators) by content."""
-    if hasattr(value, "get_params") and not isinstance(value, type):
-        params = value.get_params(deep=False)
-        return (
-            "estimator",
-            f"{type(value).__module__}.{type(value).__qualname__}",
-            {k: _canonical(v, f"{where}__{k}") for k, v in sorted(params.items())},
-        )
-    if isinstance(value, functools.partial):
-        return (
-            "partial",
-            _canonical(value.func, where),
-            _canonical(list(value.args), where),
-            _canonical(dict(value.keywords), where),
-        )
-    if isinstance(value, types.MethodType):
-        return ("method", _canonical(value.__self__, where), _canonical(value.__func__, where))
-    if isinstance(value, types.FunctionType):
-        return _function(value, where)
-    if isinstance(value, type):
-        return ("class", value.__module__, value.__qualname__)
-    if isinstance(value, Mapping):
-        return ("mapping", [(_canonical(k, where), _canonical(v, where)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [_canonical(v, where) for v in value])
-    return value
-
-
-def _function(func: types.FunctionType, where: str) -> tuple[str, str, str, str]:
-    name = f"{func.__module__}.{func.__qualname__}"
-    how = (
-        f"define it with `def` at the top level of a module (a named function whose result "
-        f"depends only on its arguments) and pass that to {where}"
-    )
-    if func.__name__ == "<lambda>":
-        raise ValueError(
-            f"{where} is a lambda ({name}): a lambda has no name that identifies it across "
-            f"runs, so the job cannot tell whether its rows are still valid; {how}."
-        )
-    if func.__closure__:
-        raise ValueError(
-            f"{where} is a closure ({name}) whose captured values are not in its source, so "
-            f"the job cannot tell whether its rows are still valid; {how}."
-        )
-    try:
-        source = inspect.getsource(func)
-    except (OSError, TypeError):
-        raise ValueError(
-            f"{where} is the function {name}, whose source cannot be read (defined "
-            f"interactively?), so the job cannot tell whether it changed; {how}."
-        ) from None
-    return ("function", func.__module__, func.__qualname__, source)
-
-
-def _shown(value: Any) -> str:
+def _shown(value: Any, key: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(key, tuple) and len(key) == 3 and key[0] == "file":  # a file: which bytes
+        text += f" (sha256 {key[2][:12] or 'unreadable'})"
+    return text
 
 
-def settings_record(settings: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Identify each setting by a hash of its value, with a short text to name it by.
+def settings_record(
+    settings: Mapping[str, Any], libraries: Sequence[str] = ()
+) -> dict[str, dict[str, str]]:
+    """Identify each setting by its content key, with a short text to name it by.
 
     An estimator among the values is expanded into its class and each of its
     parameters (``extractor``, ``extractor.n_mfcc``, ...), so that a
-    difference is named down to the parameter.
+    difference is named down to the parameter; parameters that only decide
+    how the work runs (``n_jobs``, ``verbose``) are left out. The versions
+    of the libraries that change numbers (and of ``libraries``) are settings
+    too.
 
     Parameters
     ----------
     settings : mapping of str to object
         Everything that decides the job's output.
+    libraries : sequence of str, default=()
+        Libraries besides :data:`~audiosk.utils._hashing.NUMERIC_LIBRARIES`
+        whose versions change the output (``"matplotlib"`` for images).
 
     Returns
     -------
@@ -164,26 +102,32 @@ def settings_record(settings: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """
     import joblib
 
-    flat: dict[str, Any] = {}
+    flat: dict[str, tuple[Any, str]] = {}
     for name, value in settings.items():
         if hasattr(value, "get_params") and not isinstance(value, type):
-            flat[name] = f"{type(value).__module__}.{type(value).__qualname__}"
+            cls = type(value)
+            flat[name] = (cls, repr(f"{cls.__module__}.{cls.__qualname__}"))
             for key, param in sorted(value.get_params(deep=True).items()):
-                flat[f"{name}.{key}"] = param
+                if key.rpartition("__")[2] not in EXECUTION_ONLY:
+                    flat[f"{name}.{key}"] = (param, "")
         else:
-            flat[name] = value
+            flat[name] = (value, "")
+    for library, version in library_versions(*libraries).items():
+        flat[library] = (version, "")
     record = {}
-    for name, value in flat.items():
+    for name, (value, shown) in flat.items():
         try:
-            digest = joblib.hash(_canonical(value, name))
+            key = canonical(value, name)
+            digest = joblib.hash(key)
         except ValueError:
             raise
         except Exception as exc:  # an object pickling cannot describe
             raise ValueError(
-                f"{name} ({_shown(value)}) cannot be hashed to identify the job's settings "
-                f"({type(exc).__name__}: {exc}); use values that pickle, or named functions."
+                f"{name} ({_shown(value, None)}) cannot be hashed to identify the job's "
+                f"settings ({type(exc).__name__}: {exc}); use values that pickle, or named "
+                "functions."
             ) from None
-        record[name] = {"hash": str(digest), "shown": _shown(value)}
+        record[name] = {"hash": str(digest), "shown": shown or _shown(value, key)}
     return record
 
 
@@ -213,6 +157,15 @@ def check_same_settings(
         )
 
 
+def check_out_folder(folder: Path, name: str, out: Any) -> None:
+    """Refuse an output whose folder does not exist, naming the parameter (before any lock)."""
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{name}='{out}' lies in '{folder}', which is not an existing folder; create it "
+            "first (or choose another output)."
+        )
+
+
 def remove_stale_temporaries(folder: Path, name: str = "") -> None:
     """Delete temporaries a killed run left in ``folder`` (call it holding the job's lock)."""
     for stale in folder.glob(f".{name}*.tmp"):
@@ -237,15 +190,51 @@ def write_atomic(path: Path) -> Iterator[Path]:
     >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
     ('done', ['a.txt'])
     """
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_temporary(path)
     try:
         yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _new_temporary(path: Path) -> Path:
+    """Create an empty, uniquely named file beside ``path`` with the mode a plain write gives.
+
+    That is the mode of ``path`` when it exists (rewriting a file keeps its
+    mode), else ``0o666`` less the umask, as :func:`open` gives; never
+    :func:`tempfile.mkstemp`'s ``0o600``, which others could not read.
+    """
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        with suppress(FileNotFoundError):  # a new file keeps 0o666 less the umask
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        return tmp
+
+
+def current_umask() -> int:
+    """Return this process's umask without changing it (Linux), else by setting it back at once.
+
+    A job's workers are reused across calls, so they take the caller's umask
+    with each batch (``os.umask(current_umask())`` in the worker) and write
+    files with the modes a plain write in the caller would give.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -404,24 +393,106 @@ def run_batches(
     n_jobs: int | None,
     crashed: Callable[[Any], pd.DataFrame],
 ) -> Iterator[pd.DataFrame]:
-    """Yield ``func(batch)`` for each batch, in order, surviving workers that die.
+    """Yield ``func(batch)`` for every batch as it finishes, surviving workers that die.
 
-    Batches always run in worker processes (with one job, in a single reused
-    worker), so a file whose native decoder kills its process (a segfault)
-    never kills the caller. When a worker dies, the batches in flight are run
-    again one item per process: the culprit becomes ``crashed(item)``, and the
-    rest goes on.
+    The one runner of audiosk's long jobs. Batches always run in worker
+    processes (``n_jobs`` of them, one with ``n_jobs=None``), so a file whose
+    native decoder kills its process (a segfault) never kills the caller;
+    the batches of a dead worker are run again one item per process, the
+    culprit becoming ``crashed(item)``. The workers end when the caller's
+    process ends, also when it is killed (``kill -9``). Inside a joblib
+    context with a backend of its own (``joblib.parallel_backend("dask")``)
+    the batches run there, in order.
+
+    Parameters
+    ----------
+    func : callable
+        Maps a batch (a list of items) to a DataFrame; it must not raise for
+        one bad item. Module-level (it is pickled to the workers).
+    batches : list of list
+        The work.
+    n_jobs : int or None
+        Worker processes, as joblib reads it.
+    crashed : callable
+        Maps an item whose process died to its DataFrame.
+
+    Yields
+    ------
+    frame : pandas.DataFrame
+        One per batch, in the order batches finish.
     """
+    from joblib import effective_n_jobs
+
+    if not batches:
+        return
+    workers = max(1, min(int(effective_n_jobs(n_jobs)), len(batches)))
+    if _local_backend():
+        yield from _run_local(func, batches, workers, crashed)
+    else:
+        yield from _run_remote(func, batches, n_jobs, workers, crashed)
+
+
+def _local_backend() -> bool:
+    """Whether joblib's active backend runs on this machine (its default, or threads)."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    local = {"LokyBackend", "MultiprocessingBackend", "ThreadingBackend", "SequentialBackend"}
+    return type(backend).__name__ in local
+
+
+def _run_local(func, batches, workers, crashed) -> Iterator[pd.DataFrame]:
+    """Run batches in a reused pool of ``workers`` processes that end with this one."""
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    from joblib import effective_n_jobs
+    from joblib.executor import get_memmapping_executor
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    workers = max(1, effective_n_jobs(n_jobs))
+    todo = list(range(len(batches)))[::-1]  # popped from the end: submitted in order
+    while todo:
+        pool = get_memmapping_executor(
+            workers, initializer=_end_with_parent, initargs=(os.getpid(),)
+        )
+        running: dict[Any, int] = {}
+        crashes: list[int] = []
+        try:
+            while todo or running:
+                while todo and not crashes and len(running) < workers:
+                    index = todo.pop()
+                    running[pool.submit(func, batches[index])] = index
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = running.pop(future)
+                    try:
+                        frame = future.result()
+                    except (TerminatedWorkerError, BrokenProcessPool):
+                        crashes.append(index)  # the pool is broken: the others fail too
+                        continue
+                    yield frame
+        finally:
+            for future in running:
+                future.cancel()
+        for index in sorted(crashes):
+            yield pd.concat(
+                [_isolated(func, item, crashed) for item in batches[index]], ignore_index=True
+            )
+
+
+def _run_remote(func, batches, n_jobs, workers, crashed) -> Iterator[pd.DataFrame]:
+    """Run batches on joblib's active backend (a cluster), in order."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from joblib import Parallel, delayed
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
     while batches:
         done = 0
         try:
-            for frame in _map(func, batches, n_jobs, workers):
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+            for frame in parallel(delayed(func)(batch) for batch in batches):
                 done += 1
                 yield frame
             return
@@ -433,25 +504,45 @@ def run_batches(
                 )
 
 
-def _map(func, batches, n_jobs, workers) -> Iterator[pd.DataFrame]:
-    if workers == 1:  # joblib would run in this process: use one worker process instead
-        from joblib.executor import get_memmapping_executor
-
-        for batch in batches:
-            yield get_memmapping_executor(1).submit(func, batch).result()
-        return
-    from joblib import Parallel, delayed
-
-    yield from Parallel(n_jobs=n_jobs, return_as="generator")(delayed(func)(b) for b in batches)
-
-
 def _isolated(func, item, crashed) -> pd.DataFrame:
     """Run ``func([item])`` in a process of its own; a crash becomes ``crashed(item)``."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, initializer=_end_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         try:
             return pool.submit(func, [item]).result()
         except BrokenProcessPool:
             return crashed(item)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Worker initializer: end this process as soon as ``parent`` (the caller) is gone.
+
+    An idle worker would otherwise wait for work for minutes after a
+    ``kill -9`` of the caller, holding its terminal. A direct child sees its
+    parent change (it is adopted); any other watches the caller's pid.
+    """
+
+    def direct_child_alive() -> bool:
+        return os.getppid() == parent
+
+    def caller_alive() -> bool:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
+    alive = direct_child_alive if os.getppid() == parent else caller_alive
+
+    def watch() -> None:
+        while alive():
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="audiosk-end-with-parent", daemon=True).start()

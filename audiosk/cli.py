@@ -364,6 +364,14 @@ def _extract(args) -> int:
     from .datasets import load_audio_folder
     from .extraction import extract_features
 
+    folder = Path(args.out).parent
+    if not folder.is_dir():  # before the files are listed, and in the flag's words
+        print(
+            f"audiosk extract: error: argument -o/--out: the folder '{folder}' does not exist; "
+            "create it first.",
+            file=sys.stderr,
+        )
+        return 2
     extensions = None if args.all_files else AUDIO_EXTENSIONS
     try:
         files = load_audio_folder(args.directory, labels=None, extensions=extensions)

@@ -12,11 +12,12 @@ small functions below :func:`extract_features`; what every job shares
 from __future__ import annotations
 
 import functools
-import numbers
 import os
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ from sklearn.base import clone
 
 from ._jobs import (
     TableWriter,
+    check_out_folder,
     check_same_settings,
-    file_digest,
     iter_table,
     job_file,
     read_json,
@@ -38,7 +39,16 @@ from ._jobs import (
     write_csv,
     write_json,
 )
+from .utils._hashing import file_digest
 from .utils._lock import FileLock
+from .utils._sklearn_compat import (
+    HasMethods,
+    IntInterval,
+    PathSequence,
+    RealInterval,
+    StrOptions,
+    validate_params,
+)
 
 __all__ = ["extract_features"]
 
@@ -107,6 +117,21 @@ def _extract_files(paths, extractor, sr, window_seconds, hop_seconds, cwd):
     return pd.concat(rows, ignore_index=True)
 
 
+@validate_params(
+    {
+        "paths": [PathSequence()],
+        "extractor": [StrOptions(set(_EXTRACTORS)), HasMethods(["fit_transform", "get_params"])],
+        "out": [str, os.PathLike],
+        "sr": [RealInterval(0, None, closed="neither")],
+        "window_seconds": [RealInterval(0, None, closed="neither"), None],
+        "hop_seconds": [RealInterval(0, None, closed="neither"), None],
+        "n_jobs": [Integral, None],
+        "batch_size": [IntInterval(1, None, closed="left")],
+        "verbose": ["verbose"],
+        "return_table": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def extract_features(
     paths: Sequence[str | os.PathLike],
     extractor="gtzan",
@@ -137,23 +162,31 @@ def extract_features(
 
     A later run on the same ``out`` reuses the rows of files whose bytes are
     unchanged (a SHA-256 of each file, recorded with the settings in
-    ``<out>.job.json``) and computes the others. Other settings (the
-    extractor's parameters compared by a hash of their values, a function by
-    its name and source, ``sr``, the windows, the audiosk version) are
-    refused with an error naming each difference. ``t.csv`` and
-    ``t.parquet`` are two jobs.
+    ``<out>.job.json``) and computes the others. Other settings are refused
+    with an error naming each difference: the extractor's parameters
+    (compared by audiosk's one content key: values by content, a mapping
+    whatever its order, a function by its name and source, a parameter that
+    names a file by the file's bytes), ``sr``, the windows, and the versions
+    of the libraries that change numbers (audiosk, numpy, scipy, librosa,
+    soundfile and libsndfile, soxr). What only decides how the work runs is
+    no setting: ``n_jobs``, ``batch_size`` and ``verbose``, and ``n_jobs``
+    and ``verbose`` of the extractor's steps. ``t.csv`` and ``t.parquet``
+    are two jobs. Files are written with the modes a plain write gives, and
+    the worker processes end with the caller, also after ``kill -9``.
 
     Parameters
     ----------
     paths : sequence of str or os.PathLike
-        Audio files.
+        Audio files (a list, tuple, array or Series; one file is ``[path]``).
     extractor : "gtzan", "mfcc" or transformer, default="gtzan"
         ``"gtzan"`` is :class:`~audiosk.features.GTZANFeatures`; ``"mfcc"`` the mean and
         variance of 20 MFCCs; a transformer maps waveforms to a 2-D table
         and has ``get_feature_names_out`` (for a pipeline, its last step); it
         is cloned and fitted per file.
     out : str or os.PathLike
-        The table: ``.csv`` or ``.parquet`` (needs pyarrow).
+        The table: ``.csv`` or ``.parquet`` (needs pyarrow), in an existing
+        folder. With ``extractor="gtzan"`` it has the layout of the published
+        GTZAN tables, which :func:`~audiosk.datasets.gtzan_table` reads.
     sr : int, default=22050
         Rate the files are loaded at.
     window_seconds : float or None, default=None
@@ -185,6 +218,11 @@ def extract_features(
         ``paths`` in their order (one per window with ``window_seconds``); failed
         files have no row. The path of the table with ``return_table=False``.
 
+    See Also
+    --------
+    audiosk.datasets.gtzan_table : Read a table of ``extractor="gtzan"`` back.
+    audiosk.images.write_spectrogram_images : The same job for spectrogram images.
+
     Examples
     --------
     >>> import tempfile
@@ -199,10 +237,14 @@ def extract_features(
     out = Path(out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise ValueError(f"out must end in .csv or .parquet, got '{out}'.")
-    _check_extract_params(extractor, sr, window_seconds, hop_seconds, batch_size)
-    files = [str(p) for p in paths]
-    if len(set(files)) != len(files):
-        raise ValueError("paths contains duplicates; each file must appear once.")
+    _check_windows(window_seconds, hop_seconds)
+    check_out_folder(out.parent, "out", out)
+    files = [os.fspath(p) for p in paths]
+    repeated = sorted(p for p, n in Counter(files).items() if n > 1)
+    if repeated:
+        raise ValueError(
+            f"paths names these files more than once: {repeated[:5]}; each file must appear once."
+        )
     settings = settings_record(_settings(extractor, sr, window_seconds, hop_seconds))
     estimator = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
     job = _Job(out)
@@ -307,7 +349,8 @@ def _table_to_parts(job: _Job) -> None:
     digests = {path: digest for path, digest, _ in read_json(job.record)["rows"]}
     first = _next_part(job.parts)
     for i, chunk in enumerate(iter_table(job.out, rows=4096)):
-        chunk = chunk.assign(error="", digest=chunk["path"].map(digests).fillna(""))
+        # a list, not Series.map: a name that is not UTF-8 cannot be an Arrow string
+        chunk = chunk.assign(error="", digest=[digests.get(p, "") for p in chunk["path"]])
         _write_part(chunk, _part_path(job.parts, first + i))
 
 
@@ -404,11 +447,9 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
 
 def _settings(extractor, sr, window_seconds, hop_seconds) -> dict[str, Any]:
     """Everything that decides a row's values, to refuse resuming under other settings."""
-    from . import __version__
     from .utils._windows import TAIL_SHARE
 
     settings = {
-        "audiosk": __version__,
         "extractor": extractor,
         "sr": float(sr),
         "window_seconds": None if window_seconds is None else float(window_seconds),
@@ -419,26 +460,8 @@ def _settings(extractor, sr, window_seconds, hop_seconds) -> dict[str, Any]:
     return settings
 
 
-def _check_extract_params(extractor, sr, window_seconds, hop_seconds, batch_size) -> None:
-    """Validate everything before any file is read."""
-    if isinstance(extractor, str):
-        if extractor not in _EXTRACTORS:
-            raise ValueError(
-                f"Unknown extractor '{extractor}'; choose among {_EXTRACTORS} or pass a "
-                "transformer."
-            )
-    elif not (hasattr(extractor, "fit_transform") and hasattr(extractor, "get_params")):
-        raise TypeError(
-            f"extractor must be a name or a scikit-learn transformer (it is cloned per file); "
-            f"got {extractor!r}."
-        )
-    if isinstance(sr, bool) or not (isinstance(sr, numbers.Real) and float(sr) > 0):
-        raise ValueError(f"sr must be a positive number of Hz; got {sr!r}.")
-    for name, value in (("window_seconds", window_seconds), ("hop_seconds", hop_seconds)):
-        if value is not None and (
-            isinstance(value, bool) or not (isinstance(value, numbers.Real) and float(value) > 0)
-        ):
-            raise ValueError(f"{name} must be None or a positive number of seconds; got {value!r}.")
+def _check_windows(window_seconds, hop_seconds) -> None:
+    """Check what the parameter constraints cannot: the windows' parameters together."""
     if hop_seconds is not None and window_seconds is None:
         raise ValueError("hop_seconds needs window_seconds.")
     if hop_seconds is not None and hop_seconds > window_seconds:
@@ -446,10 +469,6 @@ def _check_extract_params(extractor, sr, window_seconds, hop_seconds, batch_size
             f"hop_seconds={hop_seconds} is longer than window_seconds={window_seconds}, so "
             "the audio between windows would be skipped. Use a hop of at most window_seconds."
         )
-    if isinstance(batch_size, bool) or not (
-        isinstance(batch_size, numbers.Integral) and int(batch_size) >= 1
-    ):
-        raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}.")
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

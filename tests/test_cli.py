@@ -154,3 +154,29 @@ def test_extract_errors_are_one_line_with_paths_intact(tmp_path, capsys):
     assert main(["extract", str(folder), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"'{folder}'" in err and "pass --all-files" in err
+
+
+def test_extract_writes_a_table_gtzan_table_reads(tmp_path, capsys):
+    # issue 33, defect 14: `audiosk extract` wrote a table gtzan_table could not read
+    import soundfile as sf
+
+    from audiosk.datasets import gtzan_table
+    from audiosk.features._gtzan import GTZAN_COLUMNS
+
+    from ._helpers import music
+
+    folder = tmp_path / "genres"
+    for genre in ("blues", "jazz"):
+        (folder / genre).mkdir(parents=True)
+        sf.write(str(folder / genre / f"{genre}.00001.wav"), music(1.0, seed=len(genre)), 22050)
+    out = tmp_path / "features.csv"
+    assert main(["extract", str(folder), "-o", str(out)]) == 0
+    table = gtzan_table(out)
+    assert list(table.data.columns) == GTZAN_COLUMNS[1:]
+    assert table.target_names.tolist() == ["blues", "jazz"] and table.target.tolist() == [0, 1]
+    # issue 33, defect 11: a missing output folder is one line naming it, not the lock file
+    capsys.readouterr()
+    assert main(["extract", str(folder), "-o", str(tmp_path / "nope" / "t.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("audiosk extract: error: argument -o/--out")
+    assert f"'{tmp_path / 'nope'}' does not exist" in err and ".lock" not in err

@@ -350,3 +350,111 @@ def test_gtzan_contiguous_folds_match_unshuffled_stratified_kfold(shared_data):
         np.testing.assert_array_equal(a, b)
     # fold 0 holds tracks 0-9 of each genre
     assert table.groups[ours[0][1]].tolist()[:10] == [f"blues.{i:05d}" for i in range(10)]
+
+
+# Issue 33: groups that survive selection, tables the library reads back.
+
+
+def test_clip_paths_selections_keep_their_groups_aligned():
+    # defect 8: any slice, mask or re-order dropped the groups
+    import pickle
+
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import _safe_indexing
+
+    from audiosk.datasets import ClipPaths
+
+    names = [f"clip{i}.wav" for i in range(6)]
+    groups = np.array(["a", "b", "c", "a", "b", "c"])
+    paths = ClipPaths(names, groups=groups, group_name="speaker")
+
+    def aligned(selected):
+        assert isinstance(selected, ClipPaths) and selected.group_name == "speaker"
+        expected = [groups[names.index(str(n))] for n in selected]
+        assert selected.groups.tolist() == expected
+
+    order = np.array([5, 0, 3])
+    mask = groups == "b"
+    for selected in (
+        paths[1:4],
+        paths[::-1],
+        paths[mask],
+        paths[order],
+        paths[[2, 2]],
+        paths[order, ...],
+        _safe_indexing(paths, order),
+        _safe_indexing(paths, mask),
+        np.take(paths, order),
+        paths.copy(),
+        pickle.loads(pickle.dumps(paths[order])),
+        *train_test_split(paths, test_size=2, random_state=0),
+    ):
+        aligned(selected)
+    assert paths[2] == "clip2.wav" and not isinstance(paths[2], ClipPaths)
+    with pytest.raises(ValueError, match="2 groups for 6 paths"):
+        ClipPaths(names, groups=["a", "b"])
+
+
+def test_a_selection_of_the_digits_still_warns_of_leakage():
+    # defect 8: the guide's own example slices, and the warning silently stopped
+    from sklearn.model_selection import KFold
+
+    from audiosk.model_selection import GroupLeakageWarning, group_aware_cv
+
+    digits = load_spoken_digits()
+    X, y = digits.filenames[::5], digits.target[::5]
+    with pytest.warns(GroupLeakageWarning):
+        group_aware_cv(KFold(3), X, y, None, classifier=True)
+
+
+def test_gtzan_table_reads_the_table_the_extractor_writes(tmp_path):
+    # defect 14: gtzan_table could not read `audiosk extract` output (KeyError: 'filename')
+    from audiosk.datasets import gtzan_table
+    from audiosk.extraction import extract_features
+    from audiosk.features._gtzan import GTZAN_COLUMNS
+
+    from ._helpers import music
+
+    names = ["blues.00000.wav", "rock.00010.wav", "blues.00029.wav"]
+    for i, name in enumerate(names):
+        sf.write(str(tmp_path / name), music(1.0, seed=i), 22050)
+    paths = [str(tmp_path / n) for n in names]
+    for out in (tmp_path / "t.csv", tmp_path / "t.parquet"):
+        extract_features(paths, "gtzan", out=out, verbose=0)
+        table = gtzan_table(out)
+        assert list(table.data.columns) == GTZAN_COLUMNS[1:]  # the published 57
+        assert table.filenames.tolist() == paths
+        assert table.target_names[table.target].tolist() == ["blues", "rock", "blues"]
+        assert table.groups.tolist() == ["blues.00000", "rock.00010", "blues.00029"]
+        assert table.split.tolist() == ["valid", "test", "train"]
+    windows = gtzan_table(
+        extract_features(
+            paths,
+            "gtzan",
+            out=tmp_path / "w.csv",
+            window_seconds=0.5,
+            verbose=0,
+            return_table=False,
+        )
+    )
+    assert list(windows.data.columns) == GTZAN_COLUMNS[1:]
+    assert windows.groups.tolist() == ["blues.00000"] * 2 + ["rock.00010"] * 2 + ["blues.00029"] * 2
+
+
+def test_the_extractors_table_has_the_published_layout(shared_data):
+    from audiosk.datasets import gtzan_table
+    from audiosk.features._gtzan import GTZAN_COLUMNS
+
+    published = gtzan_table(shared_data / "gtzan" / "features_30_sec.csv")
+    assert list(published.data.columns) == GTZAN_COLUMNS[1:] and len(GTZAN_COLUMNS) == 58
+    header = (shared_data / "gtzan" / "features_30_sec.csv").read_text().splitlines()[0]
+    assert header.split(",") == ["filename", *GTZAN_COLUMNS, "label"]
+
+
+def test_gtzan_table_names_the_columns_it_needs(tmp_path):
+    from audiosk.datasets import gtzan_table
+
+    path = tmp_path / "t.csv"
+    path.write_text("name,tempo\nblues.00000.wav,1.0\n")
+    with pytest.raises(ValueError, match=r"t\.csv: a GTZAN table names its files in a 'filename'"):
+        gtzan_table(path)

@@ -137,23 +137,35 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"window_seconds": -1}, "window_seconds must be None or a positive"),
-        ({"window_seconds": True}, "window_seconds must be None or a positive"),
-        ({"sr": 0}, "sr must be a positive"),
-        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+        ({"window_seconds": -1}, r"'window_seconds' parameter of extract_features must be"),
+        ({"window_seconds": True}, r"'window_seconds' parameter of extract_features must be"),
+        ({"sr": 0}, r"'sr' parameter of extract_features must be a float in the range \(0"),
+        ({"batch_size": 0}, r"'batch_size' parameter of extract_features must be an int"),
         ({"hop_seconds": 0.5}, "hop_seconds needs window_seconds"),
         (
             {"window_seconds": 1, "hop_seconds": 2},
             "hop_seconds=2 is longer than window_seconds=1",
         ),
-        ({"extractor": "chroma"}, "Unknown extractor 'chroma'"),
+        ({"extractor": "chroma"}, r"'extractor' parameter of extract_features must be a str among"),
+        ({"paths": "clip.wav"}, r"'paths' parameter .* one file is \[path\]\. Got 'clip.wav'"),
+        ({"paths": ["a.wav", "b.wav", "a.wav"]}, r"names these files more than once: \['a.wav'\]"),
     ],
 )
 def test_parameters_are_checked_before_any_file_is_read(tmp_path, kwargs, match):
-    params = {"extractor": "mfcc", "sr": SR, **kwargs}
+    params = {"paths": ["missing.wav"], "extractor": "mfcc", "sr": SR, **kwargs}
     with pytest.raises(ValueError, match=match):
-        extract_features(["missing.wav"], out=tmp_path / "t.csv", verbose=0, **params)
+        extract_features(out=tmp_path / "t.csv", verbose=0, **params)
     assert not (tmp_path / "t.csv.parts").exists()
+
+
+def test_an_output_folder_that_does_not_exist_is_named(tmp_path):
+    # issue 33, defect 11: the error named the job's internal lock file
+    out = tmp_path / "no" / "such" / "t.csv"
+    with pytest.raises(
+        FileNotFoundError, match=r"out='.*t\.csv' lies in '.*such', which is not an"
+    ):
+        extract_features(["a.wav"], "mfcc", out=out, sr=SR, verbose=0)
+    assert not (tmp_path / "no").exists()
 
 
 def test_the_record_sits_beside_the_table(tmp_path):
@@ -377,16 +389,16 @@ def test_resuming_says_nothing_was_recomputed_for_a_named_function(tmp_path, cap
 
 
 class FailsWhileFlagged(TransformerMixin, BaseEstimator):
-    """Fails while a flag file exists (a decoder missing, a network share down...)."""
+    """Fails while a flag file exists in ``folder`` (a decoder missing, a share down...)."""
 
-    def __init__(self, flag=""):
-        self.flag = flag
+    def __init__(self, folder=""):
+        self.folder = folder
 
     def fit(self, X, y=None):
         return self
 
     def transform(self, X):
-        if os.path.exists(self.flag):
+        if os.path.exists(os.path.join(self.folder, "flag")):
             raise RuntimeError("not now")
         return np.array([[float(len(X[0]))]])
 
@@ -400,7 +412,7 @@ def test_failed_files_are_retried_on_every_run(tmp_path):
     flag = tmp_path / "flag"
     flag.touch()
     out = tmp_path / "t.csv"
-    step = FailsWhileFlagged(str(flag))
+    step = FailsWhileFlagged(str(tmp_path))  # a folder: a setting by its name
     first = extract_features(paths, step, out=out, sr=SR, verbose=0)
     assert first.empty and len(pd.read_csv(tmp_path / "t.csv.failures.csv")) == 3
     flag.unlink()
@@ -539,3 +551,61 @@ def test_a_file_name_that_is_not_utf8_is_a_failure_row(tmp_path):
     assert table["path"].tolist() == paths
     failures = read_table(tmp_path / "t.csv.failures.csv")
     assert failures["path"].tolist() == [odd] and "not valid UTF-8" in failures["error"][0]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_file_name_that_is_not_utf8_fails_the_same_on_every_rerun(tmp_path, suffix):
+    # issue 33, defect 9: every rerun raised a raw UnicodeEncodeError and left a .parts folder
+    paths = write_tones(tmp_path / "audio", n=2)
+    odd = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9.wav")
+    with open(odd, "wb") as fh:
+        sf.write(fh, np.zeros(SR // 2, np.float32), SR, format="WAV")
+    out = tmp_path / f"t{suffix}"
+    first = run([paths[0], odd, paths[1]], out)
+    for asked in ([paths[0], odd, paths[1]], [odd, paths[1]]):
+        table = run(asked, out)
+        assert table["path"].tolist() == [p for p in asked if p != odd]
+        failures = read_table(Path(f"{out}.failures.csv"))
+        assert failures["path"].tolist() == [odd] and "not valid UTF-8" in failures["error"][0]
+        assert not Path(f"{out}.parts").exists()
+    pd.testing.assert_frame_equal(run([paths[0], odd, paths[1]], out), first)
+
+
+WORKERS_RUN = """
+import sys, time
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from audiosk.extraction import extract_features
+
+class Slow(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+    def transform(self, X):
+        time.sleep(0.5)
+        return np.array([[float(len(X[0]))]])
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["length"])
+
+extract_features(sys.argv[2:], Slow(), out=sys.argv[1], sr=8000, n_jobs=2, batch_size=1, verbose=0)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_workers_end_when_a_killed_extraction_ends(tmp_path, n_jobs):
+    # issue 33, defect 13: after kill -9 of an extraction its workers lived on for minutes
+    psutil = pytest.importorskip("psutil")
+    paths = write_tones(tmp_path / "audio", n=40)
+    out = tmp_path / "t.csv"
+    script = WORKERS_RUN.replace("n_jobs=2", f"n_jobs={n_jobs}")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out), *paths])
+    parts = Path(f"{out}.parts")
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(parts.glob("part-*.csv")):
+        time.sleep(0.05)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    assert workers and list(parts.glob("part-*.csv")), "no worker was running"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    _, alive = psutil.wait_procs(workers, timeout=60)  # a deadline, not a timing: 300 s before
+    assert not alive, [w.cmdline()[:3] for w in alive]

@@ -8,6 +8,7 @@ import tarfile
 import threading
 import zipfile
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,7 +246,7 @@ def test_an_archive_that_does_not_extract_is_not_recorded(server, tmp_path):
 
 
 def test_archive_bombs_are_refused(server, tmp_path, monkeypatch):
-    from audiosk.datasets import _fetch
+    from audiosk.datasets import _archive as _fetch
 
     served, base, _ = server
     with zipfile.ZipFile(served / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
@@ -320,7 +321,7 @@ def test_fetch_panns_weights_keeps_the_file_and_records_its_digest(server, tmp_p
     path.write_bytes(path.read_bytes() + b"x")
     with pytest.raises(OSError, match="does not match its checksum"):
         fetch_panns_weights("cnn10", data_home=home, verbose=0)
-    with pytest.raises(ValueError, match="'cnn14' or 'cnn10'"):
+    with pytest.raises(ValueError, match=r"'arch' parameter of fetch_panns_weights must be a str"):
         fetch_panns_weights("mobilenet", data_home=home)
 
 
@@ -424,3 +425,104 @@ def test_remotes_name_immutable_versions():
         assert "master" not in remote.url and "/main." not in remote.url, name
     assert "datasetVersionNumber=" in _REMOTES["gtzan_features"].url
     assert _REMOTES["panns_cnn14"].md5 and _REMOTES["panns_cnn10"].md5
+
+
+# Issue 33, defect 18: a cached fetch reads no unchanged bytes, yet checks what callers read.
+
+
+@pytest.fixture
+def counted_hashes(monkeypatch):
+    """The files whose bytes the fetchers hash during the test."""
+    from audiosk.datasets import _archive, _fetch
+    from audiosk.utils._hashing import hash_file
+
+    hashed = []
+
+    def counting(path, *args, **kwargs):
+        hashed.append(os.path.basename(path))
+        return hash_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(_fetch, "hash_file", counting)
+    monkeypatch.setattr(_archive, "hash_file", counting)
+    return hashed
+
+
+def rewrite_keeping_size_and_time(path, data):
+    info = os.stat(path)
+    assert len(data) == info.st_size
+    with open(path, "wb") as fh:
+        fh.write(data)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def test_a_cached_fetch_hashes_nothing_unchanged_and_restores_the_folder(
+    server, tmp_path, counted_hashes
+):
+    from audiosk.utils._base import AudioskWarning
+
+    served, base, requests = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    home = tmp_path / "cache"
+
+    def fetch():
+        return fetch_fsdd(data_home=home, url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
+
+    digits = fetch()
+    counted_hashes.clear()
+    assert list(fetch().filenames) == list(digits.filenames) and counted_hashes == []
+    first = digits.filenames[0]
+    original = Path(first).read_bytes()
+    rewrite_keeping_size_and_time(first, bytes(len(original)))
+    with pytest.warns(
+        AudioskWarning, match=r"differs from the archive .*recordings/0_jackson_0.wav' changed"
+    ):
+        assert list(fetch().filenames) == list(digits.filenames)
+    assert Path(first).read_bytes() == original
+    os.unlink(digits.filenames[3])
+    with pytest.warns(AudioskWarning, match=r"is missing\); extracting it again"):
+        assert os.path.isfile(fetch().filenames[3])
+    extra = os.path.join(os.path.dirname(first), "9_intruder_0.wav")
+    Path(extra).write_bytes(wav_bytes())
+    with pytest.warns(AudioskWarning, match="9_intruder_0.wav' was added"):
+        assert list(fetch().filenames) == list(digits.filenames) and not os.path.exists(extra)
+    archive = home / "fsdd" / "free-spoken-digit-dataset-26eb9aaf.zip"
+    counted_hashes.clear()
+    os.utime(archive)  # a new time, the same bytes: hashed once, then trusted again
+    fetch()
+    fetch()
+    assert counted_hashes == [archive.name]
+    rewrite_keeping_size_and_time(archive, bytes(archive.stat().st_size))
+    with pytest.raises(OSError, match="does not match its checksum"):
+        fetch()
+    assert len(requests) == 1
+
+
+def test_fetched_files_have_the_modes_a_plain_write_gives(server, tmp_path):
+    import stat
+
+    served, base, _ = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    old = os.umask(0o027)
+    try:
+        digits = fetch_fsdd(data_home=tmp_path, url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
+    finally:
+        os.umask(old)
+    home = tmp_path / "fsdd"
+    for path in (
+        home / "free-spoken-digit-dataset-26eb9aaf.zip.sha256",
+        home / "fetch.json",
+        digits.filenames[0],
+    ):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o640, path
+
+
+def test_the_data_home_is_resolved_by_one_rule(tmp_path, monkeypatch, server):
+    served, base, _ = server
+    digest = make_zip(served / "fsdd.zip", fsdd_members())
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("AUDIOSK_DATA", raising=False)
+    assert get_data_home() == tmp_path / "home" / "audiosk_data"
+    monkeypatch.setenv("AUDIOSK_DATA", "~/elsewhere")
+    assert get_data_home() == tmp_path / "home" / "elsewhere"
+    digits = fetch_fsdd(data_home="~/third", url=f"{base}/fsdd.zip", sha256=digest, verbose=0)
+    assert digits.filenames[0].startswith(str(tmp_path / "home" / "third" / "fsdd"))

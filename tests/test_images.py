@@ -2,6 +2,7 @@
 
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,5 +152,186 @@ def test_load_image_folder_reads_the_tree_the_job_writes(tmp_path):
     with pytest.raises(ValueError, match=r"laid out as <class>/nope/\*\.png\.$"):
         load_image_folder(root, kind="nope")
     Image.new("RGB", (10, 10)).save(root / "low" / "mel" / "odd.png")
-    with pytest.raises(ValueError, match=r"odd.png' is 10x10 pixels, .* 100x50"):
+    with pytest.warns(UserWarning, match=r"leaves out 1 image.*not list .*\['odd.png'\]"):
+        assert len(load_image_folder(root, kind="mel").filenames) == 4  # not read
+    (root / "low" / "mel" / "odd.png").unlink()
+    Image.new("RGB", (10, 10)).save(root / "low" / "mel" / "low1.png")  # a recorded one
+    with pytest.raises(ValueError, match=r"low1.png' is 10x10 pixels, .* 100x50"):
         load_image_folder(root, kind="mel")
+    (root / "low" / "mel" / "low1.png").unlink()
+    with pytest.raises(ValueError, match=r"low1.png' is recorded in .* but missing"):
+        load_image_folder(root, kind="mel")
+
+
+# Issue 33: image folders hold exactly what was asked, read back with their groups.
+
+
+def test_a_folder_written_again_with_fewer_files_holds_exactly_those(tmp_path):
+    # defect 7: the old PNGs stayed, and load_image_folder read them all without a word
+    from audiosk.datasets import load_image_folder
+
+    files = [
+        write(tmp_path / "audio" / f"clip{i}.wav", chirp(0.3, f0=200 + 100 * i)) for i in range(5)
+    ]
+    root = tmp_path / "images"
+    write_spectrogram_images(files, root / "a", **SETTINGS)
+    report = write_spectrogram_images(files[3:0:-2], root / "a", **SETTINGS)  # clip3, clip1
+    assert set(report["status"]) == {"kept"}
+    for kind in ("linear", "mel"):
+        assert sorted(p.name for p in (root / "a" / kind).glob("*.png")) == [
+            "clip1.png",
+            "clip3.png",
+        ]
+    images = load_image_folder(root, kind="mel")
+    assert [os.path.basename(p) for p in images.filenames] == ["clip1.png", "clip3.png"]
+    assert images.sources.tolist() == [os.path.realpath(files[1]), os.path.realpath(files[3])]
+
+
+def test_the_groups_of_clip_paths_come_back_with_the_images(tmp_path):
+    # defect 15: load_image_folder returned no groups
+    from audiosk.datasets import ClipPaths, load_image_folder
+    from audiosk.model_selection import group_aware_cv
+
+    root = tmp_path / "images"
+    for label in ("low", "high"):
+        files = [
+            str(write(tmp_path / label / f"{speaker}_{label}.wav", tone(300.0 + i, 0.3)))
+            for i, speaker in enumerate(["ann", "bob", "cid"])
+        ]
+        paths = ClipPaths(files, groups=["ann", "bob", "cid"], group_name="speaker")
+        write_spectrogram_images(paths[::-1], root / label, **SETTINGS)  # selected: still aligned
+    images = load_image_folder(root, kind="mel", load_content=False)
+    assert images.groups.tolist() == ["ann", "bob", "cid"] * 2
+    assert images.filenames.groups.tolist() == images.groups.tolist()
+    by_pattern = load_image_folder(root, kind="mel", groups=r"^([a-z]+)_", load_content=False)
+    assert by_pattern.groups.tolist() == images.groups.tolist()
+    for train, test in group_aware_cv(
+        3, images.filenames, images.target, images.groups, classifier=True
+    ):
+        assert not set(images.groups[train]) & set(images.groups[test])
+    with pytest.raises(
+        ValueError, match=r"groups pattern '\^z' does not match the name of '.*ann_high"
+    ):
+        load_image_folder(root, kind="mel", groups="^z")
+
+
+def test_the_same_file_by_a_relative_and_an_absolute_path_is_one_file(tmp_path, monkeypatch):
+    # defect 10: the second run refused the file as another one with the same stem
+    write(tmp_path / "audio" / "clip.wav", chirp(0.3))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "images"
+    assert set(write_spectrogram_images(["audio/clip.wav"], out, **SETTINGS)["status"]) == {
+        "written"
+    }
+    again = write_spectrogram_images([tmp_path / "audio" / "clip.wav"], out, **SETTINGS)
+    assert set(again["status"]) == {"kept"}
+    os.symlink(tmp_path / "audio" / "clip.wav", tmp_path / "link.wav")
+    with pytest.raises(ValueError, match="clip.png' was drawn from .*clip.wav', not from"):
+        write_spectrogram_images(
+            [write(tmp_path / "other" / "clip.wav", tone(900.0, 0.3))], out, **SETTINGS
+        )
+
+
+def test_a_file_name_that_is_not_utf8_is_a_failure_not_a_crash(tmp_path):
+    # defect 9: the whole call crashed on such a name
+    good = write(tmp_path / "good.wav", chirp(0.3))
+    odd = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9.wav")
+    with open(odd, "wb") as fh:
+        sf.write(fh, chirp(0.3), SR, format="WAV")
+    for _ in range(2):  # and again, once its failure is recorded
+        report = write_spectrogram_images([odd, good], tmp_path / "images", **SETTINGS)
+        assert report["path"].tolist() == [odd, odd, str(good), str(good)]
+        failed = report[report["path"] == odd]
+        assert set(failed["status"]) == {"failed"} and failed["error"].str.contains("UTF-8").all()
+    assert set(report.loc[report["path"] == str(good), "status"]) == {"kept"}
+
+
+def test_any_error_drawing_a_file_is_a_failure_row(tmp_path):
+    # defect 16: only AudioLoadError was caught; an empty clip stopped the whole call
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, np.float32), SR)
+    files = [write(tmp_path / "a.wav", chirp(0.3)), empty, write(tmp_path / "b.wav", chirp(0.3))]
+    report = write_spectrogram_images(files, tmp_path / "images", **SETTINGS, batch_size=2)
+    assert report["status"].tolist() == ["written"] * 2 + ["failed"] * 2 + ["written"] * 2
+    assert report.loc[2, "error"] != "" and not (tmp_path / "images" / "mel" / "empty.png").exists()
+
+
+CRASHING_DRAW = """
+import os, signal, sys
+from audiosk.images import write_spectrogram_images
+import audiosk.features
+
+class Crash(audiosk.features.MelSpectrogram):
+    def fit_transform(self, X, y=None):
+        if len(X[0]) < 1000:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return super().fit_transform(X, y)
+
+audiosk.features.MelSpectrogram = Crash  # the decoder of one file kills its process
+report = write_spectrogram_images(sys.argv[2:], sys.argv[1], sr=8000, n_fft=256, kinds=["mel"])
+print(report["status"].tolist())
+print(report["error"].tolist())
+"""
+
+
+@pytest.mark.slow
+def test_a_file_that_kills_its_worker_fails_alone_with_default_n_jobs(tmp_path):
+    # defect 16: with n_jobs=None the crash killed the caller
+    import subprocess
+    import sys
+
+    files = [str(write(tmp_path / f"clip{i}.wav", chirp(0.3))) for i in range(3)]
+    short = str(write(tmp_path / "short.wav", chirp(0.05)))
+    cmd = [
+        sys.executable,
+        "-c",
+        CRASHING_DRAW,
+        str(tmp_path / "images"),
+        files[0],
+        short,
+        *files[1:],
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "['written', 'failed', 'written', 'written']" in result.stdout
+    assert "WorkerCrash" in result.stdout
+
+
+KILLED_DRAW = """
+import sys
+from audiosk.images import write_spectrogram_images
+
+write_spectrogram_images(sys.argv[2:], sys.argv[1], sr=8000, n_fft=256, kinds=["mel"], batch_size=1)
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_image_job_resumes_where_it_stopped(tmp_path):
+    # defect 16: the record was written at the end, so a killed run resumed nothing
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    files = [
+        str(write(tmp_path / f"clip{i:02d}.wav", chirp(0.3, f0=100 + 10 * i))) for i in range(12)
+    ]
+    out = tmp_path / "images"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_DRAW, str(out), *files])
+    record = out / "mel" / "job.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (
+        record.exists() and json.loads(record.read_text())["images"]
+    ):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = set(json.loads(record.read_text())["images"])
+    assert 1 <= len(done) < len(files), "the run was not interrupted midway"
+    report = write_spectrogram_images(files, out, sr=8000, n_fft=256, kinds=["mel"])
+    kept = {Path(p).stem for p in report.loc[report["status"] == "kept", "path"]}
+    assert kept == done and set(report["status"]) <= {"kept", "written"}
+    fresh = write_spectrogram_images(files, tmp_path / "fresh", sr=8000, n_fft=256, kinds=["mel"])
+    for image in fresh["image"]:
+        np.testing.assert_array_equal(pixels(out / "mel" / Path(image).name), pixels(image))

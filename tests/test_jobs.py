@@ -1,6 +1,7 @@
 """The job layer: settings by hash, rows by content, atomic writes; the jobs' property test."""
 
 import functools
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,13 +16,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from audiosk._jobs import (
     check_same_settings,
-    file_digest,
     read_table,
     settings_record,
     write_atomic,
 )
 from audiosk.extraction import extract_features
 from audiosk.images import write_spectrogram_images
+from audiosk.utils._hashing import file_digest
 
 SR = 8000
 
@@ -255,3 +256,163 @@ def test_a_dead_holders_lock_is_taken_over_by_exactly_one_run(tmp_path):
         most, errors = contend(lock)
         assert not errors and most == 1 and not lock.exists()
         assert not list(tmp_path.iterdir())  # no lock, takeover or temporary file left
+
+
+# Issue 33: one content key, modes as a plain write gives them, locks that name their host.
+
+
+class Mapped(TransformerMixin, BaseEstimator):
+    """Mean of each clip times ``weights["scale"]``; ``n_jobs`` and ``verbose`` change nothing."""
+
+    def __init__(self, weights=None, n_jobs=None, verbose=0):
+        self.weights = weights
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.array([[np.mean(x) * self.weights["scale"]] for x in X])
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(["mean"])
+
+
+def test_a_resume_with_other_n_jobs_verbose_or_mapping_order_is_accepted(tmp_path, capsys):
+    # defect 17: get_params(deep=True) was hashed whole, and mappings in insertion order
+    paths = [str(tmp_path / f"clip{i}.wav") for i in range(2)]
+    for i, path in enumerate(paths):
+        write_clip(path, i)
+    out = tmp_path / "t.csv"
+    first = extract_features(paths, Mapped({"scale": 2.0, "shift": 0}), out=out, sr=SR, verbose=0)
+    again = extract_features(
+        paths, Mapped({"shift": 0, "scale": 2.0}, n_jobs=2, verbose=1), out=out, sr=SR, verbose=1
+    )
+    assert "Resuming: 2 of 2 files already done." in capsys.readouterr().out
+    pd.testing.assert_frame_equal(again, first)
+    with pytest.raises(
+        ValueError, match=r"extractor\.weights: .* then, \{'shift': 0, 'scale': 3\.0\} now"
+    ):
+        extract_features(paths, Mapped({"shift": 0, "scale": 3.0}), out=out, sr=SR, verbose=0)
+
+
+def test_the_versions_of_the_libraries_that_change_numbers_are_settings(tmp_path):
+    import json
+
+    import librosa
+
+    path = str(tmp_path / "clip.wav")
+    write_clip(path, 0)
+    out = tmp_path / "t.csv"
+    extract_features([path], Stats(), out=out, sr=SR, verbose=0)
+    record_path = tmp_path / "t.csv.job.json"
+    record = json.loads(record_path.read_text())
+    for library in ("audiosk", "numpy", "scipy", "librosa", "soundfile", "libsndfile", "soxr"):
+        assert library in record["settings"], library
+    assert record["settings"]["librosa"]["shown"] == repr(librosa.__version__)
+    record["settings"]["librosa"] = {"hash": "0", "shown": "'0.9.0'"}
+    record_path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=rf"librosa: '0\.9\.0' then, '{librosa.__version__}' now"):
+        extract_features([path], Stats(), out=out, sr=SR, verbose=0)
+
+
+def test_a_setting_that_names_a_file_is_that_files_bytes(tmp_path):
+    # a weights file replaced under its name is another setting, however it is named
+    weights = tmp_path / "w.npy"
+    np.save(weights, np.ones(3))
+    first = settings_record({"extractor": Mapped({"file": str(weights)})})
+    as_path = settings_record({"extractor": Mapped({"file": weights})})  # str or Path: one file
+    assert first["extractor.weights"]["hash"] == as_path["extractor.weights"]["hash"]
+    np.save(weights, np.full(3, 2.0))
+    second = settings_record({"extractor": Mapped({"file": str(weights)})})
+    assert first["extractor.weights"]["hash"] != second["extractor.weights"]["hash"]
+    assert "(sha256 " in settings_record({"weights": weights})["weights"]["shown"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_files_have_the_modes_a_plain_write_gives(tmp_path, umask):
+    # defect 5: every file written through the atomic writer was 0600 (mkstemp)
+    import stat
+
+    paths = [str(tmp_path / f"clip{i}.wav") for i in range(2)]
+    for i, path in enumerate(paths):
+        write_clip(path, i)
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    old = os.umask(umask)
+    try:
+        out = tmp_path / "t.csv"
+        extract_features([*paths, str(tmp_path / "bad.wav")], Stats(), out=out, sr=SR, verbose=0)
+        images = tmp_path / "images"
+        write_spectrogram_images(paths, images, sr=SR, n_fft=128, kinds=("mel",), n_mels=16)
+        written = [out, tmp_path / "t.csv.job.json", tmp_path / "t.csv.failures.csv"]
+        written += [images / "mel" / "clip0.png", images / "mel" / "job.json"]
+        for path in written:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask, path
+        os.chmod(out, 0o640)  # rewriting a file keeps its mode, as open(path, "w") does
+        extract_features(paths[:1], Stats(), out=out, sr=SR, verbose=0)
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_a_lock_held_on_another_host_is_never_taken_over(tmp_path):
+    # defect 18: the lock named its holder by pid only; on a shared file system a live
+    # holder on another host looked dead
+    import socket
+    import subprocess
+    import sys
+
+    from audiosk.utils._lock import FileLock
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock = tmp_path / "t.csv.lock"
+    lock.write_text(f"not-{socket.gethostname()} {dead.pid} 1")
+    with pytest.raises(RuntimeError, match=rf"process {dead.pid} on host not-.*delete it only if"):
+        extract_features(["a.wav"], Stats(), out=tmp_path / "t.csv", sr=SR, verbose=0)
+    assert lock.exists()
+    with FileLock(tmp_path / "mine.lock", "the test"):
+        assert (tmp_path / "mine.lock").read_text().split()[0] == socket.gethostname()
+    lock.write_text(f"{socket.gethostname()} {dead.pid} 1")  # this host, dead: taken over
+    with FileLock(lock, "the test"):
+        pass
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda t: extract_features("a.wav", "mfcc", out=t / "t.csv"), "paths"),
+        (lambda t: extract_features(["a.wav"], "mfcc", out=t / "t.csv", n_jobs=1.5), "n_jobs"),
+        (lambda t: write_spectrogram_images("a.wav", t), "paths"),
+        (lambda t: write_spectrogram_images(["a.wav"], t, sr=0), "sr"),
+        (lambda t: write_spectrogram_images(["a.wav"], t, batch_size=0), "batch_size"),
+        (lambda t: write_spectrogram_images(["a.wav"], t, kinds="mel"), "kinds"),
+        (lambda t: _datasets().load_image_folder(t, kind=3), "kind"),
+        (lambda t: _datasets().load_audio_folder(t, extensions="wav"), "extensions"),
+        (lambda t: _datasets().load_pickle_folder(t, sr=-1), "sr"),
+        (lambda t: _datasets().fetch_fsdd(data_home=t, verbose="yes"), "verbose"),
+        (lambda t: _datasets().fetch_esc50(data_home=t, url=3), "url"),
+        (
+            lambda t: _datasets().fetch_gtzan_features(data_home=t, window_seconds=10),
+            "window_seconds",
+        ),
+        (lambda t: _datasets().fetch_panns_weights("vgg", data_home=t), "arch"),
+        (lambda t: _datasets().gtzan_table(3), "path"),
+        (lambda t: _datasets().get_data_home(3), "data_home"),
+    ],
+)
+def test_job_functions_name_the_parameter_they_refuse(tmp_path, call, parameter):
+    # issue 36: validate_params instead of checks by hand
+    from audiosk.utils._sklearn_compat import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=rf"The '{parameter}' parameter of \w+ must be"):
+        call(tmp_path)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def _datasets():
+    import audiosk.datasets
+
+    return audiosk.datasets

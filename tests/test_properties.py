@@ -9,7 +9,7 @@ way or raises ValueError/TypeError whose message names the step.
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
@@ -233,3 +233,158 @@ def valid_spectra_cases(draw):
 def test_spectra_steps_accept_valid_input(case):
     step, X, per_clip = case
     check_valid(step, X, len(X), per_clip=per_clip)
+
+
+# The job layer's round trips (issue 33): a cache returns what its front end computes now, and
+# an image folder holds, and reads back, what a fresh run on the same files would write.
+
+import os  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import soundfile as sf  # noqa: E402
+from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+
+JOB_SR = 8000
+N_JOB_FILES = 3
+
+
+class ClipStats(TransformerMixin, BaseEstimator):
+    """Peak and mean of each clip, times ``scale``; ``n_jobs`` changes nothing."""
+
+    def __init__(self, scale=1.0, n_jobs=None):
+        self.scale = scale
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        self.fitted_ = True
+        return self
+
+    def transform(self, X):
+        return np.array([[np.max(np.abs(x)), np.mean(x)] for x in X]) * self.scale
+
+
+def write_job_clip(path, seed, keep_time):
+    """Noise of a fixed length; a negative seed writes a file that is not audio."""
+    info = os.stat(path) if keep_time and os.path.exists(path) else None
+    if seed < 0:
+        Path(path).write_bytes(b"not audio")
+    else:
+        noise = np.random.default_rng(seed).uniform(-0.5, 0.5, JOB_SR // 20).astype(np.float32)
+        sf.write(path, noise, JOB_SR)
+    if info is not None:  # `cp -p`: the old modification time
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+PATH_FORMS = {
+    "list": list,
+    "tuple": tuple,
+    "Series": pd.Series,
+    "object array": lambda p: np.asarray(p, dtype=object),
+    "Series.values": lambda p: pd.Series(p).values,
+    "Path objects": lambda p: [Path(x) for x in p],
+}
+
+cache_runs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "train": st.lists(st.integers(0, N_JOB_FILES - 1), min_size=1, max_size=3, unique=True),
+            "test": st.lists(st.integers(0, N_JOB_FILES - 1), min_size=1, max_size=3),
+            "form": st.sampled_from(sorted(PATH_FORMS)),
+            "scale": st.sampled_from([1.0, 2.0]),
+            "n_jobs": st.sampled_from([None, 2]),
+            "edit": st.none() | st.tuples(st.integers(0, N_JOB_FILES - 1), st.integers(0, 3)),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+STALE_SERIES = dict(train=[0, 1], test=[1], form="Series", scale=1.0, n_jobs=None)
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs=cache_runs)
+@example(runs=[{**STALE_SERIES, "edit": None}, {**STALE_SERIES, "edit": (1, 3)}])
+def test_a_cached_front_end_returns_what_it_computes_now(runs):
+    from audiosk.io import AudioLoader
+    from audiosk.model_selection import CachedTransformer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = [os.path.join(tmp, f"clip{i}.wav") for i in range(N_JOB_FILES)]
+        for i, path in enumerate(paths):
+            write_job_clip(path, 100 + i, keep_time=False)
+        for step in runs:
+            if step["edit"] is not None:
+                write_job_clip(paths[step["edit"][0]], step["edit"][1], keep_time=True)
+            form = PATH_FORMS[step["form"]]
+            train = form([paths[i] for i in step["train"]])
+            test = form([paths[i] for i in step["test"]])
+            front = make_pipeline(
+                AudioLoader(sr=JOB_SR, n_jobs=step["n_jobs"]),
+                ClipStats(scale=step["scale"], n_jobs=step["n_jobs"]),
+            )
+            cached = CachedTransformer(front, memory=os.path.join(tmp, "cache"))
+            fresh = clone(front)
+            np.testing.assert_array_equal(cached.fit_transform(train), fresh.fit_transform(train))
+            np.testing.assert_array_equal(cached.transform(test), fresh.transform(test))
+
+
+image_folder_runs = st.lists(
+    st.fixed_dictionaries(
+        {
+            "files": st.lists(st.integers(0, N_JOB_FILES - 1), min_size=1, max_size=3, unique=True),
+            "groups": st.lists(st.sampled_from(["ann", "bob"]), min_size=3, max_size=3),
+            "edit": st.none() | st.tuples(st.integers(0, N_JOB_FILES - 1), st.integers(-1, 3)),
+        }
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs=image_folder_runs)
+def test_an_image_folder_reads_back_what_a_fresh_run_writes(runs):
+    from audiosk.datasets import ClipPaths
+    from audiosk.images import write_spectrogram_images
+
+    drawing = dict(sr=JOB_SR, n_fft=128, kinds=("mel",), n_mels=16, figsize=(0.64, 0.32))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = [str(folder / f"clip{i}.wav") for i in range(N_JOB_FILES)]
+        for i, path in enumerate(paths):
+            write_job_clip(path, 100 + i, keep_time=False)
+        for number, step in enumerate(runs):
+            if step["edit"] is not None:
+                write_job_clip(paths[step["edit"][0]], step["edit"][1], keep_time=True)
+            asked = ClipPaths(paths, groups=step["groups"])[step["files"]]
+            write_spectrogram_images(asked, folder / "tree" / "c", **drawing)
+            write_spectrogram_images(asked, folder / f"fresh{number}" / "c", **drawing)
+            kept, fresh = (loaded(folder / name) for name in ("tree", f"fresh{number}"))
+            on_disk = sorted(p.name for p in (folder / "tree" / "c" / "mel").glob("*.png"))
+            if fresh is None:  # every file asked failed
+                assert kept is None and on_disk == []
+                continue
+            names = [os.path.basename(p) for p in kept.filenames]
+            assert names == [os.path.basename(p) for p in fresh.filenames] == on_disk
+            np.testing.assert_array_equal(kept.data, fresh.data)
+            assert kept.groups.tolist() == fresh.groups.tolist()
+            assert set(kept.groups) <= set(asked.groups)
+
+
+def loaded(root):
+    """The images of ``root/<class>/mel``, or None when there are none."""
+    from audiosk.datasets import load_image_folder
+
+    try:
+        return load_image_folder(root, kind="mel")
+    except ValueError as exc:
+        assert "found no image" in str(exc)
+        return None

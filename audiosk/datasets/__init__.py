@@ -7,7 +7,6 @@ from ._fetch import (
     fetch_gtzan_features,
     fetch_panns_weights,
     get_data_home,
-    gtzan_table,
 )
 from ._folder import (
     AUDIO_EXTENSIONS,
@@ -15,7 +14,7 @@ from ._folder import (
     load_audio_folder,
     load_pickle_folder,
 )
-from ._gtzan import gtzan_contiguous_folds, gtzan_fault_filtered_split
+from ._gtzan import gtzan_contiguous_folds, gtzan_fault_filtered_split, gtzan_table
 from ._images import load_image_folder
 
 __all__ = [

@@ -34,6 +34,10 @@ def load_spoken_digits(*, return_X_y: bool = False, as_frame: bool = False):
         (speaker name per clip, for group-aware cross-validation), ``takes``,
         ``sr`` (8000), ``DESCR`` and, with ``as_frame``, ``frame``.
 
+    See Also
+    --------
+    fetch_fsdd : The whole dataset (3,000 recordings), downloaded once.
+
     Examples
     --------
     >>> from audiosk.datasets import load_spoken_digits

@@ -18,10 +18,17 @@ when its data is not in the cache folder yet (``data_home``, else the
   :data:`MAX_EXTRACTED_BYTES` or a compression ratio past
   :data:`MAX_COMPRESSION_RATIO`; the folder is renamed into place when
   extraction is complete.
-- Only then are the archive and its checksum recorded: an interrupted or
-  failed fetch leaves nothing that a later one would trust, and no empty
-  folder.
-- Two fetches into one folder (threads or processes) take turns.
+- Only then are the archive and its checksum recorded, with the SHA-256 of
+  every extracted file: an interrupted or failed fetch leaves nothing that a
+  later one would trust, and no empty folder.
+- Every later call checks the archive and the extracted folder that callers
+  read against those records without re-reading unchanged bytes (a file
+  whose size, times and inode are those recorded right after hashing it is
+  not hashed again: any write moves its change time); a folder that differs
+  (a file missing, changed or added) is extracted again from the verified
+  archive, with a warning.
+- Two fetches into one folder (threads or processes, also on other hosts of
+  a shared file system) take turns.
 - File names read from metadata (ESC-50's csv) must stay inside the folder.
 """
 
@@ -30,23 +37,31 @@ when its data is not in the cache folder yet (``data_home``, else the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
-import tarfile
 import urllib.request
 import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._jobs import hash_file, write_atomic
+from .._jobs import read_json, write_atomic, write_json
 from ..utils._base import AudioskWarning
+from ..utils._hashing import hash_file, stat_signature
 from ..utils._lock import FileLock
+from ..utils._sklearn_compat import Options, StrOptions, validate_params
+from ._archive import (
+    extract,
+    folder_problem,
+    safe_destination,
+)
 
 __all__ = [
     "fetch_esc50",
@@ -106,8 +121,29 @@ _REMOTES = {
 }
 
 
+#: What every fetcher takes besides its own parameters.
+_FETCH_CONSTRAINTS: dict[str, list[Any]] = {
+    "data_home": [str, os.PathLike, None],
+    "sha256": [str, None],
+    "url": [str, None],
+    "verbose": ["verbose"],
+}
+
+
+def _data_home(data_home: str | os.PathLike | None) -> Path:
+    """Resolve the fetchers' folder, the one rule: ``data_home``, ``AUDIOSK_DATA``, or home."""
+    return Path(
+        data_home or os.environ.get("AUDIOSK_DATA") or Path.home() / "audiosk_data"
+    ).expanduser()
+
+
+@validate_params({"data_home": [str, os.PathLike, None]}, prefer_skip_nested_validation=True)
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     """Return the cache folder of the fetchers, created if missing.
+
+    Every fetcher resolves its folder by this one rule: ``data_home``, else
+    the ``AUDIOSK_DATA`` environment variable, else ``~/audiosk_data``
+    (``~`` expanded in each).
 
     Parameters
     ----------
@@ -117,6 +153,11 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     Returns
     -------
     path : pathlib.Path
+        The folder, which exists.
+
+    See Also
+    --------
+    fetch_fsdd : A fetcher that downloads into it.
 
     Examples
     --------
@@ -125,17 +166,9 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     >>> get_data_home(tempfile.mkdtemp()).is_dir()
     True
     """
-    home = Path(
-        data_home or os.environ.get("AUDIOSK_DATA") or Path.home() / "audiosk_data"
-    ).expanduser()
+    home = _data_home(data_home)
     home.mkdir(parents=True, exist_ok=True)
     return home
-
-
-#: Archives are refused when they would unpack to more than this many bytes ...
-MAX_EXTRACTED_BYTES = 20 * 2**30
-#: ... or, past 64 MiB unpacked, expand more than this many times their size.
-MAX_COMPRESSION_RATIO = 200
 
 
 #: Byte-order marks a text document may start with.
@@ -182,94 +215,6 @@ def _download_to(source: str, tmp: Path, verbose: int) -> None:
         ) from exc
 
 
-def _safe_destination(root: Path, name: str) -> Path:
-    destination = (root / name).resolve()
-    if (
-        name.startswith(("/", "\\"))
-        or ".." in Path(name).parts
-        or not destination.is_relative_to(root.resolve())
-    ):
-        raise OSError(
-            f"Archive member '{name}' would be extracted outside '{root}'; refusing the archive."
-        )
-    return destination
-
-
-def _check_size(archive: Path, total: int) -> None:
-    size = max(1, archive.stat().st_size)
-    if total > MAX_EXTRACTED_BYTES or (total > 64 * 2**20 and total / size > MAX_COMPRESSION_RATIO):
-        raise OSError(
-            f"'{archive.name}' would unpack to {total:,} bytes ({total / size:,.0f} times its "
-            f"size); refusing it (limits: {MAX_EXTRACTED_BYTES:,} bytes, ratio "
-            f"{MAX_COMPRESSION_RATIO})."
-        )
-
-
-def _copy_limited(src, destination: Path, declared: int, name: str) -> int:
-    """Copy one member, refusing more bytes than its header declared."""
-    written = 0
-    with open(destination, "wb") as dst:
-        while chunk := src.read(1 << 20):
-            written += len(chunk)
-            if written > declared:
-                raise OSError(f"Archive member '{name}' is larger than its header says.")
-            dst.write(chunk)
-    return written
-
-
-def _extract(archive: Path, folder: Path) -> Path:
-    """Extract ``archive`` into ``folder`` completely (atomically) or not at all."""
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                members = zf.infolist()
-                _check_size(archive, sum(m.file_size for m in members))
-                for member in members:
-                    destination = _safe_destination(tmp, member.filename)
-                    if member.is_dir():
-                        destination.mkdir(parents=True, exist_ok=True)
-                        continue
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    with zf.open(member) as src:
-                        _copy_limited(src, destination, member.file_size, member.filename)
-        elif tarfile.is_tarfile(archive):
-            with tarfile.open(archive) as tf:
-                entries = tf.getmembers()
-                _check_size(archive, sum(m.size for m in entries))
-                for entry in entries:
-                    destination = _safe_destination(tmp, entry.name)
-                    if entry.issym() or entry.islnk():
-                        raise OSError(
-                            f"Archive member '{entry.name}' is a link; refusing the archive."
-                        )
-                    if entry.isdir():
-                        destination.mkdir(parents=True, exist_ok=True)
-                    elif entry.isfile():
-                        destination.parent.mkdir(parents=True, exist_ok=True)
-                        stream = tf.extractfile(entry)
-                        if stream is None:
-                            raise OSError(f"Archive member '{entry.name}' cannot be read.")
-                        with stream:
-                            _copy_limited(stream, destination, entry.size, entry.name)
-        else:
-            raise OSError(f"'{archive.name}' is neither a zip nor a tar archive.")
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OSError(
-            f"The archive does not extract completely ({exc}); nothing was kept. Fetch it "
-            "again (it may have been cut short), or check the url."
-        ) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
-    return folder
-
-
 def _fetch(
     name: str,
     data_home,
@@ -290,9 +235,8 @@ def _fetch(
     removes the folders it created.
     """
     remote = _REMOTES[name]
-    root = Path(data_home or os.environ.get("AUDIOSK_DATA") or Path.home() / "audiosk_data")
-    created = [d for d in (root.expanduser(), root.expanduser() / name) if not d.exists()]
-    home = get_data_home(data_home) / name
+    home = _data_home(data_home) / name
+    created = [d for d in (home.parent, home) if not d.exists()]
     home.mkdir(parents=True, exist_ok=True)
     try:
         return _fetch_locked(remote, home, sha256, url, verbose, check)
@@ -312,24 +256,25 @@ def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Pa
     with FileLock(home / "fetch.lock", f"'{home}'", wait=3600):
         known = recorded.read_text().strip() if recorded.exists() else None
         expected = sha256 or remote.sha256 or known
-        if archive.exists() and folder.exists() and known is not None:
-            if expected != known or hash_file(archive) != expected:
+        if archive.exists() and known is not None:
+            if expected != known:
                 raise OSError(
-                    f"'{archive}' does not match its checksum {expected}: delete '{home}' to "
-                    "fetch it again."
+                    f"'{archive}' was recorded with sha256 {known}, not {expected}: delete "
+                    f"'{home}' to fetch it again."
                 )
+            _check_cached(archive, folder, home, known, remote.archive)
             return folder
         tmp = archive.with_name(archive.name + ".part")
         source = url or remote.url
         _download_to(source, tmp, verbose)
         try:
             actual = _verify(tmp, source, expected, None if sha256 else remote.md5, check)
-            if remote.archive:
-                _extract(tmp, folder)
+            files = extract(tmp, folder) if remote.archive else None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         os.replace(tmp, archive)
+        _write_record(home, archive, actual, files)
         with write_atomic(recorded) as tmp_digest:  # only now is the fetch complete
             tmp_digest.write_text(actual + "\n")
         if expected is None and remote.md5 is None:
@@ -337,9 +282,53 @@ def _fetch_locked(remote: Remote, home: Path, sha256, url, verbose, check) -> Pa
                 f"No published checksum exists for {remote.filename}; recorded sha256 "
                 f"{actual} in '{recorded}' and will verify it from now on.",
                 AudioskWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
     return folder
+
+
+def _write_record(home: Path, archive: Path, digest: str, files: dict | None) -> None:
+    """Record what was verified: the archive's digest and signature, the extracted files'."""
+    archive_entry = {"sha256": digest, "stat": stat_signature(archive)}
+    write_json({"archive": archive_entry, "files": files}, home / "fetch.json")
+
+
+def _check_cached(archive: Path, folder: Path, home: Path, digest: str, extracts: bool) -> None:
+    """Check a completed fetch: the archive by its digest, the extracted folder by its record.
+
+    Bytes are read only where the file system says a file changed since it
+    was hashed. A folder that differs from its record is extracted again from
+    the (verified) archive; an archive that differs from its digest is an
+    error.
+    """
+    try:
+        record = read_json(home / "fetch.json")
+    except ValueError:  # missing or damaged: everything is hashed again
+        record = None
+    if not isinstance(record, dict) or not isinstance(record.get("archive"), dict):
+        record = {"archive": {}, "files": None}
+    before = json.dumps(record, sort_keys=True)
+    signature = stat_signature(archive)
+    if record["archive"].get("stat") != signature or record["archive"].get("sha256") != digest:
+        if hash_file(archive) != digest:
+            raise OSError(
+                f"'{archive}' does not match its checksum {digest}: delete '{home}' to fetch it "
+                "again."
+            )
+        record["archive"] = {"sha256": digest, "stat": signature}
+    if extracts:
+        problem = folder_problem(folder, record["files"])
+        if problem is not None:
+            if record["files"] is not None:
+                warnings.warn(
+                    f"'{folder}' differs from the archive it was extracted from ({problem}); "
+                    "extracting it again.",
+                    AudioskWarning,
+                    stacklevel=6,
+                )
+            record["files"] = extract(archive, folder)
+    if json.dumps(record, sort_keys=True) != before:
+        write_json(record, home / "fetch.json")
 
 
 def _verify(tmp: Path, source: str, sha256: str | None, md5: str | None, check) -> str:
@@ -370,10 +359,16 @@ def _single_top_folder(root: Path) -> Path:
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else root
 
 
+@validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fetch_fsdd(
     *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: int = 1
 ):
     """Load the Free Spoken Digit Dataset (3,000 recordings, 6 speakers), downloaded once.
+
+    The archive of a fixed commit of the dataset's repository is downloaded
+    into ``data_home`` once, its SHA-256 recorded and checked, and its
+    files extracted safely; later calls check the archive and the
+    extracted files against their records (see the module's notes).
 
     Parameters
     ----------
@@ -393,6 +388,10 @@ def fetch_fsdd(
         ``filenames``, ``target`` (digit), ``target_names``, ``groups``
         (speaker), ``takes`` (the upstream split uses takes 0-4 as test) and
         ``DESCR``. License: CC BY-SA 4.0.
+
+    See Also
+    --------
+    load_spoken_digits : The 600 recordings embedded in the package.
 
     Examples
     --------
@@ -417,15 +416,25 @@ def fetch_fsdd(
     )
 
 
+@validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fetch_esc50(
     *, data_home=None, sha256: str | None = None, url: str | None = None, verbose: int = 1
 ):
-    """ESC-50: 2,000 five-second environmental sound clips in 50 classes and 5 folds.
+    """Load ESC-50: 2,000 five-second environmental sound clips in 50 classes and 5 folds.
+
+    Downloaded, verified and cached as :func:`fetch_fsdd` does.
 
     Parameters
     ----------
-    data_home, sha256, url, verbose
-        As in :func:`fetch_fsdd`.
+    data_home : str, os.PathLike or None, default=None
+        Cache folder (see :func:`get_data_home`).
+    sha256 : str or None, default=None
+        Expected SHA-256 of the archive (overrides the recorded one, and the
+        publisher's digest: for a mirror of another build).
+    url : str or None, default=None
+        Another location of the same archive (a mirror).
+    verbose : int, default=1
+        Say when downloading (0: silent).
 
     Returns
     -------
@@ -434,6 +443,10 @@ def fetch_esc50(
         ``groups`` (the official fold, 1-5: cross-validate with
         ``PredefinedSplit`` or ``GroupKFold``), ``frame`` (the metadata) and
         ``DESCR``. License: CC BY-NC 3.0.
+
+    See Also
+    --------
+    fetch_fsdd : The same download, verification and cache.
 
     Examples
     --------
@@ -448,7 +461,7 @@ def fetch_esc50(
 
     folds = meta["fold"].to_numpy()
     names = meta.drop_duplicates("target").sort_values("target")["category"].to_numpy()
-    meta["filename"] = [str(_safe_destination(root / "audio", f)) for f in meta["filename"]]
+    meta["filename"] = [str(safe_destination(root / "audio", f)) for f in meta["filename"]]
     return Bunch(
         filenames=ClipPaths(meta["filename"].to_numpy(), groups=folds, group_name="fold"),
         target=meta["target"].to_numpy(),
@@ -459,6 +472,10 @@ def fetch_esc50(
     )
 
 
+@validate_params(
+    {**_FETCH_CONSTRAINTS, "window_seconds": [Options(Integral, {3, 30})]},
+    prefer_skip_nested_validation=True,
+)
 def fetch_gtzan_features(
     *,
     data_home=None,
@@ -469,101 +486,54 @@ def fetch_gtzan_features(
 ):
     """Load the GTZAN feature table (Kaggle "GTZAN Dataset - Music Genre Classification").
 
+    Downloaded, verified and cached as :func:`fetch_fsdd` does, and read by
+    :func:`gtzan_table`.
+
     Parameters
     ----------
-    data_home, sha256, url, verbose
-        As in :func:`fetch_fsdd`.
+    data_home : str, os.PathLike or None, default=None
+        Cache folder (see :func:`get_data_home`).
+    sha256 : str or None, default=None
+        Expected SHA-256 of the archive (overrides the recorded one, and the
+        publisher's digest: for a mirror of another build).
+    url : str or None, default=None
+        Another location of the same archive (a mirror).
     window_seconds : {30, 3}, default=30
         The published table of whole 30 s tracks, ``features_30_sec.csv``
         (1,000 rows), or of their 3 s windows, ``features_3_sec.csv`` (ten per
         track; group by track when cross-validating).
+    verbose : int, default=1
+        Say when downloading (0: silent).
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
         ``frame`` (the table), ``data`` (the 57 features, a DataFrame),
         ``target`` (genre index), ``target_names``, ``filenames``, ``groups``
-        (the track of each row) and ``DESCR``.
+        (the track of each row), ``split`` and ``DESCR``.
+
+    See Also
+    --------
+    gtzan_table : Read a table of the same layout, published or extracted.
 
     Examples
     --------
     >>> from audiosk.datasets import fetch_gtzan_features
     >>> table = fetch_gtzan_features()  # doctest: +SKIP
     """
-    if window_seconds not in (3, 30):
-        raise ValueError(
-            f"fetch_gtzan_features: window_seconds must be 3 or 30; got {window_seconds!r}."
-        )
     root = _fetch("gtzan_features", data_home, sha256, url, verbose)
     matches = sorted(root.rglob(f"features_{window_seconds}_sec.csv"))
     if not matches:
         raise OSError(f"features_{window_seconds}_sec.csv not found under '{root}'.")
+    from ._gtzan import gtzan_table
+
     return gtzan_table(matches[0])
 
 
-def gtzan_table(path: str | os.PathLike):
-    r"""Read a GTZAN feature CSV into a Bunch (see :func:`fetch_gtzan_features`).
-
-    GTZAN numbers each genre's tracks artist by artist, so shuffled folds put
-    an artist on both sides and overstate accuracy. Evaluate with the
-    artist-filtered ``split`` (:func:`gtzan_fault_filtered_split`) or with
-    contiguous stratified folds (:func:`gtzan_contiguous_folds`).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        ``features_30_sec.csv`` or ``features_3_sec.csv``; every ``filename``
-        must be a GTZAN name (``blues.00000.au``, ``blues.00000.3.wav``).
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``frame`` (the table), ``data`` (the features, a DataFrame of shape
-        (n_rows, n_features)), ``target`` (genre index, shape (n_rows,)),
-        ``target_names``, ``filenames``, ``groups`` (the track of each row,
-        ``"blues.00000"``: keeps a track's 3 s windows together; GTZAN gives
-        no artist per track), ``split`` (``"train"``, ``"valid"``,
-        ``"test"`` in the fault-filtered split of Kereliuk, Sturm and Larsen
-        2015, ``""`` for the 70 tracks it leaves out) and ``DESCR``; the
-        arrays are aligned with the rows.
-
-    Examples
-    --------
-    >>> import io, tempfile, os
-    >>> from audiosk.datasets import gtzan_table
-    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(path, "w").write("filename,length,tempo,label\nblues.00000.0.wav,66149,120.0,blues\n")
-    >>> table = gtzan_table(path)
-    >>> table.groups.tolist(), table.split.tolist()
-    (['blues.00000'], ['valid'])
-    """
-    import pandas as pd
-
-    from ._folder import encode_target
-    from ._gtzan import gtzan_split_membership, gtzan_tracks
-
-    frame = pd.read_csv(path)
-    filenames = frame["filename"].astype(str).to_numpy()
-    try:
-        tracks = gtzan_tracks(filenames)
-    except ValueError as error:
-        raise ValueError(f"{os.fspath(path)}: {error}") from None
-    target, names = encode_target(frame["label"].to_numpy())
-    return Bunch(
-        frame=frame,
-        data=frame.drop(columns=["filename", "length", "label"]),
-        target=target,
-        target_names=names,
-        filenames=filenames,
-        groups=tracks,
-        split=gtzan_split_membership(filenames),
-        DESCR=(
-            "GTZAN features (librosa, 22,050 Hz), from the Kaggle GTZAN dataset; research use. "
-            "split: the fault-filtered split of Kereliuk, Sturm and Larsen (2015)."
-        ),
-    )
-
-
+@validate_params(
+    {**_FETCH_CONSTRAINTS, "arch": [StrOptions({"cnn14", "cnn10"})]},
+    prefer_skip_nested_validation=True,
+)
 def fetch_panns_weights(
     arch: str = "cnn14",
     *,
@@ -576,23 +546,34 @@ def fetch_panns_weights(
 
     Nothing else in audiosk downloads weights: :class:`~audiosk.features.PANNsEmbedding`
     and :class:`~audiosk.nets.PANNs` read the file this returns (or one you
-    downloaded by hand).
+    downloaded by hand). Every download is checked against the MD5 that
+    Zenodo publishes (unless ``sha256`` is given) and must load with
+    ``torch.load(weights_only=True)`` and fit the architecture, with finite
+    values, before its SHA-256 is recorded; later calls re-read the file only
+    when the file system says it changed.
 
     Parameters
     ----------
     arch : {"cnn14", "cnn10"}, default="cnn14"
         ``Cnn14_mAP=0.431.pth`` (327 MB) or ``Cnn10_mAP=0.380.pth`` (20 MB).
-    data_home, sha256, url, verbose
-        As in :func:`fetch_fsdd`. Every download is checked against the MD5
-        that Zenodo publishes (unless ``sha256`` is given) and must load with
-        ``torch.load(weights_only=True)`` and fit the architecture, with
-        finite values (``audiosk.nets._panns.verify_panns_checkpoint``),
-        before its SHA-256 is recorded and checked on every later use.
+    data_home : str, os.PathLike or None, default=None
+        Cache folder (see :func:`get_data_home`).
+    sha256 : str or None, default=None
+        Expected SHA-256 of the archive (overrides the recorded one, and the
+        publisher's digest: for a mirror of another build).
+    url : str or None, default=None
+        Another location of the same archive (a mirror).
+    verbose : int, default=1
+        Say when downloading (0: silent).
 
     Returns
     -------
     path : pathlib.Path
         The checkpoint, a ``.pth`` file whose ``"model"`` entry is the state dict.
+
+    See Also
+    --------
+    audiosk.features.PANNsEmbedding : Embeddings from the checkpoint.
 
     Examples
     --------
@@ -600,8 +581,6 @@ def fetch_panns_weights(
     >>> path = fetch_panns_weights("cnn10")  # doctest: +SKIP
     """
     key = f"panns_{arch}"
-    if key not in _REMOTES:
-        raise ValueError(f"fetch_panns_weights: arch must be 'cnn14' or 'cnn10'; got {arch!r}.")
 
     def check(path: Path) -> None:
         from ..nets._panns import verify_panns_checkpoint

@@ -8,12 +8,14 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from ..containers import Waveforms, to_float
 from ..utils._base import AudioskWarning
+from ..utils._sklearn_compat import IntInterval, validate_params
 
 AUDIO_EXTENSIONS = (
     "wav",
@@ -37,9 +39,12 @@ class ClipPaths(np.ndarray):
     """File names that remember each clip's group (speaker, track, fold).
 
     Behaves as a 1-D array of str. :func:`audiosk.model_selection.compare`
-    reads ``groups`` to warn when clips are cross-validated without them.
-    Any slice or re-ordering is a plain selection: it drops ``groups``,
-    which would no longer line up.
+    and the nets read ``groups`` to warn when clips are cross-validated
+    without them. A selection (a slice, a mask, integer indices, a
+    re-ordering, scikit-learn's ``_safe_indexing`` and ``np.take``) selects
+    the same rows of ``groups``, so the groups stay aligned with the names;
+    pickling (joblib's workers) keeps them. Operations that make other
+    arrays of the names (``np.sort``, string functions) give no groups.
 
     Parameters
     ----------
@@ -50,23 +55,108 @@ class ClipPaths(np.ndarray):
     group_name : str, default="group"
         What a group is, for messages.
 
+    Attributes
+    ----------
+    groups : ndarray of shape (n_files,) or None
+        The group of each file, aligned with the names.
+    group_name : str
+        What a group is.
+
+    See Also
+    --------
+    load_audio_folder : Lists a folder's files as ``ClipPaths``.
+
     Examples
     --------
     >>> from audiosk.datasets import ClipPaths
-    >>> paths = ClipPaths(["a.wav", "b.wav"], groups=["ann", "bob"], group_name="speaker")
-    >>> paths.groups.tolist(), paths[:1].groups is None
-    (['ann', 'bob'], True)
+    >>> paths = ClipPaths(["a.wav", "b.wav", "c.wav"], groups=["ann", "bob", "ann"], group_name="speaker")
+    >>> paths[[2, 0]].groups.tolist(), paths[paths.groups == "ann"].tolist()
+    (['ann', 'ann'], ['a.wav', 'c.wav'])
     """
 
-    def __new__(cls, paths, groups=None, group_name: str = "group"):
+    groups: np.ndarray | None
+    group_name: str
+
+    def __new__(cls, paths: Any, groups: Any = None, group_name: str = "group") -> ClipPaths:
+        """View ``paths`` as file names carrying ``groups``."""
         obj = np.asarray(paths).view(cls)
         obj.groups = None if groups is None else np.asarray(groups)
+        if obj.groups is not None and obj.groups.shape != obj.shape[:1]:
+            raise ValueError(
+                f"ClipPaths: {len(obj.groups)} groups for {len(obj)} paths; give one group per "
+                "path."
+            )
         obj.group_name = group_name
         return obj
 
-    def __array_finalize__(self, obj):
-        self.groups = None
+    def __array_finalize__(self, obj: Any) -> None:
+        self.groups = None  # set by the selections below, where rows are known
         self.group_name = getattr(obj, "group_name", "group")
+
+    def __getitem__(self, key: Any) -> Any:
+        out = super().__getitem__(key)
+        if isinstance(out, ClipPaths):
+            out.groups = self._select(key, out)
+        return out
+
+    def take(self, indices: Any, axis: Any = None, out: Any = None, mode: Any = "raise") -> Any:
+        """Select names by position, as :meth:`numpy.ndarray.take`, with their groups.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Positions of the names to select.
+        axis : int or None, default=None
+            As in :meth:`numpy.ndarray.take`.
+        out : ndarray or None, default=None
+            As in :meth:`numpy.ndarray.take`.
+        mode : {"raise", "wrap", "clip"}, default="raise"
+            As in :meth:`numpy.ndarray.take`.
+
+        Returns
+        -------
+        selected : ClipPaths
+            The names at ``indices`` with their groups.
+        """
+        result = super().take(indices, axis=axis, out=out, mode=mode)
+        if isinstance(result, ClipPaths) and self.ndim == 1:
+            result.groups = self._select(np.take(np.arange(len(self)), indices, mode=mode), result)
+        return result
+
+    def copy(self, order: Any = "C") -> Any:
+        """Copy the names, with their groups.
+
+        Parameters
+        ----------
+        order : {"C", "F", "A", "K"}, default="C"
+            Memory layout, as in :meth:`numpy.ndarray.copy`.
+
+        Returns
+        -------
+        copied : ClipPaths
+            The names and a copy of their groups.
+        """
+        result = super().copy(order=order)
+        result.groups = None if self.groups is None else self.groups.copy()
+        return result
+
+    def _select(self, key: Any, out: np.ndarray) -> np.ndarray | None:
+        """Select the groups of the rows ``key`` selects (None if they cannot line up with ``out``)."""
+        if self.groups is None or self.ndim != 1 or out.ndim != 1:
+            return None
+        try:
+            groups = self.groups[key]
+        except (IndexError, TypeError, ValueError):
+            return None
+        return groups if np.shape(groups) == out.shape else None
+
+    def __reduce__(self) -> Any:
+        reconstruct, args, state = super().__reduce__()  # type: ignore[str-unpack]
+        return reconstruct, args, (state, self.groups, self.group_name)
+
+    def __setstate__(self, state: Any) -> None:
+        array_state, self.groups, self.group_name = state
+        super().__setstate__(array_state)
 
 
 def _label_function(spec: LabelSpec, root: Path, what: str) -> Callable[[str], object] | None:
@@ -130,6 +220,16 @@ def encode_target(values: Sequence) -> tuple:
     return target, names
 
 
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "labels": [str, callable, None],
+        "groups": [str, callable, None],
+        "extensions": [list, tuple, None],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_audio_folder(
     root: str | os.PathLike,
     *,
@@ -164,10 +264,15 @@ def load_audio_folder(
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``filenames`` (ndarray of str, shape (n_clips,), sorted),
+        ``filenames`` (:class:`ClipPaths` of shape (n_clips,), sorted, carrying ``groups``),
         ``target`` (ndarray of shape (n_clips,) or None), ``target_names``
         (class names, or None for numeric labels), ``groups`` (ndarray or
         None) and ``DESCR``.
+
+    See Also
+    --------
+    audiosk.io.AudioLoader : The pipeline step that decodes the files.
+    load_pickle_folder : Utterances stored as pickles.
 
     Examples
     --------
@@ -245,6 +350,19 @@ def _mix_down(audio: np.ndarray, path: str) -> np.ndarray:
     return mixed
 
 
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "audio_key": [str],
+        "sr_key": [str],
+        "target_key": [str],
+        "groups": [str, callable, None],
+        "sr": [IntInterval(1, None, closed="left"), None],
+        "mono": ["boolean"],
+        "pattern": [str],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_pickle_folder(
     root: str | os.PathLike,
     *,
@@ -296,6 +414,10 @@ def load_pickle_folder(
         ``data`` (:class:`~audiosk.containers.Waveforms`: 1-D float32 arrays that
         carry ``sr``), ``sr``, ``target``, ``target_names`` (None for numeric
         targets), ``groups``, ``filenames`` and ``DESCR``.
+
+    See Also
+    --------
+    load_audio_folder : Folders of audio files, decoded in the pipeline.
 
     Examples
     --------

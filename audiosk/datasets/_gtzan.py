@@ -22,6 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils import Bunch
+
+from .._jobs import read_table
+from ..utils._sklearn_compat import validate_params
 
 SPLIT_FILE = Path(__file__).parent / "data" / "gtzan_fault_filtered.csv"
 SPLITS = ("train", "valid", "test")
@@ -162,3 +166,99 @@ def gtzan_contiguous_folds(
         in_test = np.isin(tracks, unique[held])
         splits.append((np.flatnonzero(~in_test), np.flatnonzero(in_test)))
     return splits
+
+
+@validate_params({"path": [str, os.PathLike]}, prefer_skip_nested_validation=True)
+def gtzan_table(path: str | os.PathLike) -> Bunch:
+    r"""Read a GTZAN feature table into a Bunch: the published one, or one audiosk wrote.
+
+    The published tables (``features_30_sec.csv``, ``features_3_sec.csv``;
+    see :func:`fetch_gtzan_features`) and those that
+    :func:`~audiosk.extraction.extract_features` (``extractor="gtzan"``) or
+    ``audiosk extract`` write from the GTZAN audio share one layout: the
+    file's name (``filename`` in the published tables, ``path`` in
+    audiosk's, with ``window`` and ``start`` for windows), ``length`` (in
+    samples), the features, and ``label`` where the table has one (else the
+    genre is read from the GTZAN name). ``data`` holds the features alone:
+    the same 57 columns, in the same order, from either.
+
+    GTZAN numbers each genre's tracks artist by artist, so shuffled folds put
+    an artist on both sides and overstate accuracy. Evaluate with the
+    artist-filtered ``split`` (:func:`gtzan_fault_filtered_split`) or with
+    contiguous stratified folds (:func:`gtzan_contiguous_folds`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.csv`` or ``.parquet`` table whose every name is a GTZAN name
+        (``blues.00000.au``, ``blues.00000.3.wav``, ``genres/blues/blues.00000.wav``).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``frame`` (the table), ``data`` (the features, a DataFrame of shape
+        (n_rows, n_features): every column but ``filename``, ``path``,
+        ``window``, ``start``, ``length`` and ``label``), ``target`` (genre
+        index, shape (n_rows,)), ``target_names``, ``filenames`` (the names
+        as the table gives them), ``groups`` (the track of each row,
+        ``"blues.00000"``: keeps a track's 3 s windows together; GTZAN gives
+        no artist per track), ``split`` (``"train"``, ``"valid"``,
+        ``"test"`` in the fault-filtered split of Kereliuk, Sturm and Larsen
+        2015, ``""`` for the 70 tracks it leaves out) and ``DESCR``; the
+        arrays are aligned with the rows.
+
+    Raises
+    ------
+    ValueError
+        When the table has neither a ``filename`` nor a ``path`` column, or
+        names a file that is not a GTZAN file.
+
+    See Also
+    --------
+    fetch_gtzan_features : Download the published table and read it with this.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from audiosk.datasets import gtzan_table
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(path, "w").write("filename,length,tempo,label\nblues.00000.0.wav,66149,120.0,blues\n")
+    >>> table = gtzan_table(path)
+    >>> table.groups.tolist(), table.split.tolist(), list(table.data.columns)
+    (['blues.00000'], ['valid'], ['tempo'])
+    """
+    from ._folder import encode_target
+
+    frame = read_table(path)
+    names = [c for c in ("filename", "path") if c in frame.columns]
+    if not names:
+        raise ValueError(
+            f"{os.fspath(path)}: a GTZAN table names its files in a 'filename' column (the "
+            f"published tables) or a 'path' column (extract_features); its columns are "
+            f"{list(frame.columns)[:6]}..."
+        )
+    filenames = frame[names[0]].astype(str).to_numpy()
+    try:
+        tracks = gtzan_tracks(filenames)
+    except ValueError as error:
+        raise ValueError(f"{os.fspath(path)}: {error}") from None
+    if "label" in frame.columns:
+        labels = frame["label"].astype(str).to_numpy()
+    else:  # a table of the audio: the genre is the first part of each GTZAN name
+        labels = np.asarray([t.split(".")[0] for t in tracks])
+    target, target_names = encode_target(labels)
+    meta = [c for c in ("filename", "path", "window", "start", "length", "label") if c in frame]
+    return Bunch(
+        frame=frame,
+        data=frame.drop(columns=meta),
+        target=target,
+        target_names=target_names,
+        filenames=filenames,
+        groups=tracks,
+        split=gtzan_split_membership(filenames),
+        DESCR=(
+            f"GTZAN features from '{os.fspath(path)}' (librosa's features at 22,050 Hz in the "
+            "published Kaggle tables); research use. split: the fault-filtered split of "
+            "Kereliuk, Sturm and Larsen (2015)."
+        ),
+    )

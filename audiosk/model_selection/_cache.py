@@ -1,33 +1,28 @@
-"""A caching step for searches: a front end fitted and applied once per fold, keyed cheaply."""
+"""A caching step for searches: a front end fitted and applied once per fold, keyed by content."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, Self
 
 import joblib
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from .._jobs import hash_file
-from ..containers import sample_rate_of
+from ..utils._hashing import library_versions
 from ..utils._sklearn_compat import HasMethods
 
 __all__ = ["CachedTransformer"]
 
 
-def data_key(X: Any) -> str:
-    """Hash ``X``, cheaply for file paths.
+def _key(value: Any, where: str) -> str:
+    from ..utils._hashing import content_key
 
-    File paths are identified by their names and the SHA-256 of their bytes
-    (reading a file costs a small fraction of decoding it; a size and a
-    modification time would miss a file replaced by one of the same length
-    copied with its time kept); anything else (strings that are not all
-    existing files included) by ``joblib.hash`` of its values together with
-    the sample rate it carries, so the same samples labelled at another rate
-    get another key.
+    return content_key(value, where)
+
+
+def data_key(X: Any) -> str:
+    """Key the input of a step by audiosk's one content key.
 
     Parameters
     ----------
@@ -45,20 +40,7 @@ def data_key(X: Any) -> str:
     >>> data_key(np.zeros(3)) == data_key(np.zeros(3)) != data_key(np.ones(3))
     True
     """
-    if isinstance(X, (list, tuple, np.ndarray)) and len(X) and _all_paths(X):
-        names = [str(os.fspath(p)) for p in X]
-        try:
-            digests = [hash_file(p) for p in names]
-        except OSError:  # strings that are not all files: keyed by their values
-            return joblib.hash(X)
-        return joblib.hash(("paths", names, digests))
-    return joblib.hash((sample_rate_of(X), X))
-
-
-def _all_paths(X: Any) -> bool:
-    if isinstance(X, np.ndarray):
-        return X.ndim == 1 and X.dtype.kind in "US"
-    return all(isinstance(p, (str, os.PathLike)) for p in X)
+    return _key(X, "X")
 
 
 def _fit_transform(transformer: Any, keys: tuple[str, ...], X: Any, y: Any) -> tuple[Any, Any]:
@@ -80,13 +62,22 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
     clips, so each file is decoded and each feature computed once per fold
     instead of once per candidate.
 
-    The cache key is the front end's parameters with a hash of its input:
-    file paths are keyed by name and a hash of their bytes (cheap next to
-    decoding, unlike the hash of decoded audio that ``Pipeline(memory=...)``
-    computes for every step); other inputs by ``joblib.hash`` of their values
-    and their sample rate. The front
-    end must be deterministic given its parameters and training data, as
-    audiosk's loading and feature steps are.
+    The cache key is audiosk's one content key (the one of its jobs) of the
+    front end, its input and the versions of the libraries that change
+    numbers (audiosk, numpy, scipy, librosa, soundfile and libsndfile,
+    soxr): the front end by its classes and parameters, less ``n_jobs`` and
+    ``verbose``, a function among them by its source (a lambda or a closure
+    is refused: define it with ``def``), a class of your own by its source;
+    file paths by name and a SHA-256 of their bytes however they are passed
+    (list, tuple, array, pandas Series, ``Path`` objects), which is cheap next
+    to decoding, unlike the hash of decoded audio that ``Pipeline(memory=...)``
+    computes for every step; waveforms and spectra by their samples and
+    rate; a :class:`~audiosk.containers.DiskArray` by its file's bytes and
+    rows; other inputs by their values. So a rewritten file, an edited
+    function or another library version gets a new key, and a search with
+    more jobs reuses the cache. The front end must be deterministic given
+    its parameters and training data, as audiosk's loading and feature
+    steps are.
 
     Parameters
     ----------
@@ -103,6 +94,10 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         The front end's, when it has one.
     feature_names_in_ : ndarray of str
         The front end's, when it has them.
+
+    See Also
+    --------
+    compare : Shares the steps that learn nothing across pipelines on its own.
 
     Examples
     --------
@@ -146,7 +141,8 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : CachedTransformer
+            The fitted step.
         """
         self.fit_transform(X, y)
         return self
@@ -177,9 +173,15 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         memory = (
             joblib.Memory(self.memory, verbose=0) if isinstance(self.memory, str) else self.memory
         )
-        self._train_key_ = (joblib.hash(clone(self.transformer)), data_key(X), joblib.hash(y))
         fit = _fit_transform
+        self._train_key_: tuple[str, ...] = ()
         if memory is not None:
+            self._train_key_ = (
+                _key(library_versions(), "versions"),
+                _key(self.transformer, "transformer"),
+                data_key(X),
+                _key(y, "y"),
+            )
             fit = memory.cache(_fit_transform, ignore=["transformer", "X", "y"])
         self.transformer_, Xt = fit(self.transformer, self._train_key_, X, y)
         for name in ("n_features_in_", "feature_names_in_"):
@@ -198,12 +200,13 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         Xt : array-like
+            The front end's output for ``X``.
         """
         check_is_fitted(self, "transformer_")
         memory = (
             joblib.Memory(self.memory, verbose=0) if isinstance(self.memory, str) else self.memory
         )
-        if memory is None:
+        if memory is None or not self._train_key_:  # fitted without a cache
             return self.transformer_.transform(X)
         cached = memory.cache(_transform, ignore=["fitted", "X"])
         return cached((*self._train_key_, data_key(X)), self.transformer_, X)
@@ -217,7 +220,7 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         return tags
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:
-        """Names of the front end's output features.
+        """Get the names of the front end's output features.
 
         Parameters
         ----------
@@ -227,6 +230,7 @@ class CachedTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         names : ndarray of str
+            The front end's names.
         """
         check_is_fitted(self, "transformer_")
         return self.transformer_.get_feature_names_out(input_features)

@@ -1,8 +1,9 @@
-"""A lock file that keeps two runs (processes or threads) from writing the same output."""
+"""A lock file that keeps two runs (threads, processes, hosts) from writing the same output."""
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -12,6 +13,12 @@ __all__ = ["FileLock"]
 
 class FileLock:
     """Hold ``path`` while a block runs; a lock left by a dead process is taken over.
+
+    The lock file names its holder by host, process and thread. A holder on
+    this host whose process is gone is dead, and its lock is taken over; a
+    holder on another host (a shared file system) cannot be checked from
+    here, so it is taken to be alive and the error says which host to look
+    at and which file to delete if nothing runs there any more.
 
     Parameters
     ----------
@@ -41,10 +48,12 @@ class FileLock:
         self.wait = wait
 
     def __enter__(self) -> FileLock:
-        me = f"{os.getpid()} {threading.get_ident()}"
+        me = f"{_host()} {os.getpid()} {threading.get_ident()}"
         # the lock file appears with its content in one step (a hard link), so that a
         # competitor never reads it empty
-        mine = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        mine = self.path.with_name(
+            f"{self.path.name}.{_host()}.{os.getpid()}.{threading.get_ident()}"
+        )
         mine.write_text(me)
         deadline = time.monotonic() + self.wait
         while True:
@@ -61,7 +70,8 @@ class FileLock:
                 mine.unlink(missing_ok=True)
                 raise RuntimeError(
                     f"Another run ({holder}) is writing {self.what}; wait for it to finish or "
-                    f"write elsewhere. (Lock file: '{self.path}'.)"
+                    f"write elsewhere. (Lock file: '{self.path}'; delete it only if that run "
+                    "is gone.)"
                 ) from None
             mine.unlink(missing_ok=True)
             return self
@@ -70,17 +80,28 @@ class FileLock:
         self.path.unlink(missing_ok=True)
 
 
+def _host() -> str:
+    return socket.gethostname() or "unknown-host"
+
+
 def _holder(path: Path) -> tuple[str, str | None]:
-    """Read a lock file: its content, and a description of its live holder (None: gone)."""
+    """Read a lock file: its content, and a description of its live holder (None: gone).
+
+    The content is ``"<host> <pid> <thread>"`` (``"<pid> [<thread>]"``, with
+    no host, is taken to be of this host).
+    """
     try:
         text = path.read_text()
     except OSError:
         return "", None
+    fields = text.split()
+    host = fields.pop(0) if len(fields) == 3 else _host()
     try:
-        pid_text, _, thread_text = text.partition(" ")
-        pid, thread = int(pid_text), int(thread_text or 0)
-    except ValueError:
+        pid, thread = int(fields[0]), int(fields[1]) if len(fields) > 1 else 0
+    except (ValueError, IndexError):
         return text, None
+    if host != _host():  # its processes cannot be seen from here: taken to be alive
+        return text, f"process {pid} on host {host}"
     if pid == os.getpid():
         alive = thread in {t.ident for t in threading.enumerate()}
         return text, f"thread {thread} of this process" if alive else None

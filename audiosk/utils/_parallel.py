@@ -1,4 +1,12 @@
-"""Parallel map with an optional progress bar, shared by loaders and extractors."""
+"""Threads over the clips of one call, with an optional progress bar.
+
+What :class:`~audiosk.io.AudioLoader`, :class:`~audiosk.features.GTZANFeatures`
+and :class:`~audiosk.features.PANNsEmbedding` use within one ``transform``:
+decoders and FFTs release the GIL, so threads need no copy of the audio.
+Long jobs over many files (tables, image folders) do not run here but on the
+job layer's runner, ``audiosk._jobs.run_batches``: batches in worker
+processes that survive a crashing decoder and record their work as it ends.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +23,8 @@ def parallel_map(
     n_jobs: int | None = None,
     verbose: int = 0,
     desc: str = "",
-    prefer: str = "threads",
 ) -> list[Any]:
-    """Apply ``func`` to every item, in order, on ``n_jobs`` workers.
+    """Apply ``func`` to every item, in order, on ``n_jobs`` threads.
 
     Parameters
     ----------
@@ -26,15 +33,12 @@ def parallel_map(
     items : sequence
         Inputs; results keep their order.
     n_jobs : int or None, default=None
-        Workers, as in joblib (``None`` is 1 unless in a
+        Threads, as joblib reads ``n_jobs`` (``None`` is 1 unless in a
         ``joblib.parallel_config`` context, ``-1`` all cores).
     verbose : int, default=0
         ``> 0`` shows a tqdm progress bar.
     desc : str, default=""
         Label of the progress bar.
-    prefer : {"threads", "processes"}, default="threads"
-        joblib backend preference. Decoding and FFTs release the GIL, so
-        threads avoid copying audio between processes.
 
     Returns
     -------
@@ -51,7 +55,7 @@ def parallel_map(
     if effective_n_jobs(n_jobs) == 1:
         iterator: Iterable[Any] = map(func, items)
     else:
-        iterator = Parallel(n_jobs=n_jobs, prefer=prefer, return_as="generator")(
+        iterator = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
             delayed(func)(item) for item in items
         )
     if verbose:

@@ -10,7 +10,8 @@ live in private names; a release that moves them breaks this file only.
 one error audiosk raises for a bad parameter.
 """
 
-from numbers import Integral
+import os
+from numbers import Integral, Real
 from typing import Any
 
 from sklearn.utils._param_validation import (
@@ -30,6 +31,8 @@ __all__ = [
     "Hidden",
     "IntInterval",
     "Interval",
+    "PathSequence",
+    "RealInterval",
     "InvalidParameterError",
     "Options",
     "StrOptions",
@@ -55,3 +58,53 @@ class IntInterval(Interval):
 
     def is_satisfied_by(self, val: Any) -> bool:
         return not isinstance(val, bool) and bool(super().is_satisfied_by(val))
+
+
+class RealInterval(Interval):
+    """An interval of real numbers that refuses booleans (``sr=True`` is not 1 Hz).
+
+    Examples
+    --------
+    >>> from audiosk.utils._sklearn_compat import RealInterval
+    >>> positive = RealInterval(0, None, closed="neither")
+    >>> positive.is_satisfied_by(0.5), positive.is_satisfied_by(True)
+    (True, False)
+    """
+
+    def __init__(self, left: float | None, right: float | None, *, closed: str) -> None:
+        super().__init__(Real, left, right, closed=closed)
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, bool) and bool(super().is_satisfied_by(val))
+
+
+class PathSequence(HasMethods):
+    """File names: a sequence (list, tuple, array, Series) of ``str`` or ``os.PathLike``.
+
+    One name alone (a ``str`` or a ``Path``) is refused, so that a single
+    file is not read as a sequence of one-letter names. (A ``HasMethods``,
+    the sequences' ``__len__``, because ``validate_params`` takes only its
+    own constraint types.)
+
+    Examples
+    --------
+    >>> from audiosk.utils._sklearn_compat import PathSequence
+    >>> PathSequence().is_satisfied_by(["a.wav"]), PathSequence().is_satisfied_by("a.wav")
+    (True, False)
+    """
+
+    def __init__(self) -> None:
+        super().__init__(["__len__"])
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if isinstance(val, (str, bytes, os.PathLike)) or not hasattr(val, "__len__"):
+            return False
+        if getattr(val, "ndim", 1) != 1:
+            return False
+        return all(isinstance(p, (str, os.PathLike)) for p in val)
+
+    def __str__(self) -> str:
+        return (
+            "a sequence of file names (str or os.PathLike) in a list, tuple, array or Series; "
+            "one file is [path]"
+        )
