@@ -53,6 +53,8 @@ NO_FITTED_RATE = {
     "AddNoise": "a net's training-time augmentation, applied by the net that owns the rate",
     "FrequencyWarp": "a net's training-time augmentation, applied by the net that owns the rate",
     "Mixup": "a net's training-time augmentation, applied by the net that owns the rate",
+    "BetweenClassMix": "a net's training-time augmentation, applied by the net that owns the rate",
+    "Gain": "a net's training-time augmentation, applied by the net that owns the rate",
     "SpecAugment": "a net's training-time augmentation, applied by the net that owns the rate",
     "TimeShift": "a net's training-time augmentation, applied by the net that owns the rate",
     "TimeStretch": "a net's training-time augmentation, applied by the net that owns the rate",
