@@ -76,9 +76,24 @@ class Augmentation(BaseEstimator):
 
     Attributes
     ----------
-    needs : {"spectra", "time"} or None
+    needs : {"spectra", "time", "classes"} or None
         What one sample must have: a frequency axis (bins x frames), a time
-        axis, or nothing in particular.
+        axis, class labels, or nothing in particular.
+
+    See Also
+    --------
+    audiosk.nets.NeuralClassifier : Applies augmentations given as ``augment``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiosk.nets import Augmentation
+    >>> class Louder(Augmentation):
+    ...     def _transform(self, X, generator, lengths=None):
+    ...         return X * 2
+    >>> X, targets = Louder()(torch.ones(2, 3), torch.Generator(), [(torch.tensor([0, 1]), 1.0)])
+    >>> X.tolist(), targets[0][1]
+    ([[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]], 1.0)
     """
 
     needs: str | None = None
@@ -293,6 +308,10 @@ class SpecAugment(Augmentation):
 class AddNoise(Augmentation):
     """Add white noise at a signal-to-noise ratio drawn per example.
 
+    The noise of each example is scaled to its own power (of its valid part,
+    for clips of different lengths), so loud and quiet clips get the same
+    ratio.
+
     Parameters
     ----------
     snr_db : float or (float, float), default=(10.0, 30.0)
@@ -338,6 +357,9 @@ class AddNoise(Augmentation):
 
 class TimeShift(Augmentation):
     """Roll each example along time (the last axis) by a random offset.
+
+    What leaves one end comes back at the other; clips of different lengths
+    roll within their own length.
 
     Parameters
     ----------

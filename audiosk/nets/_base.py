@@ -250,6 +250,21 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         )
 
     def get_params(self, deep=True, **kwargs):
+        """Get the parameters, ``device`` as given ("auto" stays "auto").
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Include the parameters of the callbacks, the module and the
+            augmentations (``<name>__<parameter>``).
+        **kwargs
+            Passed to skorch's ``get_params``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
         params = super().get_params(deep=deep, **kwargs)
         params["device"] = self.__dict__.get("device", "auto")
         return params
@@ -263,9 +278,16 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         A new ``callbacks`` list takes effect at the next fit (or
         ``initialize``), as every other parameter does.
 
+        Parameters
+        ----------
+        **params
+            Parameter names (routed ones too: ``module__<name>``,
+            ``augment__<name>``, ``callbacks__<name>``) mapped to values.
+
         Returns
         -------
-        self
+        self : object
+            The net.
         """
         augment = {
             k[len("augment__") :]: params.pop(k) for k in list(params) if k.startswith("augment__")
@@ -358,7 +380,8 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
 
         Returns
         -------
-        self
+        self : object
+            The initialised net.
         """
         self._check_params()
         self._resolve()
@@ -368,6 +391,13 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
             return super().initialize()
 
     def initialize_module(self):
+        """Build the module: by name or class, with the shapes and rate inferred at fit.
+
+        Returns
+        -------
+        self : object
+            The net, with ``module_``.
+        """
         kwargs = self.get_params_for("module")
         module = self._module_class()
         if isinstance(module, torch.nn.Module):
@@ -394,6 +424,18 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
+        """Build the optimiser (by name or class) with ``weight_decay`` and ``momentum``.
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Ignored (skorch's signature).
+
+        Returns
+        -------
+        self : object
+            The net, with ``optimizer_``.
+        """
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]
@@ -418,6 +460,24 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         )
 
     def get_split_datasets(self, X, y=None, **fit_params):
+        """Split the training data: nothing held out unless validation is asked for.
+
+        Parameters
+        ----------
+        X : array-like, RaggedClips or DiskArray
+            The training input, checked by ``fit``.
+        y : array-like or None, default=None
+            Its encoded targets.
+        **fit_params
+            Passed to a ``train_split`` of the user's.
+
+        Returns
+        -------
+        dataset_train : torch Dataset
+            The training part.
+        dataset_valid : torch Dataset or None
+            The validation part (stratified, groups on one side), or None.
+        """
         groups = getattr(self, "_groups", None)
         if self.train_split is not None:  # a skorch split of the user's; it gets the groups
             if groups is not None and _accepts(self.train_split, "groups"):
@@ -481,6 +541,15 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         """Check X and encode y for training."""
 
     def notify(self, method_name, **cb_kwargs):
+        """Call ``method_name`` of every callback; tell an early stop from a Ctrl-C.
+
+        Parameters
+        ----------
+        method_name : str
+            The callback hook ("on_epoch_end", ...).
+        **cb_kwargs
+            Passed to the hook.
+        """
         try:
             super().notify(method_name, **cb_kwargs)
         except KeyboardInterrupt:
@@ -491,15 +560,28 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
 
     # -- data
     def get_iterator(self, dataset, training=False):
-        """Mini-batches fetched with one indexing call each (not one per sample).
+        """Return the mini-batches of ``dataset``, each fetched with one indexing call.
 
         Training batches are shuffled by the net's own generator unless
         ``iterator_train__shuffle=False``; a last training batch of one row
         (which batch normalisation cannot use) is left out of that epoch.
-        Clips of different lengths are bucketed by length. A custom iterator,
-        sampler or collate function is built as skorch builds it, given a
-        ``generator`` seeded from the net's own when it takes one and none
-        is set, so that a seed fixes its order too.
+        Clips of different lengths are bucketed by length, and a net that
+        reads windows draws a window of each clip for each training batch.
+        A custom iterator, sampler or collate function is built as skorch
+        builds it, given a ``generator`` seeded from the net's own when it
+        takes one and none is set, so that a seed fixes its order too.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+            The data to batch.
+        training : bool, default=False
+            Training batches (shuffled, windows drawn) or evaluation ones.
+
+        Returns
+        -------
+        batches : iterable
+            ``(X, y)`` pairs.
         """
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = self.iterator_train if training else self.iterator_valid
@@ -519,6 +601,23 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         )
 
     def get_dataset(self, dataset, y=None):
+        """Wrap the input in the dataset that batches it.
+
+        Parameters
+        ----------
+        dataset : array-like, RaggedClips, DiskArray or torch Dataset
+            The input (checked by ``fit`` or ``predict``).
+        y : array-like or None, default=None
+            Its targets.
+
+        Returns
+        -------
+        dataset : torch Dataset
+            Windows of the clips for a net that reads windows, a file read
+            batch by batch for a :class:`~audiosk.containers.DiskArray`,
+            padded batches with lengths for clips of different lengths, in
+            memory tensors for arrays, skorch's ``Dataset`` otherwise.
+        """
         if isinstance(dataset, DiskArray):
             return DiskDataset(dataset, y)
         if (
@@ -549,6 +648,20 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         self._check_clip_lengths(X)
 
     def infer(self, x, **fit_params):
+        """Run the module on a batch: padded clips of different lengths with their lengths.
+
+        Parameters
+        ----------
+        x : torch.Tensor or dict
+            A batch, or ``{"X": padded batch, "lengths": (n,)}``.
+        **fit_params
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        y_infer : torch.Tensor
+            The module's output.
+        """
         if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
             x = to_tensor(x, device=self.device)
             X = x["X"].float() if x["X"].dtype == torch.float64 else x["X"]
@@ -560,7 +673,13 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         return super().infer(x, **fit_params)
 
     def load_params(self, *args, **kwargs):
-        """Load weights saved with ``save_params`` (``torch.load(weights_only=True)``)."""
+        """Load weights saved with ``save_params`` (``torch.load(weights_only=True)``).
+
+        Parameters
+        ----------
+        *args, **kwargs
+            The arguments of skorch's ``load_params`` (``f_params=PATH``, ...).
+        """
         requested = self.__dict__.get("device", "auto")
         with torch_threads(self.n_threads):
             super().load_params(*args, **kwargs)
@@ -619,6 +738,22 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         cross-validation stops as well. An early stop asked for by a
         callback (skorch's convention is the same exception) is not an
         interruption.
+
+        Parameters
+        ----------
+        X : array-like or RaggedClips
+            The training input, checked by ``fit``.
+        y : array-like or None, default=None
+            Its encoded targets.
+        epochs : int or None, default=None
+            Epochs to train (``max_epochs_`` when None).
+        **fit_params
+            Passed to skorch's loop.
+
+        Returns
+        -------
+        self : object
+            The trained net.
         """
         epochs = self.max_epochs_ if epochs is None else epochs
         try:
@@ -649,7 +784,8 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
 
         Returns
         -------
-        self
+        self : object
+            The fitted net.
         """
         self._check_params()
         self._warn_carried_groups(X, groups)
@@ -662,17 +798,22 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
 
         Parameters
         ----------
-        X, y, groups
+        X : array-like of shape (n_samples, ...)
+            As in :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
             As in :meth:`fit`.
         classes : array-like or None, default=None
             All the labels, for a classifier's first call when its ``y``
             does not show them all; ignored afterwards and by regressors.
+        groups : array-like of shape (n_samples,) or None, default=None
+            As in :meth:`fit`.
         **fit_params
             Passed to skorch's ``partial_fit``.
 
         Returns
         -------
-        self
+        self : object
+            The trained net.
         """
         if "_routing_method" in fit_params:  # skorch's fit goes on here, X and y checked
             return super().partial_fit(X, y, **fit_params)
@@ -705,9 +846,21 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
     def train_step_single(self, batch, **fit_params):
         """Run one training step: the augmentations, then skorch's forward, loss and backward.
 
-        Augmentations draw from the net's own generator; the module's own
-        randomness (dropout, input noise) from torch's global generator,
-        seeded from the net's for this step.
+        Augmentations draw from the net's own generator; a mix whose weights
+        differ from clip to clip (:class:`~audiosk.nets.BetweenClassMix`)
+        trains on class proportions.
+
+        Parameters
+        ----------
+        batch : tuple
+            ``(X, y)`` of the iterator.
+        **fit_params
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        step : dict
+            ``{"loss": ..., "y_pred": ...}``, as skorch expects.
         """
         if not (self.module_.training and self.criterion_.training):  # set once per epoch
             self._set_training(True)

@@ -175,15 +175,23 @@ default="auto"
     "classes": """classes : array-like or None, default=None
     All the labels, for a net whose weights are loaded without fitting
     (``initialize`` then ``load_params``); ``fit`` learns them from ``y``.""",
-    "skorch": """warm_start, iterator_train, iterator_valid, dataset, predict_nonlinearity, \
-compile, use_caching, torch_load_kwargs
-    skorch's parameters, with skorch's defaults and meanings: ``warm_start``
-    (False) continues training at the next ``fit``; ``iterator_train`` and
-    ``iterator_valid`` (torch ``DataLoader``) and ``dataset`` (skorch
-    ``Dataset``) are only used when changed or given arguments
-    (``iterator_train__num_workers=2``); ``predict_nonlinearity`` ("auto"),
-    ``compile`` (False), ``use_caching`` ("auto") and ``torch_load_kwargs``
-    (None).""",
+    "warm_start": """warm_start : bool, default=False
+    Continue training at the next ``fit`` instead of starting anew (skorch's).""",
+    "iterators": """iterator_train, iterator_valid : class, default=torch.utils.data.DataLoader
+    The iterators of skorch; the nets batch arrays in memory themselves unless
+    these are changed or given arguments (``iterator_train__num_workers=2``).""",
+    "dataset": """dataset : class, default=skorch.dataset.Dataset
+    The dataset of skorch, used for input audiosk does not batch itself.""",
+    "predict_nonlinearity": """predict_nonlinearity : "auto", callable or None, default="auto"
+    What turns the module's outputs into ``predict_proba`` (skorch's "auto":
+    a softmax after ``CrossEntropyLoss``).""",
+    "compile": """compile : bool, default=False
+    Compile the module with ``torch.compile`` (skorch's).""",
+    "use_caching": """use_caching : "auto" or bool, default="auto"
+    Let the scoring callbacks reuse the outputs of the epoch (skorch's).""",
+    "torch_load_kwargs": """torch_load_kwargs : dict or None, default=None
+    Arguments of ``torch.load`` in ``load_params`` (skorch's; audiosk's
+    ``load_params`` reads weights only).""",
     "kwargs": """**kwargs
     Routed parameters (``module__``, ``optimizer__``, ``callbacks__``,
     ``iterator_train__``, ...).""",
@@ -195,7 +203,9 @@ _ORDER = {
         *("weight_decay", "momentum", "validation_fraction", "early_stopping", "patience"),
         *("lr_schedule", "restore_best", "augment", "window_length", "n_windows", "trim_db"),
         *("average_weights", "random_state", "n_threads", "device", "on_interrupt"),
-        *("verbose", "callbacks", "train_split", "classes", "skorch", "kwargs"),
+        *("verbose", "callbacks", "train_split", "classes", "warm_start", "iterators"),
+        *("dataset", "predict_nonlinearity", "compile", "use_caching", "torch_load_kwargs"),
+        "kwargs",
     ],
 }
 _ORDER["regressor"] = [name for name in _ORDER["classifier"] if name != "classes"]

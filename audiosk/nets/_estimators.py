@@ -167,11 +167,15 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : array-like of shape (n_samples, ...) or list of arrays
+            Input as at fit: a table, spectra, images or waveforms (clips of
+            any length as a list); a net that reads windows averages each
+            clip's windows.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class of ``classes_``.
         """
         X = self._check_X(X)
         with torch_threads(self.n_threads):
@@ -184,7 +188,10 @@ class NeuralClassifier(BaseAudioNet, NeuralNetClassifier):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : array-like of shape (n_samples, ...) or list of arrays
+            Input as at fit: a table, spectra, images or waveforms (clips of
+            any length as a list); a net that reads windows averages each
+            clip's windows.
 
         Returns
         -------
@@ -312,11 +319,15 @@ class NeuralRegressor(BaseAudioNet, NeuralNetRegressor):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : array-like of shape (n_samples, ...) or list of arrays
+            Input as at fit: a table, spectra, images or waveforms (clips of
+            any length as a list); a net that reads windows averages each
+            clip's windows.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The targets, in their own units (1-D for a 1-D training target).
         """
         X = self._check_X(X)
 
