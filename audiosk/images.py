@@ -7,7 +7,7 @@ keeps an image only when the same file, with the same content, drew it
 under the same settings; other settings are refused, naming the
 difference. The folder holds exactly the images of the files of the last
 run. Files are drawn in batches by the job layer's runner
-(:func:`audiosk._jobs.run_batches`), and the record is written after every
+(``audiosk._jobs.run_batches``), and the record is written after every
 batch, so a killed run resumes where it stopped.
 """
 
