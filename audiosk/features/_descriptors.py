@@ -34,7 +34,7 @@ __all__ = ["AudioDescriptors", "frame_settings"]
 
 #: The statistics a column may hold, each over a clip's frames.
 STATS = ("mean", "std", "min", "max", "median", "iqr", "p10", "p90", "skew", "kurtosis")
-_PERCENTILES = {"min": 0, "p10": 10, "median": 50, "p90": 90, "max": 100}
+_QUANTILES = {"median": (50,), "p10": (10,), "p90": (90,), "iqr": (25, 75)}
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 #: Lowest edge (Hz) and most octave bands of the spectral contrast, librosa's defaults.
 CONTRAST_FMIN = 200.0
@@ -226,20 +226,24 @@ def frame_statistics(D: np.ndarray, stats: Sequence[str]) -> np.ndarray:
     """
     mean = D.mean(axis=1)
     centred = D - mean[:, None]
-    m2 = np.mean(centred**2, axis=1)
-    quantiles = [25, 75] + [_PERCENTILES[s] for s in stats if s in _PERCENTILES]
-    values = dict(zip(quantiles, np.percentile(D, quantiles, axis=1), strict=True))
+    squared = centred * centred
+    m2 = squared.mean(axis=1)
+    columns = {"mean": mean, "std": np.sqrt(m2), "min": D.min(axis=1), "max": D.max(axis=1)}
+    quantiles = sorted({q for s in stats for q in _QUANTILES.get(s, ())})
+    if quantiles:  # one call for all of them: rows are partitioned, not sorted
+        values = dict(zip(quantiles, np.percentile(D, quantiles, axis=1), strict=True))
+        columns.update(
+            {s: values[_QUANTILES[s][0]] for s in stats if s in ("median", "p10", "p90")}
+        )
+        if "iqr" in stats:
+            columns["iqr"] = values[75] - values[25]
     with np.errstate(divide="ignore", invalid="ignore"):
-        skew = np.where(m2 > 0, np.mean(centred**3, axis=1) / m2**1.5, 0.0)
-        kurtosis = np.where(m2 > 0, np.mean(centred**4, axis=1) / m2**2 - 3.0, 0.0)
-    columns = {
-        "mean": mean,
-        "std": np.sqrt(m2),
-        "iqr": values[75] - values[25],
-        "skew": skew,
-        "kurtosis": kurtosis,
-        **{s: values[p] for s, p in _PERCENTILES.items() if s in stats},
-    }
+        if "skew" in stats:
+            third = np.mean(squared * centred, axis=1)
+            columns["skew"] = np.where(m2 > 0, third / (m2 * np.sqrt(m2)), 0.0)
+        if "kurtosis" in stats:
+            fourth = np.mean(squared * squared, axis=1)
+            columns["kurtosis"] = np.where(m2 > 0, fourth / (m2 * m2) - 3.0, 0.0)
     return np.stack([columns[s] for s in stats], axis=1).ravel()
 
 
@@ -461,8 +465,7 @@ class AudioDescriptors(TransformerMixin, BaseEstimator):
         return X, sr
 
     def _frames(self, sr: int) -> tuple[int, int]:
-        n_fft, hop = frame_settings(sr)
-        n_fft = n_fft if self.n_fft is None else int(self.n_fft)
+        n_fft = frame_settings(sr)[0] if self.n_fft is None else int(self.n_fft)
         return n_fft, n_fft // 4 if self.hop_length is None else int(self.hop_length)
 
     def transform(self, X: Any) -> Any:
