@@ -1,15 +1,20 @@
-"""The default nets against the classical panel, every dataset at hand, the same folds for all.
+"""The default nets against the classical panels, every dataset at hand, the same folds for all.
 
 For each dataset, ``NeuralClassifier(random_state=0)`` with nothing else set
 reads its natural input (the feature table, or a log-Mel spectrogram of the
-files) and ``compare(..., baselines="auto")`` cross-validates the classical
-panel (logistic regression, random forest, histogram gradient boosting,
-SVC, k-NN, scikit-learn's MLPClassifier, all with their defaults) on the
-same folds: on audio they read MFCC statistics, on the table the
-standardised table. Prints one table per dataset (accuracy mean +- std over
-the folds, fit seconds per fold) and a summary: the net's rank, and whether
-it is within one standard deviation (of the folds; of a single test set's
-accuracy, sqrt(p(1-p)/n), for a one-split protocol) of the best baseline.
+files) and ``compare`` cross-validates, on the same folds, the classical
+panel of ``classical_baselines`` (logistic regression, random forest,
+histogram gradient boosting, SVC, k-NN, scikit-learn's MLPClassifier, all
+with their defaults; on audio they read the descriptor panel,
+``AudioDescriptors``) beside the panel it replaced, the same six models on
+the mean and standard deviation of 20 MFCCs ("MFCC stats"), and, with the
+opensmile package, SVC on openSMILE's ComParE_2016 functionals (the panel's
+openSMILE row) and on its eGeMAPSv02 functionals. On the GTZAN table both
+panels read the table. Prints one table per dataset (accuracy mean +- std
+over the folds, fit seconds per fold) and a summary: the best model of each
+panel, the openSMILE rows, and the net's rank and whether it is within
+one standard deviation (of the folds; of a single test set's accuracy,
+sqrt(p(1-p)/n), for a one-split protocol) of the best baseline.
 
 GTZAN numbers each genre's tracks artist by artist, so shuffled folds put an
 artist on both sides and flatter every model; it is measured under two
@@ -17,9 +22,27 @@ leak-free protocols instead: ``gtzan-split``, the fault-filtered split of
 Kereliuk, Sturm and Larsen (2015; fit on its 640 train + valid tracks, score
 on its 290 test tracks, artists kept apart), and ``gtzan-contiguous``,
 ``StratifiedKFold(10)`` without shuffling (neighbouring tracks, mostly one
-artist, stay in one fold). ``gtzan`` runs both.
+artist, stay in one fold). ``gtzan`` runs both. ``instruments`` has no
+uploader ids: shuffled ``StratifiedKFold(5, random_state=0)``.
 
-    python benchmarks/bench_defaults.py [gtzan fsdd emodb digits]
+``emodb-opensmile`` measures openSMILE + SVC on EmoDB against the published
+0.73 (Gjoreski et al., 1582 openSMILE functionals, SVM, leaving one speaker
+out): ComParE_2016 (6373), IS10 (1582, the INTERSPEECH 2010 set) and
+eGeMAPSv02 (88) functionals, each + StandardScaler + SVC(), leaving one
+speaker out and speaker-grouped 5-fold, with the features standardised over
+all clips (in the pipeline, per fold) and per speaker (each speaker's clips
+by their own mean and deviation, the test speaker's too: no labels used).
+
+``--stats`` chooses the descriptor panel's statistics and deltas: the panel
+with every statistic is computed once per dataset, then LR, SVC and random
+forest are cross-validated on the columns of each candidate. ``--speed``
+times the panel (one thread, CPU time) against the separate librosa calls it
+equals, on 200 generated voiced clips of 0.5-3 s at 16 kHz.
+
+    python benchmarks/bench_defaults.py [gtzan fsdd emodb digits instruments emodb-opensmile]
+    python benchmarks/bench_defaults.py --no-net fsdd      # the panels only (and chance)
+    python benchmarks/bench_defaults.py --stats fsdd emodb digits instruments
+    python benchmarks/bench_defaults.py --speed
     python benchmarks/bench_defaults.py valence arousal recognition   # NeuralRegressor(), R2
 
 The real data comes from ../shared/data (or AUDIOSK_BENCH_DATA); a dataset
@@ -35,8 +58,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GroupKFold,
+    LeaveOneGroupOut,
+    StratifiedKFold,
+    cross_val_score,
+)
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR
 
 from audiosk.datasets import (
     gtzan_contiguous_folds,
@@ -44,15 +77,20 @@ from audiosk.datasets import (
     gtzan_table,
     load_spoken_digits,
 )
-from audiosk.features import MelSpectrogram
+from audiosk.features import MFCC, AudioDescriptors, MelSpectrogram, TemporalStats
+from audiosk.features._descriptors import STATS
 from audiosk.io import AudioLoader
-from audiosk.model_selection import compare
+from audiosk.model_selection import classical_baselines, compare
+from audiosk.model_selection._baselines import _models
 from audiosk.nets import NeuralClassifier, NeuralRegressor
 from audiosk.preprocessing import PadTrim
 
 DATA = Path(
     os.environ.get("AUDIOSK_BENCH_DATA", Path(__file__).parents[1] / ".." / "shared" / "data")
 )
+OLD = "MFCC stats"
+OPENSMILE_SETS = ("eGeMAPSv02", "ComParE_2016")
+PUBLISHED_EMODB = 0.73  # Gjoreski et al., openSMILE 1582 functionals + SVM, leave one speaker out
 
 
 def log_mel_net(sr, net=None):
@@ -64,6 +102,43 @@ def log_mel_net(sr, net=None):
         MelSpectrogram(n_mels=64, n_fft=n_fft, hop_length=n_fft // 2, db=True),
         NeuralClassifier(random_state=0) if net is None else net,
     )
+
+
+def mfcc_statistics_panel(kind, sr, classifier=True):
+    """The panel before the descriptors: every model behind 20 MFCC means and deviations, scaled.
+
+    On a table, the same six models behind a StandardScaler each.
+    """
+    front = []
+    if kind == "audio":
+        n_fft = int(2 ** round(np.log2(0.032 * sr)))
+        front = [
+            AudioLoader(sr=sr),
+            MFCC(sr=sr, n_mfcc=20, n_fft=n_fft, hop_length=n_fft // 4),
+            TemporalStats(stats=("mean", "std")),
+        ]
+    label = OLD if kind == "audio" else "table, all scaled"
+    return {
+        f"{name} ({label})": make_pipeline(*front, StandardScaler(), model)
+        for name, model in _models(classifier, 0).items()
+    }
+
+
+def opensmile_rows(sr, classifier=True):
+    """The panel's openSMILE row for each set measured (named as the panel names it)."""
+    import importlib.util
+
+    from audiosk.features import OpenSMILEFeatures
+
+    if importlib.util.find_spec("opensmile") is None:
+        return {}
+    model = SVC() if classifier else SVR()
+    return {
+        f"{type(model).__name__} (openSMILE {feature_set})": make_pipeline(
+            AudioLoader(sr=sr), OpenSMILEFeatures(feature_set, sr=sr), StandardScaler(), model
+        )
+        for feature_set in OPENSMILE_SETS
+    }
 
 
 def _gtzan(title, folds):
@@ -90,8 +165,8 @@ def gtzan_contiguous():
     )
 
 
-def _files(folder, meta_name, title, target, cv, sr, net=None):
-    """A dataset of audio files listed in a metadata table, speaker-grouped; None when absent."""
+def _files(folder, meta_name, title, target, cv, sr, net=None, path="filename", group="speaker"):
+    """A dataset of audio files listed in a metadata table; None when absent."""
     root = DATA / folder
     if not (root / meta_name).exists():
         return None
@@ -99,9 +174,9 @@ def _files(folder, meta_name, title, target, cv, sr, net=None):
     return (
         title,
         log_mel_net(sr, net),
-        [str(root / f) for f in meta["filename"]],
+        [str(root / f) for f in meta[path]],
         meta[target].to_numpy(),
-        meta["speaker"].to_numpy(),
+        meta[group].to_numpy() if group else None,
         cv,
         sr,
     )
@@ -126,6 +201,19 @@ def emodb():
         "emotion",
         GroupKFold(5),
         16000,
+    )
+
+
+def instruments():
+    return _files(
+        "instruments",
+        "metadata.csv",
+        "instruments (10 classes, 44.1 kHz FLAC loaded at 22,050 Hz), stratified shuffled 5-fold",
+        "label",
+        StratifiedKFold(5, shuffle=True, random_state=0),
+        22050,
+        path="path",
+        group=None,
     )
 
 
@@ -163,13 +251,13 @@ DATASETS = {
     "fsdd": fsdd,
     "emodb": emodb,
     "digits": digits,
+    "instruments": instruments,
     "valence": emodb_regression("valence_sign_derived"),
     "arousal": emodb_regression("arousal_sign_derived"),
     "recognition": emodb_regression("recognition_pct"),
 }
-
-
 ALIASES = {"gtzan": ["gtzan-split", "gtzan-contiguous"]}
+DEFAULT = ["gtzan", "fsdd", "emodb", "digits", "instruments", "emodb-opensmile"]
 
 
 def spread(row, metric, cv):
@@ -180,74 +268,292 @@ def spread(row, metric, cv):
     return row[metric + "_std"]
 
 
-def main(names):
-    names = [n for name in names for n in ALIASES.get(name, [name])]
-    print(f"{os.cpu_count()} cores, torch {torch.__version__}, CUDA: {torch.cuda.is_available()}")
-    summary = []
+def run_dataset(name, *, net=True):
+    """Print one dataset's table; return its summary row (None when the data is absent)."""
+    spec = DATASETS[name]()
+    if spec is None:
+        print(f"\n{name}: data not found under {DATA}; skipped")
+        return None
+    title, model, X, y, groups, cv, sr = spec
+    final = model[-1] if hasattr(model, "steps") else model
+    classifier = not isinstance(final, NeuralRegressor)
+    metric = "accuracy" if classifier else "r2"
+    kind = "table" if sr is None else "audio"
+    baselines = {
+        **classical_baselines(X, classifier=classifier, sr=sr, opensmile=False),
+        **mfcc_statistics_panel(kind, sr, classifier),
+        **(opensmile_rows(sr, classifier) if kind == "audio" else {}),
+    }
+    if net:
+        first = f"{type(final).__name__}()"
+        estimators = {first: model}
+    else:
+        first = "chance (most frequent)" if classifier else "chance (mean)"
+        estimators = {first: DummyClassifier() if classifier else DummyRegressor()}
+    start = time.perf_counter()
+    table = compare(
+        estimators,
+        X,
+        y,
+        cv=cv,
+        groups=groups,
+        scoring={metric: metric},
+        baselines=baselines,
+        sr=sr,
+        n_jobs=2,
+    )
+    seconds = time.perf_counter() - start
+    one_split = isinstance(cv, list) and len(cv) == 1
+    note = ", +- the standard error of one test set" if one_split else ""
+    scored = sum(len(test) for _, test in cv) if isinstance(cv, list) else len(y)
+    print(f"\n{title} ({scored} clips scored, {seconds / 60:.1f} min in all{note})")
+    for row_name, row in table.iterrows():
+        print(
+            f"  {row_name:42s} {row[metric + '_mean']:.3f} +- {spread(row, metric, cv):.3f}"
+            f"   fit {row['fit_time']:6.1f} s/fold"
+        )
+
+    def best(rows):
+        top = table[rows].iloc[0]
+        return top.name, top[metric + "_mean"], spread(top, metric, cv)
+
+    old = table.index.str.contains(f"({OLD})", regex=False) | table.index.str.contains(
+        "(table, all scaled)", regex=False
+    )
+    smile = table.index.str.contains("openSMILE")
+    new = table["baseline"] & ~old & ~smile
+    rank = int(np.flatnonzero(table.index == first)[0]) + 1
+    return {
+        "name": name,
+        "first": (first, table.loc[first, metric + "_mean"], rank, len(table)),
+        "old": best(old),
+        "new": best(new),
+        "opensmile": {n: table.loc[n, metric + "_mean"] for n in table.index[smile]},
+        "all": best(table["baseline"].to_numpy()),
+    }
+
+
+def print_summary(summary, *, net):
+    print("\nsummary: the best of each panel" + (", and the default net" if net else ""))
+    improved = 0
+    for row in summary:
+        (old_name, old, old_std), (new_name, new, new_std) = row["old"], row["new"]
+        improved += new > old
+        line = (
+            f"  {row['name']:16s} MFCC stats {old:.3f} +- {old_std:.3f} ({old_name.split(' (')[0]})"
+            f"   descriptors {new:.3f} +- {new_std:.3f} ({new_name.split(' (')[0]})"
+            f"   {new - old:+.3f}"
+        )
+        for smile_name, score in row["opensmile"].items():
+            line += f"   {smile_name.split('(')[1][:-1]} + SVC {score:.3f}"
+        print(line)
+        if net:
+            first, score, rank, n_models = row["first"]
+            best_name, best_score, best_std = row["all"]
+            within = score >= best_score - best_std
+            print(
+                f"  {'':16s} net {score:.3f}  rank {rank} of {n_models}   best baseline "
+                f"{best_name} {best_score:.3f} +- {best_std:.3f}   within one std: "
+                f"{'yes' if within else 'NO'}"
+            )
+    print(
+        f"  the descriptor panel's best beats the MFCC-stats panel's on {improved} of {len(summary)}"
+    )
+
+
+def per_speaker_standardized(F, groups):
+    """Standardise each speaker's rows by that speaker's own mean and deviation."""
+    out = np.empty_like(F, dtype=np.float64)
+    for g in np.unique(groups):
+        rows = groups == g
+        mean, std = F[rows].mean(axis=0), F[rows].std(axis=0)
+        out[rows] = (F[rows] - mean) / np.where(std > 0, std, 1)
+    return out
+
+
+def emodb_opensmile():
+    """openSMILE functionals + SVC on EmoDB, against the published 0.73 (see the module doc)."""
+    from audiosk.features import OpenSMILEFeatures
+
+    root = DATA / "emodb"
+    if not (root / "emodb_meta.csv").exists():
+        print(f"\nemodb-opensmile: data not found under {DATA}; skipped")
+        return
+    meta = pd.read_csv(root / "emodb_meta.csv")
+    y, groups = meta["emotion"].to_numpy(), meta["speaker"].to_numpy()
+    audio = AudioLoader(sr=16000, n_jobs=2).fit_transform([str(root / f) for f in meta["filename"]])
+    print(
+        f"\nEmoDB, openSMILE functionals + StandardScaler + SVC() (published: {PUBLISHED_EMODB}, "
+        "1582 functionals, SVM, leave one speaker out); every clip of this copy is 2.0 s"
+    )
+    for feature_set in ("ComParE_2016", "IS10", "eGeMAPSv02"):
+        start = time.perf_counter()
+        F = OpenSMILEFeatures(feature_set, n_jobs=2).fit_transform(audio).astype(np.float64)
+        seconds = time.perf_counter() - start
+        for norm, table in (
+            ("over clips", F),
+            ("per speaker", per_speaker_standardized(F, groups)),
+        ):
+            for cv_name, cv in (("LOSO", LeaveOneGroupOut()), ("GroupKFold(5)", GroupKFold(5))):
+                scores = cross_val_score(
+                    make_pipeline(StandardScaler(), SVC()), table, y, groups=groups, cv=cv, n_jobs=2
+                )
+                print(
+                    f"  {feature_set:13s} ({F.shape[1]:4d})  standardised {norm:11s} "
+                    f"{cv_name:13s} {scores.mean():.3f} +- {scores.std():.3f}"
+                    f"   ({scores.mean() - PUBLISHED_EMODB:+.3f} vs {PUBLISHED_EMODB})"
+                )
+        print(f"  {'':13s} extraction {seconds:.1f} s for {len(F)} clips of 2 s")
+
+
+#: (deltas, stats) of the descriptor panel tried by --stats.
+STATS_CANDIDATES = [
+    (1, ("mean", "std")),
+    (2, ("mean", "std")),
+    (2, ("mean", "std", "median", "iqr")),
+    (2, ("mean", "std", "p10", "median", "p90")),
+    (2, ("mean", "std", "min", "max")),
+    (1, ("mean", "std", "skew", "kurtosis")),
+    (2, ("mean", "std", "skew", "kurtosis")),
+    (2, ("mean", "std", "skew", "kurtosis", "min", "max")),
+    (2, ("mean", "std", "median", "iqr", "skew", "kurtosis")),
+]
+
+
+def choose_stats(names):
+    """Cross-validate LR, SVC and random forest on each candidate's columns of the panel."""
+    models = {
+        "LR": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        "SVC": make_pipeline(StandardScaler(), SVC()),
+        "RF": RandomForestClassifier(random_state=0),
+    }
     for name in names:
         spec = DATASETS[name]()
-        if spec is None:
-            print(f"\n{name}: data not found under {DATA}; skipped")
+        if spec is None or spec[-1] is None:
+            print(f"\n{name}: no audio under {DATA}; skipped")
             continue
-        title, net, X, y, groups, cv, sr = spec
-        final = net[-1] if hasattr(net, "steps") else net
-        metric = "r2" if isinstance(final, NeuralRegressor) else "accuracy"
-        name_of_net = f"{type(final).__name__}()"
+        title, _, paths, y, groups, cv, sr = spec
+        audio = AudioLoader(sr=sr, n_jobs=2).fit_transform(paths)
+        panel = AudioDescriptors(sr=sr, stats=STATS, deltas=2, n_jobs=2).fit(audio)
         start = time.perf_counter()
-        table = compare(
-            {name_of_net: net},
-            X,
-            y,
-            cv=cv,
-            groups=groups,
-            scoring={metric: metric},
-            baselines="auto",
-            sr=sr,
-            n_jobs=2,
-        )
-        seconds = time.perf_counter() - start
-        one_split = isinstance(cv, list) and len(cv) == 1
-        note = ", +- the standard error of one test set" if one_split else ""
-        scored = sum(len(test) for _, test in cv) if isinstance(cv, list) else len(y)
-        print(f"\n{title} ({scored} clips scored, {seconds / 60:.1f} min in all{note})")
-        for model, row in table.iterrows():
+        F = panel.transform(audio)
+        print(f"\n{title}: the panel of {len(audio)} clips in {time.perf_counter() - start:.1f} s")
+        columns = panel.get_feature_names_out()
+        stat_of = np.array([c.rsplit("_", 1)[1] for c in columns])
+        delta2 = np.array(["_delta2_" in c for c in columns])
+        for deltas, stats in STATS_CANDIDATES:
+            keep = np.isin(stat_of, stats) & (~delta2 if deltas == 1 else True)
+            scores = {
+                m: cross_val_score(model, F[:, keep], y, groups=groups, cv=cv, n_jobs=2).mean()
+                for m, model in models.items()
+            }
             print(
-                f"  {model:36s} {row[metric + '_mean']:.3f} +- {spread(row, metric, cv):.3f}"
-                f"   fit {row['fit_time']:6.1f} s/fold"
+                f"  deltas={deltas}  {', '.join(stats):38s} ({keep.sum():4d} columns)  "
+                + "  ".join(f"{m} {s:.3f}" for m, s in scores.items())
+                + f"   mean {np.mean(list(scores.values())):.3f}"
             )
-        net_row = table.loc[name_of_net]
-        best = table[table["baseline"]].iloc[0]
-        summary.append(
-            (
-                name,
-                net_row[metric + "_mean"],
-                best.name,
-                best[metric + "_mean"],
-                spread(best, metric, cv),
-                int(np.flatnonzero(table.index == name_of_net)[0]) + 1,
-                len(table),
-            )
+
+
+def librosa_descriptors(y, sr, n_fft, hop):
+    """The panel's frame-wise descriptors by separate librosa calls (the reference)."""
+    import librosa
+
+    from audiosk.features._descriptors import contrast_bands
+
+    kw = {"n_fft": n_fft, "hop_length": hop}
+    mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20, **kw)
+    rows = [mfcc, librosa.feature.delta(mfcc), librosa.feature.delta(mfcc, order=2)]
+    rows += [
+        librosa.feature.spectral_centroid(y=y, sr=sr, **kw),
+        librosa.feature.spectral_bandwidth(y=y, sr=sr, **kw),
+        librosa.feature.spectral_contrast(y=y, sr=sr, n_bands=contrast_bands(sr), **kw),
+        librosa.feature.spectral_flatness(y=y, **kw),
+        librosa.feature.spectral_rolloff(y=y, sr=sr, **kw),
+        librosa.feature.zero_crossing_rate(y, frame_length=n_fft, hop_length=hop),
+        librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop),
+        librosa.feature.chroma_stft(y=y, sr=sr, tuning=0.0, **kw),
+    ]
+    return np.concatenate(rows)
+
+
+def speed(n_clips=200, sr=16000, rounds=3):
+    """The descriptor panel against separate librosa calls, one thread, the same statistics."""
+    from audiosk.features._descriptors import frame_statistics
+
+    rng = np.random.default_rng(0)
+    clips = []
+    for _ in range(n_clips):
+        n = int(rng.uniform(0.5, 3.0) * sr)
+        t = np.arange(n) / sr
+        f0 = rng.uniform(100, 250) * (1 + 0.2 * t)
+        y = sum(np.sin(2 * np.pi * k * np.cumsum(f0) / sr) / k for k in range(1, 8))
+        clips.append((0.1 * y + 0.01 * rng.normal(size=n)).astype(np.float32))
+    panel = AudioDescriptors(sr=sr).fit(clips[:1])
+    n_fft, hop, stats = panel.n_fft_, panel.hop_length_, panel.stats
+    times = {"audiosk": [], "librosa": []}
+    for _ in range(rounds):
+        start = time.process_time()
+        ours = panel.transform(clips)
+        times["audiosk"].append(time.process_time() - start)
+        start = time.process_time()
+        ref = np.stack(
+            [frame_statistics(librosa_descriptors(y, sr, n_fft, hop), stats) for y in clips]
         )
-    print("\nsummary: the default net against the best baseline")
-    for name, net_acc, best_name, best_acc, best_std, rank, n_models in summary:
-        within = net_acc >= best_acc - best_std
-        print(
-            f"  {name:16s} net {net_acc:.3f}  rank {rank} of {n_models}   best baseline "
-            f"{best_name} {best_acc:.3f} +- {best_std:.3f}   within one std: "
-            f"{'yes' if within else 'NO'}"
-        )
+        times["librosa"].append(time.process_time() - start)
+    scale = np.abs(ref).reshape(n_clips, -1, len(stats)).max(axis=(0, 2)).repeat(len(stats))
+    error = (np.abs(ours - ref) / np.maximum(scale, 1e-3)).max()
+    seconds = sum(len(y) for y in clips) / sr
+    a, b = min(times["audiosk"]), min(times["librosa"])
+    print(
+        f"\ndescriptor panel, {n_clips} clips of 0.5-3 s at {sr} Hz ({seconds:.0f} s of audio), "
+        f"one thread, CPU seconds, min of {rounds}: audiosk {a:.2f}, librosa calls {b:.2f} "
+        f"({b / a:.1f}x); largest difference {error:.1e} of each descriptor's scale"
+    )
+
+
+def main(names, *, net=True, stats=False):
+    names = [n for name in names for n in ALIASES.get(name, [name])]
+    print(f"{os.cpu_count()} cores, torch {torch.__version__}, CUDA: {torch.cuda.is_available()}")
+    if stats:
+        choose_stats(names)
+        return
+    if names == ["speed"]:
+        speed()
+        return
+    summary = []
+    for name in names:
+        if name == "emodb-opensmile":
+            emodb_opensmile()
+            continue
+        row = run_dataset(name, net=net)
+        if row is not None:
+            summary.append(row)
+    if summary:
+        print_summary(summary, net=net)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="Datasets: " + ", ".join([*ALIASES, *DATASETS]) + ". Data from " + str(DATA) + ".",
+        epilog="Datasets: "
+        + ", ".join([*ALIASES, *DATASETS, "emodb-opensmile"])
+        + ". Data from "
+        + str(DATA)
+        + ".",
     )
     parser.add_argument(
-        "datasets",
-        nargs="*",
-        choices=[*ALIASES, *DATASETS],
-        metavar="dataset",
-        help="datasets to run (default: gtzan fsdd emodb digits)",
+        "datasets", nargs="*", metavar="dataset", help=f"default: {' '.join(DEFAULT)}"
     )
-    main(parser.parse_args().datasets or ["gtzan", "fsdd", "emodb", "digits"])
+    parser.add_argument("--no-net", action="store_true", help="the panels only, beside chance")
+    parser.add_argument("--stats", action="store_true", help="choose the panel's statistics")
+    parser.add_argument(
+        "--speed", action="store_true", help="the panel's time against librosa calls"
+    )
+    args = parser.parse_args()
+    unknown = set(args.datasets) - {*ALIASES, *DATASETS, "emodb-opensmile"}
+    if unknown:
+        parser.error(f"unknown datasets {sorted(unknown)}")
+    if args.speed:
+        main(["speed"])
+    else:
+        main(args.datasets or DEFAULT, net=not args.no_net, stats=args.stats)
