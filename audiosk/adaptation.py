@@ -69,6 +69,11 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
+    See Also
+    --------
+    audiosk.features.warp_frequency : The warp applied for each factor.
+    audiosk.nets.FrequencyWarp : Warp spectra in training, so the estimator knows warped voices.
+
     Examples
     --------
     >>> import numpy as np
@@ -128,7 +133,8 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        self
+        self : VTLNClassifier
+            The fitted classifier.
         """
         self._validate_params()
         factors = np.asarray(self.factors, dtype=float)
@@ -203,6 +209,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         X_normalized : ndarray of float32, same shape as X
+            The spectra, each group shifted with ``center_per_group``.
         """
         check_is_fitted(self)
         return self._normalize(*self._check_spectra(X, groups))
@@ -238,6 +245,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         factors : ndarray of shape (n_clips,)
+            The factor, among ``factors``, of each clip's group.
         """
         return self._adapt(X, groups)[0]
 
@@ -254,6 +262,8 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (n_clips, n_classes)
+            The estimator's probabilities for the warped spectra, columns in
+            the order of ``classes_``.
         """
         return self._adapt(X, groups)[1]
 
@@ -270,6 +280,7 @@ class VTLNClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         y : ndarray of shape (n_clips,)
+            The most probable class of each clip.
         """
         check_is_fitted(self)
         return self.classes_[self.predict_proba(X, groups).argmax(axis=1)]

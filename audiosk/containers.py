@@ -101,12 +101,23 @@ class _ClipList(list[Any]):
 class Waveforms(_ClipList):
     """A list of 1-D waveforms with their common sample rate.
 
+    What :class:`~audiosk.io.AudioLoader` returns: clips keep their own
+    lengths. Indexing with slices, integer arrays or masks gives another
+    ``Waveforms`` with the same ``sr``, so scikit-learn's cross-validation
+    splits it like an array.
+
     Parameters
     ----------
     clips : iterable of ndarray of shape (n_samples_i,)
         The waveforms.
     sr : int or None, default=None
         Sample rate of every clip, in Hz; ``None`` when unknown.
+
+    See Also
+    --------
+    WaveformArray : The same for clips of one length, as a 2-D array.
+    Spectra : Spectra of clips of different lengths.
+    with_sample_rate : Wrap a list or array in the matching container.
 
     Examples
     --------
@@ -130,6 +141,11 @@ class WaveformArray(np.ndarray):
         Fixed-length waveforms.
     sr : int or None, default=None
         Sample rate in Hz; ``None`` when unknown.
+
+    See Also
+    --------
+    Waveforms : The same for clips of different lengths, as a list.
+    audiosk.preprocessing.PadTrim : Bring clips to one length, giving this container.
 
     Examples
     --------
@@ -177,6 +193,11 @@ class Spectra(_ClipList):
     ----------
     sr : int or None
         The rate.
+
+    See Also
+    --------
+    Waveforms : The waveforms such spectra are computed from.
+    audiosk.features.MelSpectrogram : A spectral step that returns ``Spectra``.
 
     Examples
     --------
@@ -260,6 +281,11 @@ class DiskArray:
     dtype : numpy dtype
         The file's dtype.
 
+    See Also
+    --------
+    Spectra : Spectra in memory; ``Spectra.padded`` stacks them for ``np.save``.
+    audiosk.nets.NeuralClassifier : Reads a ``DiskArray`` one mini-batch at a time.
+
     Examples
     --------
     >>> import numpy as np, tempfile, os
@@ -319,6 +345,7 @@ class DiskArray:
         Returns
         -------
         rows : ndarray of shape (len(index),) + row shape
+            The rows, in memory, in the order of ``index``.
         """
         rows = self.rows[np.asarray(index)]
         order = np.argsort(rows, kind="stable")  # read the file forwards
@@ -346,6 +373,9 @@ class DiskArray:
 def sample_rate_of(X: Any) -> int | None:
     """Return the sample rate attached to waveforms, or ``None``.
 
+    Reads the ``sr`` attribute of audiosk's containers; the steps that need
+    a rate use it when their own ``sr`` parameter is not given.
+
     Parameters
     ----------
     X : Waveforms, WaveformArray or array-like
@@ -356,6 +386,10 @@ def sample_rate_of(X: Any) -> int | None:
     sr : int or None
         The rate audiosk attached when it loaded or reshaped the audio;
         ``None`` for plain arrays and lists, whose rate cannot be known.
+
+    See Also
+    --------
+    with_sample_rate : Attach a rate to waveforms.
 
     Examples
     --------
@@ -373,6 +407,9 @@ def sample_rate_of(X: Any) -> int | None:
 def with_sample_rate(X: Any, sr: int | None) -> Waveforms | WaveformArray:
     """Wrap waveforms in the container that carries ``sr``.
 
+    An ``ndarray`` becomes a :class:`WaveformArray` (a view, not a copy);
+    any other sequence of clips becomes :class:`Waveforms`.
+
     Parameters
     ----------
     X : list of ndarray or ndarray of shape (n_clips, n_samples)
@@ -384,6 +421,10 @@ def with_sample_rate(X: Any, sr: int | None) -> Waveforms | WaveformArray:
     -------
     Waveforms or WaveformArray
         ``X`` in the matching container.
+
+    See Also
+    --------
+    sample_rate_of : Read the rate back.
 
     Examples
     --------
@@ -416,6 +457,11 @@ def to_float(x: Any, *, owner: str = "audiosk") -> np.ndarray:
     -------
     x : ndarray
         Float samples (float32 for integer input).
+
+    See Also
+    --------
+    audiosk.io.load_audio : Decode a file to float32 samples.
+    with_sample_rate : Attach a rate to the waveforms.
 
     Examples
     --------

@@ -53,6 +53,11 @@ class AudioLoadError(OSError):
     reason : str
         The cause.
 
+    See Also
+    --------
+    load_audio : Raises it for a file it cannot decode.
+    AudioLoader : Raises it, or with ``on_error="silence"`` warns instead.
+
     Examples
     --------
     >>> from audiosk.io import AudioLoadError, load_audio
@@ -78,10 +83,38 @@ class AudioLoadError(OSError):
 class AudioLoadWarning(AudioskWarning):
     """Files were replaced by silence because they could not be loaded.
 
+    :class:`AudioLoader` with ``on_error="silence"`` emits one such warning
+    per ``transform`` that met unreadable files; its message lists them and
+    ``failures`` holds them for code.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    failures : sequence of (str, str), default=()
+        ``(path, reason)`` for every file that failed.
+
     Attributes
     ----------
     failures : list of (str, str)
         ``(path, reason)`` for every file that failed.
+
+    See Also
+    --------
+    AudioLoadError : The error each failed file raised.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from audiosk.io import AudioLoader, AudioLoadWarning
+    >>> loader = AudioLoader(duration=0.5, on_error="silence")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     waves = loader.fit_transform(["no/such/file.wav"])
+    >>> caught[0].category is AudioLoadWarning, caught[0].message.failures
+    (True, [('no/such/file.wav', 'no such file')])
+    >>> waves[0].shape
+    (11025,)
     """
 
     def __init__(self, message: str, failures: Sequence[tuple[str, str]] = ()):
@@ -202,6 +235,10 @@ def load_audio(
 ) -> tuple[np.ndarray, int]:
     """Load an audio file as a float32 waveform, like ``librosa.load``.
 
+    libsndfile decodes the file; MP3 and MP4/M4A that it cannot read go to
+    ``audioread``. Channels are averaged when ``mono`` and the result is
+    resampled with ``soxr_hq`` when ``sr`` differs from the file's rate.
+
     Parameters
     ----------
     path : str or os.PathLike[str]
@@ -234,6 +271,10 @@ def load_audio(
         For anything unreadable: missing path, directory, empty file,
         malformed header, non-audio content, no frames, NaN or infinite
         samples, or a compressed format that needs a decoder not installed.
+
+    See Also
+    --------
+    AudioLoader : Load many files as a pipeline step.
 
     Examples
     --------
@@ -356,6 +397,12 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Always 1: one path per row.
 
+    See Also
+    --------
+    load_audio : Load one file.
+    audiosk.preprocessing.PadTrim : Bring the waveforms to one length.
+    audiosk.features.MelSpectrogram : A next step that takes the waveforms.
+
     Examples
     --------
     >>> from audiosk.datasets import load_spoken_digits
@@ -405,11 +452,13 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         ----------
         X : sequence of str or os.PathLike[str]
             Paths.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
         self : AudioLoader
+            The loader.
         """
         self._validate_params()
         self._check_paths(X)
@@ -471,7 +520,7 @@ class AudioLoader(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         waveforms : Waveforms of n_clips ndarray of shape (n_samples_i,)
-            float32 waveforms, a list that carries the sample rate as ``.sr``.
+            The float32 waveforms, a list that carries the sample rate as ``.sr``.
         """
         self._validate_params()
         paths = self._check_paths(X)

@@ -85,6 +85,11 @@ def plot_confusion_matrix(
     ax : matplotlib Axes
         Holds one image of shape (n_labels, n_labels) and one text per cell.
 
+    See Also
+    --------
+    audiosk.model_selection.holdout_report : Scores of several estimators on a held-out set.
+    plot_learning_curves : How the net that made the predictions trained.
+
     Examples
     --------
     >>> from audiosk.plotting import plot_confusion_matrix
@@ -160,6 +165,10 @@ def plot_learning_curves(
 ):
     """Draw train and validation loss, a metric and optionally the learning rate, per epoch.
 
+    The values are read from the net's skorch ``history``: one panel for the
+    loss, one for the metric, one for the learning rate with ``lr``, with
+    epochs on the x axis.
+
     Parameters
     ----------
     net_or_pipeline : NeuralClassifier, NeuralRegressor, Pipeline or search
@@ -182,6 +191,11 @@ def plot_learning_curves(
     axes : ndarray of matplotlib Axes
         Loss (train and, when recorded, validation lines), the metric, then
         the learning rate when asked.
+
+    See Also
+    --------
+    audiosk.nets.NeuralClassifier : A net whose history is drawn.
+    plot_confusion_matrix : The errors of the trained net.
 
     Examples
     --------
@@ -259,6 +273,10 @@ def plot_correlation_heatmap(
 ):
     """Draw the Pearson correlation matrix of a feature table.
 
+    Each feature is correlated with every other (``DataFrame.corr``) and the
+    matrix is drawn as an image with the feature names on both axes, which
+    shows the features that repeat each other.
+
     Parameters
     ----------
     X : DataFrame or array-like of shape (n_samples, n_features)
@@ -278,6 +296,11 @@ def plot_correlation_heatmap(
     -------
     ax : matplotlib Axes
         Holds one (n_features, n_features) image and a colour bar of Pearson's r.
+
+    See Also
+    --------
+    plot_class_boxplots : How each feature separates the classes.
+    plot_pca : The samples on the table's principal components.
 
     Examples
     --------
@@ -314,6 +337,9 @@ def plot_class_boxplots(
 ):
     """Draw one box plot per feature, a box per class.
 
+    Each panel shows how one feature's values are spread within every
+    class, so features that tell classes apart stand out.
+
     Parameters
     ----------
     X : DataFrame or array-like of shape (n_samples, n_features)
@@ -337,6 +363,11 @@ def plot_class_boxplots(
     -------
     axes : ndarray of matplotlib Axes
         One visible panel per feature, each with one box per class.
+
+    See Also
+    --------
+    plot_correlation_heatmap : Which features repeat each other.
+    plot_pca : The classes on the table's principal components.
 
     Examples
     --------
@@ -385,6 +416,9 @@ def plot_pca(
 ):
     """Scatter the samples on their first 2 or 3 principal components.
 
+    The features are standardised (with ``standardize``), projected with
+    scikit-learn's ``PCA``, and each class is drawn in its own colour.
+
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
@@ -408,6 +442,11 @@ def plot_pca(
         One scatter collection per class; axis labels give the explained
         variance of each component. In 3-D the legend sits beside the axes,
         where it covers no axis label.
+
+    See Also
+    --------
+    plot_class_boxplots : The classes feature by feature.
+    plot_correlation_heatmap : Which features repeat each other.
 
     Examples
     --------
@@ -511,6 +550,11 @@ def plot_spectrogram(
     -------
     ax : matplotlib Axes
         Holds the spectrogram as one mesh (``ax.collections[0]``).
+
+    See Also
+    --------
+    audiosk.features.MelSpectrogram : A step whose output it draws.
+    audiosk.images.write_spectrogram_images : Save spectrograms as image files.
 
     Examples
     --------

@@ -96,6 +96,11 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         another rate are refused at transform (``length_`` counts samples at
         this rate), and plain arrays are taken at this rate.
 
+    See Also
+    --------
+    split_windows : Cut clips into several windows of one length instead.
+    audiosk.io.AudioLoader : Load clips of one length with ``duration``.
+
     Examples
     --------
     >>> import numpy as np
@@ -135,11 +140,13 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
             Waveforms.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
         self : PadTrim
+            The fitted step.
         """
         self._validate_params()
         given = [p for p in ("length", "duration", "percentile") if getattr(self, p) is not None]
@@ -190,11 +197,13 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : ignored
+        input_features : None
+            Ignored.
 
         Returns
         -------
-        names : ndarray of str of shape (length,)
+        names : ndarray of str of shape (length_,)
+            One name per output sample.
         """
         check_is_fitted(self)
         return np.asarray([f"sample{i}" for i in range(self.length_)], dtype=object)
@@ -239,6 +248,11 @@ def split_windows(
         The clip each window comes from (its row in ``X``).
     start : ndarray of shape (n_windows,), int64
         Where each window starts in its clip, in samples.
+
+    See Also
+    --------
+    PadTrim : Bring every clip to one length instead, one row per clip.
+    audiosk.chunking.ChunkedClassifier : Classify windows and pool them per clip.
 
     Examples
     --------

@@ -241,6 +241,12 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         fit, waveforms carrying another rate are refused and plain arrays are
         taken at this rate. The step also works unfitted.
 
+    See Also
+    --------
+    audiosk.datasets.fetch_gtzan_features : The published table these columns reproduce.
+    audiosk.extraction.extract_features : Compute it for many files (``extractor="gtzan"``).
+    audiosk.features.AudioDescriptors : A larger panel of MFCC and spectral statistics.
+
     Examples
     --------
     >>> import numpy as np
@@ -279,11 +285,13 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
             Waveforms of any lengths.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : GTZANFeatures
+            The fitted step.
         """
         self._validate_params()
         self._check_audio(X, reset=True)
@@ -311,6 +319,7 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         table : ndarray of shape (n_clips, 58), float64
+            One row per clip, columns as ``get_feature_names_out`` names them.
         """
         self._validate_params()
         X, sr = self._check_audio(X, reset=False)
@@ -328,11 +337,13 @@ class GTZANFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : ignored
+        input_features : None
+            Ignored.
 
         Returns
         -------
         names : ndarray of str of shape (58,)
+            ``length`` then the 57 published columns, in the table's order.
         """
         return np.asarray(GTZAN_COLUMNS, dtype=object)
 

@@ -62,6 +62,12 @@ class SpectrogramImage(_StatelessSpectra):
         Bins seen at fit; once fitted, transform requires as many (the step
         also works unfitted, on spectra of any number of bins).
 
+    See Also
+    --------
+    audiosk.features.MelSpectrogram : The spectra to resize, in dB.
+    audiosk.nets.ResNet : An image network for the resized spectra.
+    audiosk.images.write_spectrogram_images : Write spectrograms as image files instead.
+
     Examples
     --------
     >>> import numpy as np
@@ -106,6 +112,7 @@ class SpectrogramImage(_StatelessSpectra):
         Returns
         -------
         images : ndarray of shape (n_clips, channels, height, width), float32
+            The resized spectra, repeated over the channels or coloured by ``cmap``.
         """
         self._validate_params()
         channels = int(self.channels)

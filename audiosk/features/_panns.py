@@ -158,11 +158,13 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
         ----------
         X : list of ndarray of shape (n_samples_i,) or ndarray of shape (n_clips, n_samples)
             Waveforms; checked.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : PANNsEmbedding
+            The step, with the network loaded as ``module_``.
         """
         from ..nets import PANNs
 
@@ -315,11 +317,13 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : ignored
+        input_features : None
+            Ignored.
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_out,)
+        names : ndarray of str of shape (n_features_out_,)
+            One name per output column, in ``transform``'s order.
         """
         check_is_fitted(self, "module_")
         names = []

@@ -147,11 +147,13 @@ class _SpectraTransformer(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_clips, n_bins, n_frames), or Spectra
             Spectra (clips of any lengths where the step allows it); 2-D
             input is one frame per clip.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : object
+            The fitted step.
         """
         self._validate_params()
         X = check_spectra(
@@ -185,6 +187,10 @@ class _StatelessSpectra(StatelessArrayMixin, _SpectraTransformer):
 class Deltas(_StatelessSpectra):
     """Local derivatives over time, equal to ``librosa.feature.delta``.
 
+    Each bin's trajectory is differentiated with a Savitzky-Golay filter of
+    ``width`` frames; the output keeps the input's frames, so the
+    derivatives can be stacked under the spectra (``stack=True``).
+
     Parameters
     ----------
     width : int, default=9
@@ -203,6 +209,11 @@ class Deltas(_StatelessSpectra):
     ----------
     n_features_in_ : int
         Bins seen at fit.
+
+    See Also
+    --------
+    audiosk.features.MFCC : Coefficients whose deltas are the classic speech features.
+    TemporalStats : Summarise the spectra or their deltas over time.
 
     Examples
     --------
@@ -327,6 +338,11 @@ class TemporalStats(_SpectraTransformer):
     n_features_in_ : int
         Bins seen at fit.
 
+    See Also
+    --------
+    Flatten : Keep every frame instead, for clips of one length.
+    Deltas : Derivatives over time, to summarise beside the spectra.
+
     Examples
     --------
     >>> import numpy as np
@@ -395,11 +411,13 @@ class TemporalStats(_SpectraTransformer):
 
         Parameters
         ----------
-        input_features : ignored
+        input_features : None
+            Ignored.
 
         Returns
         -------
         names : ndarray of str of shape (n_bins * len(stats),)
+            One name per column of ``transform``'s output, in its order.
         """
         check_is_fitted(self)
         return np.asarray(
@@ -415,12 +433,21 @@ class TemporalStats(_SpectraTransformer):
 class Flatten(_SpectraTransformer):
     """Flatten spectra or images to one row per clip.
 
+    The 2-D table it gives (row-major: every frame of bin 0, then of bin 1,
+    ...) feeds any scikit-learn estimator. Every clip must have the shape
+    seen at fit.
+
     Attributes
     ----------
     input_shape_ : tuple of int
         Shape of one clip seen at fit; transform requires the same.
     n_features_in_ : int
         Bins (3-D input) or channels (4-D input) seen at fit.
+
+    See Also
+    --------
+    TemporalStats : One row per clip of any length, by statistics over time.
+    audiosk.preprocessing.PadTrim : Give every clip one length, so spectra share a shape.
 
     Examples
     --------
@@ -449,7 +476,8 @@ class Flatten(_SpectraTransformer):
 
         Returns
         -------
-        X_flat : ndarray of shape (n_clips, prod(input_shape)), float32
+        X_flat : ndarray of shape (n_clips, prod(input_shape_)), float32
+            Each clip's values in row-major order.
         """
         check_is_fitted(self)
         X = check_spectra(self, X, reset=False, allow_4d=True)
@@ -461,15 +489,17 @@ class Flatten(_SpectraTransformer):
         return X.reshape(len(X), -1)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``bin{b}_frame{t}`` (3-D) or ``ch{c}_y{h}_x{w}`` (4-D).
+        """Name the columns ``bin{b}_frame{t}`` (3-D) or ``ch{c}_y{h}_x{w}`` (4-D).
 
         Parameters
         ----------
-        input_features : ignored
+        input_features : None
+            Ignored.
 
         Returns
         -------
-        names : ndarray of str of shape (prod(input_shape),)
+        names : ndarray of str of shape (prod(input_shape_),)
+            One name per column of ``transform``'s output, in its order.
         """
         check_is_fitted(self)
         index = np.indices(self.input_shape_).reshape(len(self.input_shape_), -1).T
@@ -510,6 +540,11 @@ class SpectrogramScaler(_SpectraTransformer):
         with ``per_clip`` or without ``with_std``.
     n_features_in_ : int
         Columns (2-D input), bins (3-D) or channels (4-D) seen at fit.
+
+    See Also
+    --------
+    audiosk.features.MelSpectrogram : Spectra to scale, best in dB.
+    Flatten : Make a table of the scaled spectra.
 
     Examples
     --------
@@ -598,15 +633,17 @@ class SpectrogramScaler(_SpectraTransformer):
         return scaled
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of 2-D output (for 2-D input): the input's names or ``x0`` ...
+        """Return the names of 2-D output (for 2-D input): the input's names or ``x0`` ...
 
         Parameters
         ----------
-        input_features : array-like of str or None
+        input_features : array-like of str or None, default=None
+            Input column names; ``None`` takes those seen at fit, or ``x0`` ...
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_in,)
+        names : ndarray of str of shape (n_features_in_,)
+            The output names, those of the input.
         """
         from sklearn.utils.validation import _check_feature_names_in
 

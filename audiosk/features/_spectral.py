@@ -156,11 +156,13 @@ class _SpectralBase(StatelessArrayMixin, TransformerMixin, BaseEstimator):
         ----------
         X : ndarray of shape (n_clips, n_samples) or list of 1-D arrays of any lengths
             Waveforms.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : object
+            The fitted step.
         """
         self._validate_params()
         _, sr = check_audio(self, X, reset=True)
@@ -294,6 +296,12 @@ class Spectrogram(_SpectralBase):
         fit, waveforms carrying another rate are refused and plain arrays are
         taken at this rate.
 
+    See Also
+    --------
+    MelSpectrogram : The same power summed into Mel bands.
+    audiosk.features.SpectrogramImage : Turn spectrograms into images for vision nets.
+    audiosk.plotting.plot_spectrogram : Draw one clip's spectrogram.
+
     Examples
     --------
     >>> import numpy as np
@@ -381,6 +389,10 @@ class Spectrogram(_SpectralBase):
 class MelSpectrogram(_SpectralBase):
     """Mel-scaled spectrogram, equal to ``librosa.feature.melspectrogram``.
 
+    The STFT's ``|X| ** power`` of each clip, multiplied by librosa's Mel
+    filterbank (``librosa.filters.mel``) and, with ``db=True``, converted to
+    decibels.
+
     Parameters
     ----------
     sr : int or None, default=None
@@ -434,6 +446,12 @@ class MelSpectrogram(_SpectralBase):
         Rate of the waveforms seen at fit (carried by them, or ``sr``); after
         fit, waveforms carrying another rate are refused and plain arrays are
         taken at this rate.
+
+    See Also
+    --------
+    Spectrogram : The STFT power on a linear or log frequency axis.
+    MFCC : Cepstral coefficients of the same Mel spectrum.
+    audiosk.features.Deltas : Add the spectrogram's first and second time differences.
 
     Examples
     --------
@@ -512,6 +530,9 @@ class MFCC(MelSpectrogram):
 
     Parameters
     ----------
+    sr : int or None, default=None
+        Sample rate of the waveforms; ``None`` adopts the rate they carry
+        (an error when they carry none).
     n_mfcc : int, default=20
         Coefficients kept.
     dct_type : {1, 2, 3}, default=2
@@ -521,12 +542,39 @@ class MFCC(MelSpectrogram):
     lifter : float, default=0
         Sinusoidal liftering ``1 + (lifter / 2) sin(pi (k + 1) / lifter)``
         when positive.
+    n_fft : int, default=2048
+        FFT size.
+    hop_length : int, default=512
+        Samples between frames.
+    win_length : int or None, default=None
+        Window length (``n_fft`` when None).
+    window : str, default="hann"
+        Window name.
+    center : bool, default=True
+        Centre frames by padding ``n_fft // 2`` samples on both sides.
+    pad_mode : {"constant", "reflect", "edge"}, default="constant"
+        Padding used when ``center``.
+    power : float, default=2.0
+        Exponent of the magnitude before the filterbank.
+    n_mels : int, default=128
+        Mel bands, at least ``n_mfcc``.
+    fmin : float, default=0.0
+        Lowest band edge (Hz).
+    fmax : float or None, default=None
+        Highest band edge (``sr / 2`` when None).
+    htk : bool, default=False
+        Use the HTK Mel formula instead of Slaney's.
+    norm : "slaney", float or None, default="slaney"
+        Filter normalisation, as in ``librosa.filters.mel``.
     top_db : float or None, default=80.0
         Floor of the log-Mel spectrum, per clip.
-    sr, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels, fmin, fmax, htk
-        As in :class:`MelSpectrogram`.
-    norm, dtype, n_jobs
-        As in :class:`MelSpectrogram`.
+    dtype : {"float64", "float32"} or numpy float type, default="float64"
+        Working precision of the window, FFT and filterbank (the output is
+        float32 either way), as in :class:`MelSpectrogram`.
+    n_jobs : int or None, default=None
+        Number of jobs run in parallel (joblib): blocks of clips, in threads
+        (the values do not depend on it). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means one per core.
 
     Attributes
     ----------
@@ -534,6 +582,12 @@ class MFCC(MelSpectrogram):
         Rate of the waveforms seen at fit (carried by them, or ``sr``); after
         fit, waveforms carrying another rate are refused and plain arrays are
         taken at this rate.
+
+    See Also
+    --------
+    MelSpectrogram : The Mel spectrum the coefficients are computed from.
+    audiosk.features.Deltas : Add the coefficients' first and second time differences.
+    audiosk.features.TemporalStats : Summarise the coefficients over time.
 
     Examples
     --------

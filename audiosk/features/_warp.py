@@ -28,6 +28,12 @@ def warp_frequency(X: Any, factor: float) -> np.ndarray:
     Returns
     -------
     warped : ndarray of float32, same shape as X
+        The spectra, each bin read at ``bin * factor``.
+
+    See Also
+    --------
+    audiosk.nets.FrequencyWarp : Random warps of this kind, to augment training data.
+    audiosk.adaptation.VTLNClassifier : Chooses a warp factor per speaker at prediction.
 
     Examples
     --------

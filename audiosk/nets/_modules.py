@@ -172,6 +172,11 @@ class MLP(nn.Module):
         Standard deviation of the Gaussian noise added to the standardised
         inputs while training (0 for none).
 
+    See Also
+    --------
+    TDNN : The default network for spectra.
+    audiosk.nets.NeuralClassifier : Trains it on tables (``module="mlp"``).
+
     Examples
     --------
     >>> import torch
@@ -211,6 +216,18 @@ class MLP(nn.Module):
         _initialise(self, init)
 
     def forward(self, X):
+        """Compute the outputs of a batch of samples.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, *input_shape)
+            The samples, flattened to ``(n, prod(input_shape))``.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+            The outputs: class logits, or regression values.
+        """
         return self.layers(self.input(X.flatten(1)))
 
 
@@ -280,6 +297,12 @@ class TDNN(nn.Module):
     init : str, default="default"
         As in :class:`MLP`.
 
+    See Also
+    --------
+    CNN : 2-D convolutions over spectrograms or images.
+    MLP : The network for feature tables.
+    audiosk.nets.NeuralClassifier : Trains it on spectra (``module="tdnn"``).
+
     Examples
     --------
     >>> import torch
@@ -342,10 +365,20 @@ class TDNN(nn.Module):
     min_length = 2
 
     def forward(self, X, lengths=None):
-        """Compute the outputs ``(n, n_outputs)`` of spectra ``(n, [channels,] n_bins, n_frames)``.
+        """Compute the outputs of a batch of spectra.
 
-        ``lengths`` (``(n,)``, optional) gives the valid frames of each clip
-        of a padded batch.
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, n_bins, n_frames) or (n, channels, n_bins, n_frames)
+            The spectra; channels' bins are stacked.
+        lengths : torch.Tensor of shape (n,) or None, default=None
+            Valid frames of each clip of a padded batch; ``None``: every
+            frame is valid.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+            The outputs: class logits, or regression values.
         """
         X = X.flatten(1, -2)
         _check_min_length(self, X, lengths)
@@ -418,6 +451,11 @@ class CNN(nn.Module):
         Units of a hidden dense layer in the head.
     init : str, default="default"
         As in :class:`MLP`.
+
+    See Also
+    --------
+    TDNN : 1-D convolutions over time, faster on a CPU.
+    audiosk.nets.ResNet : A deeper image network, with pretrained weights.
 
     Examples
     --------
@@ -501,11 +539,24 @@ class CNN(nn.Module):
         return (1, *shape) if len(shape) == 2 else tuple(shape)
 
     def forward(self, X, lengths=None):
-        """Compute the outputs ``(n, n_outputs)``; ``lengths`` ``(n,)``: each clip's valid frames.
+        """Compute the outputs of a batch of spectrograms or images.
 
         With ``lengths`` every block counts the valid frames only (the
         frames are the last axis), so a clip's output does not depend on the
         padding of its batch; it needs ``head="global"``.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, n_bins, n_frames) or (n, channels, H, W)
+            The batch, of the rank of ``input_shape``.
+        lengths : torch.Tensor of shape (n,) or None, default=None
+            Valid frames of each clip of a padded batch; ``None``: every
+            frame is valid.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+            The outputs: class logits, or regression values.
         """
         if self.in_dims == 2:
             X = X.unsqueeze(1)

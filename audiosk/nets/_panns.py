@@ -95,6 +95,11 @@ class ConvBlock(nn.Module):
 class PANNs(_Frozen):
     """PANNs CNN10 / CNN14: waveforms to AudioSet logits, or to a new head for fine-tuning.
 
+    The module resamples the waveforms to 32 kHz and computes their log-Mel
+    spectrograms itself; convolution blocks follow, pooled over frequency
+    and then over time (max plus mean), and ``fc1`` gives the clip
+    embedding (:meth:`embed`) that the head reads.
+
     Parameters
     ----------
     input_shape : tuple of int or None, default=None
@@ -121,6 +126,12 @@ class PANNs(_Frozen):
     ----------
     embedding_size : int
         Width of :meth:`embed`'s output (2048 or 512).
+
+    See Also
+    --------
+    audiosk.features.PANNsEmbedding : Its embeddings or tags as a pipeline step.
+    audiosk.datasets.fetch_panns_weights : Download the released checkpoints.
+    audiosk.nets.NeuralClassifier : Fine-tunes it on waveforms (``module="panns"``).
 
     Examples
     --------
@@ -172,12 +183,26 @@ class PANNs(_Frozen):
         self._finish(input_shape or (None,), n_outputs, weights, trainable_layers, False)
 
     def blocks(self) -> list[ConvBlock]:
-        """List the convolution blocks, first to last."""
+        """List the convolution blocks, first to last.
+
+        Returns
+        -------
+        list of ConvBlock
+            ``conv_block1`` onwards: 6 for CNN14, 4 for CNN10.
+        """
         return [
             getattr(self, f"conv_block{i}") for i in range(1, len(ARCHITECTURES[self.arch]) + 1)
         ]
 
     def stages(self):
+        """List the stages that ``trainable_layers`` counts, first to last.
+
+        Returns
+        -------
+        list of torch.nn.Module
+            The first block with the input batch norm ``bn0``, the other
+            blocks, then ``fc1``.
+        """
         first, *rest = self.blocks()
         return [nn.ModuleList([self.bn0, first]), *rest, self.fc1]
 
@@ -226,6 +251,7 @@ class PANNs(_Frozen):
         Returns
         -------
         embedding : torch.Tensor of shape (n, embedding_size)
+            One non-negative embedding per clip.
         """
         if wave.dim() != 2:
             raise ValueError(f"PANNs take waveforms (n, n_samples); got shape {tuple(wave.shape)}.")
@@ -260,7 +286,20 @@ class PANNs(_Frozen):
         return F.relu(self.fc1(x))
 
     def forward(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits of the head (AudioSet's 527 tags, or ``n_outputs``); ``lengths`` as in :meth:`embed`."""
+        """Compute the head's logits (AudioSet's 527 tags, or ``n_outputs``).
+
+        Parameters
+        ----------
+        wave : torch.Tensor of shape (n, n_samples)
+            Waveforms at ``sr``.
+        lengths : torch.Tensor of shape (n,) or None, default=None
+            Valid samples of each row, as in :meth:`embed`.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+            The logits, 527 columns when the AudioSet head is kept.
+        """
         return self.fc_audioset(dropout(self.embed(wave, lengths), 0.5, self.training))
 
 

@@ -22,6 +22,11 @@ class TensorBoardLogger(TensorBoard):
         ``keys_ignored``, ``key_mapper``, ``close_after_train`` of skorch's
         callback.
 
+    See Also
+    --------
+    audiosk.nets.NeuralClassifier : A net that takes it in ``callbacks``.
+    audiosk.plotting.plot_learning_curves : Draw the same history after training.
+
     Examples
     --------
     >>> import tempfile
@@ -34,6 +39,13 @@ class TensorBoardLogger(TensorBoard):
         super().__init__(writer=None, **kwargs)
 
     def initialize(self):
+        """Open a ``SummaryWriter`` on ``logdir``, then initialise skorch's callback.
+
+        Returns
+        -------
+        self : TensorBoardLogger
+            The callback, ready to log.
+        """
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError as exc:
@@ -44,6 +56,18 @@ class TensorBoardLogger(TensorBoard):
         return super().initialize()
 
     def get_params(self, deep=True):
+        """Get the callback's parameters, without the writer (made at ``initialize``).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Passed to skorch's ``get_params``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
         params = super().get_params(deep=deep)
         params.pop("writer", None)
         return params

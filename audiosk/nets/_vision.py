@@ -65,10 +65,28 @@ class _Frozen(nn.Module):
             self.to(memory_format=torch.channels_last)
 
     def stages(self) -> list[nn.Module]:
-        """List the stages that ``trainable_layers`` counts, first to last (the head excluded)."""
+        """List the stages that ``trainable_layers`` counts, first to last (the head excluded).
+
+        Returns
+        -------
+        list of torch.nn.Module
+            The stages; subclasses define them.
+        """
         raise NotImplementedError
 
     def train(self, mode: bool = True):
+        """Set training or evaluation mode; frozen stages stay in evaluation mode.
+
+        Parameters
+        ----------
+        mode : bool, default=True
+            Training mode (``False``: evaluation mode).
+
+        Returns
+        -------
+        self : torch.nn.Module
+            The network.
+        """
         super().train(mode)
         for stage in getattr(self, "_frozen", []):
             stage.eval()  # frozen stages keep their batch-norm statistics
@@ -107,6 +125,19 @@ class _Frozen(nn.Module):
             )
 
     def first_conv_name(self) -> str:
+        """Name the first convolution, whose input channels ``load_pretrained`` adapts.
+
+        Returns
+        -------
+        str
+            Its name in the state dict, without ``.weight``.
+
+        Raises
+        ------
+        NotImplementedError
+            For a network that defines none (:class:`~audiosk.nets.PANNs`,
+            whose checkpoints load without adapting).
+        """
         raise NotImplementedError
 
     def _as_image(self, X):
@@ -172,6 +203,10 @@ _RESNETS: dict[int, tuple[type[BasicBlock] | type[Bottleneck], list[int]]] = {
 class ResNet(_Frozen):
     """ResNet-18/34/50 (He et al., 2016) with torchvision's parameter names.
 
+    A stem (7x7 convolution, max pooling), four stages of residual blocks
+    (basic blocks for depths 18 and 34, bottlenecks for 50), global average
+    pooling and a linear head; spectrograms are read as one-channel images.
+
     Parameters
     ----------
     input_shape : tuple of int
@@ -190,6 +225,12 @@ class ResNet(_Frozen):
         Keep weights and activations in channels-last (NHWC) layout, which
         oneDNN (CPU) and cuDNN often run faster (benchmarks/bench_deep.py, 2-core
         CPU: GoogLeNet 10.6 -> 7.6 s per epoch, ResNet-18 unchanged).
+
+    See Also
+    --------
+    GoogLeNet : An Inception network with the same options.
+    audiosk.nets.CNN : A small convolutional network to train from scratch.
+    audiosk.features.SpectrogramImage : Resize spectra to the images it was pretrained on.
 
     Examples
     --------
@@ -244,6 +285,13 @@ class ResNet(_Frozen):
         return nn.Sequential(*layers)
 
     def stages(self):
+        """List the 5 stages that ``trainable_layers`` counts, first to last.
+
+        Returns
+        -------
+        list of torch.nn.Module
+            The stem (``conv1`` and ``bn1``), then ``layer1`` ... ``layer4``.
+        """
         return [
             nn.ModuleList([self.conv1, self.bn1]),
             self.layer1,
@@ -253,9 +301,28 @@ class ResNet(_Frozen):
         ]
 
     def first_conv_name(self):
+        """Name the first convolution, whose input channels ``load_pretrained`` adapts.
+
+        Returns
+        -------
+        str
+            ``"conv1"``.
+        """
         return "conv1"
 
     def forward(self, X):
+        """Compute the outputs of a batch of spectrograms or images.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, bins, frames) or (n, channels, H, W)
+            The batch, of the rank of ``input_shape``; spectrograms get one channel.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+            The head's outputs: class logits, or regression values.
+        """
         x = self.maxpool(self.relu(self.bn1(self.conv1(self._as_image(X)))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
@@ -317,6 +384,11 @@ class GoogLeNet(_Frozen):
         oneDNN (CPU) and cuDNN often run faster (benchmarks/bench_deep.py, 2-core
         CPU: GoogLeNet 10.6 -> 7.6 s per epoch, ResNet-18 unchanged).
 
+    See Also
+    --------
+    ResNet : A residual network with the same options.
+    audiosk.features.SpectrogramImage : Resize spectra to the images it was pretrained on.
+
     Examples
     --------
     >>> import torch
@@ -360,6 +432,13 @@ class GoogLeNet(_Frozen):
         self._finish(input_shape, n_outputs, weights, trainable_layers, channels_last)
 
     def stages(self):
+        """List the 12 stages that ``trainable_layers`` counts, first to last.
+
+        Returns
+        -------
+        list of torch.nn.Module
+            ``conv1``, ``conv2``, ``conv3``, then ``inception3a`` ... ``inception5b``.
+        """
         names = [
             "conv1",
             "conv2",
@@ -377,9 +456,28 @@ class GoogLeNet(_Frozen):
         return [getattr(self, n) for n in names]
 
     def first_conv_name(self):
+        """Name the first convolution, whose input channels ``load_pretrained`` adapts.
+
+        Returns
+        -------
+        str
+            ``"conv1.conv"``.
+        """
         return "conv1.conv"
 
     def forward(self, X):
+        """Compute the outputs of a batch of spectrograms or images.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n, bins, frames) or (n, channels, H, W)
+            The batch, of the rank of ``input_shape``; spectrograms get one channel.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+            The head's outputs: class logits, or regression values.
+        """
         x = self.maxpool1(self.conv1(self._as_image(X)))
         x = self.maxpool2(self.conv3(self.conv2(x)))
         x = self.maxpool3(self.inception3b(self.inception3a(x)))

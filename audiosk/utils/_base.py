@@ -21,7 +21,8 @@ class ArrayOutputMixin:
 
         Returns
         -------
-        self
+        self : object
+            The step, unchanged.
         """
         return self
 
@@ -41,4 +42,28 @@ class AudioskWarning(UserWarning):
 
 
 class GroupLeakageWarning(AudioskWarning):
-    """Clips that share a source (speaker, track) may fall on both sides of a split."""
+    """Clips that share a source (speaker, track) may fall on both sides of a split.
+
+    Scores measured on such a split are inflated: the model has heard the
+    test speaker or track. It is emitted when ``X`` carries groups (the
+    loaders' file names) but none are passed, or when groups are passed to a
+    splitter that ignores them.
+
+    See Also
+    --------
+    audiosk.model_selection.group_aware_cv : Splits that keep each group in one fold.
+    audiosk.model_selection.compare : Warns the same way before cross-validating.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.model_selection import KFold
+    >>> from audiosk.model_selection import GroupLeakageWarning, group_aware_cv
+    >>> X, y, groups = np.zeros((4, 1)), [0, 1, 0, 1], ["a", "a", "b", "b"]
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     splits = group_aware_cv(KFold(2), X, y, groups, classifier=True)
+    >>> caught[0].category is GroupLeakageWarning
+    True
+    """
