@@ -31,48 +31,6 @@ PUBLIC_MODULES = [
     "audiosk.adaptation",
     "audiosk.plotting",
 ]
-#: Objects whose docstrings do not pass yet: each owner empties its part before 0.1.0.
-NOT_YET = {
-    "audiosk.nets._augment.AddNoise",
-    "audiosk.nets._augment.Augmentation",
-    "audiosk.nets._augment.Mixup",
-    "audiosk.nets._augment.TimeShift",
-    "audiosk.nets._estimators.NeuralClassifier",
-    "audiosk.nets._estimators.NeuralClassifier.fit",
-    "audiosk.nets._estimators.NeuralClassifier.fit_loop",
-    "audiosk.nets._estimators.NeuralClassifier.get_dataset",
-    "audiosk.nets._estimators.NeuralClassifier.get_iterator",
-    "audiosk.nets._estimators.NeuralClassifier.get_params",
-    "audiosk.nets._estimators.NeuralClassifier.get_split_datasets",
-    "audiosk.nets._estimators.NeuralClassifier.infer",
-    "audiosk.nets._estimators.NeuralClassifier.initialize",
-    "audiosk.nets._estimators.NeuralClassifier.initialize_module",
-    "audiosk.nets._estimators.NeuralClassifier.initialize_optimizer",
-    "audiosk.nets._estimators.NeuralClassifier.load_params",
-    "audiosk.nets._estimators.NeuralClassifier.notify",
-    "audiosk.nets._estimators.NeuralClassifier.partial_fit",
-    "audiosk.nets._estimators.NeuralClassifier.predict",
-    "audiosk.nets._estimators.NeuralClassifier.predict_proba",
-    "audiosk.nets._estimators.NeuralClassifier.set_params",
-    "audiosk.nets._estimators.NeuralClassifier.train_step_single",
-    "audiosk.nets._estimators.NeuralRegressor",
-    "audiosk.nets._estimators.NeuralRegressor.fit",
-    "audiosk.nets._estimators.NeuralRegressor.fit_loop",
-    "audiosk.nets._estimators.NeuralRegressor.get_dataset",
-    "audiosk.nets._estimators.NeuralRegressor.get_iterator",
-    "audiosk.nets._estimators.NeuralRegressor.get_params",
-    "audiosk.nets._estimators.NeuralRegressor.get_split_datasets",
-    "audiosk.nets._estimators.NeuralRegressor.infer",
-    "audiosk.nets._estimators.NeuralRegressor.initialize",
-    "audiosk.nets._estimators.NeuralRegressor.initialize_module",
-    "audiosk.nets._estimators.NeuralRegressor.initialize_optimizer",
-    "audiosk.nets._estimators.NeuralRegressor.load_params",
-    "audiosk.nets._estimators.NeuralRegressor.notify",
-    "audiosk.nets._estimators.NeuralRegressor.partial_fit",
-    "audiosk.nets._estimators.NeuralRegressor.predict",
-    "audiosk.nets._estimators.NeuralRegressor.set_params",
-    "audiosk.nets._estimators.NeuralRegressor.train_step_single",
-}
 
 IGNORED = {"RT02", "GL01", "GL02"}
 IGNORED_FOR_METHODS = {"ES01", "SA01", "EX01"}
@@ -122,8 +80,6 @@ def errors(path, kind):
 @pytest.mark.parametrize(("path", "kind"), list(targets()), ids=lambda v: str(v))
 def test_docstring(path, kind):
     found = [f"{code}: {message}" for code, message in errors(path, kind)]
-    if path in NOT_YET:  # emptied before 0.1.0; whoever fixes one removes it
-        return
     assert not found, f"{path}\n" + "\n".join(found)
 
 
