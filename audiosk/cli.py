@@ -337,6 +337,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 1
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's status for SIGINT, no traceback
+        print(f"\naudiosk {args.command}: interrupted.", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    """Run the subcommand ``args.command``."""
     if args.command == "demo":
         start = time.perf_counter()
         folds = args.folds or (QUICK_FOLDS if args.quick else 3)
@@ -354,9 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(format_table(table))
         print(f"\nTotal time: {time.perf_counter() - start:.0f} s")
-    elif args.command == "extract":
-        return _extract(args)
-    return 0
+        return 0
+    return _extract(args)
 
 
 def _extract(args) -> int:

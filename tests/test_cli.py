@@ -180,3 +180,26 @@ def test_extract_writes_a_table_gtzan_table_reads(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("audiosk extract: error: argument -o/--out")
     assert f"'{tmp_path / 'nope'}' does not exist" in err and ".lock" not in err
+
+
+def test_ctrl_c_ends_a_command_with_one_line_and_status_130():
+    import signal
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from audiosk.cli import main; sys.exit(main())",
+            "demo",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = process.stdout.readline()  # the demo has started its work
+    assert first.startswith("Spoken digits")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "audiosk demo: interrupted."
