@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from .containers import Waveforms
 from .utils._base import ArrayOutputMixin, AudioskWarning
 from .utils._parallel import parallel_map
-from .utils._sklearn_compat import Interval, StrOptions
+from .utils._sklearn_compat import Interval, RealInterval, StrOptions, validate_params
 
 PathLike = str | os.PathLike[str]
 
@@ -224,6 +224,17 @@ def _too_long(path: Any, seconds: float, max_duration: float | None) -> AudioLoa
     )
 
 
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "sr": [RealInterval(0, None, closed="neither"), None],
+        "mono": ["boolean"],
+        "offset": [RealInterval(0, None, closed="left")],
+        "duration": [RealInterval(0, None, closed="neither"), None],
+        "max_duration": [RealInterval(0, None, closed="neither"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_audio(
     path: PathLike,
     *,
@@ -287,8 +298,6 @@ def load_audio(
     """
     import soundfile as sf
 
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike[str], got {type(path).__name__}.")
     if not os.path.exists(path):
         raise AudioLoadError(path, "no such file")
     if os.path.isdir(path):
@@ -297,8 +306,6 @@ def load_audio(
         raise AudioLoadError(path, "is not a regular file")
     if os.path.getsize(path) == 0:
         raise AudioLoadError(path, "the file is empty (0 bytes)")
-    if offset < 0 or (duration is not None and duration <= 0):
-        raise ValueError(f"offset must be >= 0 and duration > 0, got {offset} and {duration}.")
 
     try:
         y, sr_native = _read_soundfile(path, offset, duration, max_duration)

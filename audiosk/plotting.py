@@ -12,8 +12,17 @@ what it drew on. Folders of spectrogram images are written by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
+
+from .utils._sklearn_compat import (
+    IntInterval,
+    Options,
+    RealInterval,
+    StrOptions,
+    validate_params,
+)
 
 __all__ = [
     "plot_class_boxplots",
@@ -43,6 +52,20 @@ def _new_axes(ax, figsize, **kwargs):
     return fig.add_subplot(**kwargs)
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "labels": ["array-like", None],
+        "display_labels": ["array-like", None],
+        "normalize": [StrOptions({"true", "pred", "all"}), None],
+        "ax": "no_validation",
+        "figsize": [tuple],
+        "cmap": [str],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_confusion_matrix(
     y_true,
     y_pred,
@@ -154,6 +177,17 @@ def _history_of(net_or_pipeline):
 _METRIC_NAMES = {"loss": "Loss", "acc": "Accuracy", "r2": "R²", "lr": "Learning rate"}
 
 
+@validate_params(
+    {
+        "net_or_pipeline": "no_validation",  # its own check names what has a history
+        "metric": [str, None],
+        "lr": ["boolean"],
+        "axes": "no_validation",
+        "figsize": [tuple, None],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_learning_curves(
     net_or_pipeline,
     *,
@@ -262,6 +296,17 @@ def _frame(X, feature_names=None):
     return pd.DataFrame(X, columns=list(names))
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "feature_names": ["array-like", None],
+        "ax": "no_validation",
+        "figsize": [tuple, None],
+        "cmap": [str],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_correlation_heatmap(
     X,
     *,
@@ -324,6 +369,19 @@ def plot_correlation_heatmap(
     return ax
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "features": ["array-like", None],
+        "feature_names": ["array-like", None],
+        "ncols": [IntInterval(1, None, closed="left")],
+        "axes": "no_validation",
+        "figsize": [tuple, None],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_class_boxplots(
     X,
     y,
@@ -404,6 +462,18 @@ def plot_class_boxplots(
     return axes
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "y": ["array-like", None],
+        "n_components": [Options(Integral, {2, 3})],
+        "ax": "no_validation",
+        "figsize": [tuple, None],
+        "standardize": ["boolean"],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_pca(
     X,
     y=None,
@@ -509,6 +579,19 @@ def _display_values(S, step):
     return librosa.power_to_db(S ** (2.0 / power), ref=np.max, top_db=80.0), "dB re maximum"
 
 
+@validate_params(
+    {
+        "S": ["array-like"],
+        "step": "no_validation",  # its own check names the steps it draws
+        "sr": [RealInterval(0, None, closed="neither"), None],
+        "ax": "no_validation",
+        "figsize": [tuple],
+        "cmap": [str, None],
+        "colorbar": ["boolean"],
+        "title": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def plot_spectrogram(
     S,
     step,

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .containers import WaveformArray, to_float
 from .utils._base import ArrayOutputMixin
-from .utils._sklearn_compat import Interval, StrOptions
+from .utils._sklearn_compat import Interval, IntInterval, StrOptions, validate_params
 from .utils._waveforms import check_audio
 from .utils._windows import window_starts
 
@@ -214,6 +214,14 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "window_length": [IntInterval(1, None, closed="left")],
+        "hop_length": [IntInterval(1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def split_windows(
     X, *, window_length: int, hop_length: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -266,11 +274,6 @@ def split_windows(
     >>> windows[3].tolist(), windows[4].tolist()  # the tail of clip 0; clip 1 padded
     ([7.0, 8.0, 9.0, 10.0], [0.0, 1.0, 2.0, 0.0])
     """
-    for name, value in (("window_length", window_length), ("hop_length", hop_length)):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(
-                f"split_windows: {name}={value!r} must be a whole number of samples >= 1."
-            )
     if hop_length > window_length:
         raise ValueError(
             f"split_windows: hop_length={hop_length} is longer than window_length={window_length}, "

@@ -21,10 +21,11 @@ from audiosk.features import (
     Spectrogram,
     SpectrogramImage,
     TemporalStats,
+    warp_frequency,
 )
-from audiosk.io import AudioLoader
+from audiosk.io import AudioLoader, load_audio
 from audiosk.nets import NeuralClassifier
-from audiosk.preprocessing import PadTrim
+from audiosk.preprocessing import PadTrim, split_windows
 
 WAVES = WaveformArray(np.zeros((2, 800), np.float32), sr=8000)
 SPECTRA = np.zeros((2, 4, 20), np.float32)
@@ -188,3 +189,18 @@ def test_layer_sizes_of_no_unit_are_refused_before_training(sizes):
         CNN((8, 8), 2, channels=0)
     with pytest.raises(ValueError, match=r"^embedding=0: every layer needs at least 1 unit"):
         TDNN((8, 8), 2, embedding=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: load_audio(3), "path"),
+        (lambda: load_audio("x.wav", offset=-1.0), "offset"),
+        (lambda: load_audio("x.wav", sr=True), "sr"),
+        (lambda: warp_frequency(SPECTRA, 0), "factor"),
+        (lambda: split_windows(WAVES, window_length=4, hop_length=0), "hop_length"),
+    ],
+)
+def test_public_functions_name_the_parameter_they_refuse(call, name):
+    with pytest.raises(ValueError, match=rf"The '{name}' parameter of \w+ must be"):
+        call()

@@ -7,10 +7,15 @@ from typing import Any
 import numpy as np
 
 from ..utils._dsp import interpolation_positions
+from ..utils._sklearn_compat import RealInterval, validate_params
 
 __all__ = ["warp_frequency"]
 
 
+@validate_params(
+    {"X": ["array-like"], "factor": [RealInterval(0, None, closed="neither")]},
+    prefer_skip_nested_validation=True,
+)
 def warp_frequency(X: Any, factor: float) -> np.ndarray:
     """Read every spectrum's frequency axis at ``bin * factor``.
 
@@ -49,8 +54,6 @@ def warp_frequency(X: Any, factor: float) -> np.ndarray:
             "warp_frequency needs spectra (n_clips, n_bins, n_frames); "
             f"got an array of shape {X.shape}."
         )
-    if not factor > 0:
-        raise ValueError(f"factor must be positive; got {factor}.")
     n, bins = X.shape[0], X.shape[-2]
     low, high, weight = interpolation_positions(bins, np.full(n, factor))
     shape = (n,) + (1,) * (X.ndim - 3) + (bins, 1)

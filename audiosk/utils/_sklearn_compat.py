@@ -11,8 +11,9 @@ one error audiosk raises for a bad parameter.
 """
 
 import os
+from collections.abc import Callable
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -22,8 +23,8 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
     validate_parameter_constraints,
-    validate_params,
 )
+from sklearn.utils._param_validation import validate_params as _validate_params
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
@@ -40,6 +41,41 @@ __all__ = [
     "validate_parameter_constraints",
     "validate_params",
 ]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def validate_params(
+    parameter_constraints: dict[str, Any], *, prefer_skip_nested_validation: bool
+) -> Callable[[F], F]:
+    """Check a public function's arguments as scikit-learn's ``validate_params`` does (typed).
+
+    Parameters
+    ----------
+    parameter_constraints : dict
+        The constraints of each parameter, as in ``_parameter_constraints``.
+    prefer_skip_nested_validation : bool
+        Skip the checks of the estimators and functions it calls.
+
+    Returns
+    -------
+    decorator : callable
+        Keeps the function's signature.
+
+    Examples
+    --------
+    >>> from audiosk.utils._sklearn_compat import validate_params
+    >>> @validate_params({"n": [int]}, prefer_skip_nested_validation=True)
+    ... def twice(n):
+    ...     return 2 * n
+    >>> twice(3)
+    6
+    """
+    decorator = _validate_params(
+        parameter_constraints, prefer_skip_nested_validation=prefer_skip_nested_validation
+    )
+    return cast(Callable[[F], F], decorator)
 
 
 class IntInterval(Interval):
