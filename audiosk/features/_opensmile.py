@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..containers import Spectra
 from ..utils._parallel import parallel_map
-from ..utils._sklearn_compat import StrOptions
+from ..utils._sklearn_compat import Interval, StrOptions
 from ._descriptors import check_clips
 
 __all__ = ["OpenSMILEFeatures"]
@@ -147,7 +147,7 @@ class OpenSMILEFeatures(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict[str, Any] = {
         "feature_set": [StrOptions(set(MIN_SECONDS))],
         "feature_level": [StrOptions(set(_LEVELS))],
-        "sr": [Integral, None],
+        "sr": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
