@@ -157,3 +157,17 @@ def test_the_nets_count_threads_not_jobs():
     for net in (NeuralClassifier, NeuralRegressor):
         names = inspect.signature(net).parameters
         assert "n_threads" in names and "n_jobs" not in names
+
+
+def test_scikit_learns_private_api_is_imported_in_one_place():
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "audiosk"
+    private = re.compile(r"from sklearn[\w.]*\._\w+ import|from sklearn[\w.]* import _\w+")
+    found = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "_sklearn_compat.py" and private.search(path.read_text())
+    ]
+    assert found == [], "import scikit-learn's private names through utils/_sklearn_compat.py"

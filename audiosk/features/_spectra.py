@@ -645,8 +645,8 @@ class SpectrogramScaler(_SpectraTransformer):
         names : ndarray of str of shape (n_features_in_,)
             The output names, those of the input.
         """
-        from sklearn.utils.validation import _check_feature_names_in
+        from ..utils._sklearn_compat import check_feature_names_in
 
         check_is_fitted(self)
-        names: np.ndarray = _check_feature_names_in(self, input_features)
+        names: np.ndarray = check_feature_names_in(self, input_features)
         return names

@@ -7,13 +7,14 @@ import warnings
 import numpy as np
 import torch
 from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
-from sklearn.utils.validation import _check_y, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
 from ..containers import DiskArray, to_float
 from ..utils._base import GroupLeakageWarning
+from ..utils._sklearn_compat import check_y
 from ._layers import reads_lengths
 
 __all__ = [
@@ -173,7 +174,7 @@ def _check_clips(net, X, *, reset):
 
 def _check_ragged_y(net, X, y, *, multi_output=False, y_numeric=False):
     """Check y as ``validate_data`` does, for X of clips of different lengths."""
-    y = _check_y(y, multi_output=multi_output, y_numeric=y_numeric, estimator=net)
+    y = check_y(y, multi_output=multi_output, y_numeric=y_numeric, estimator=net)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} clips but y has {len(y)} targets.")
     return y

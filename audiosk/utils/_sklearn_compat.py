@@ -3,9 +3,12 @@
 scikit-learn's parameter constraints (``Interval``, ``StrOptions``,
 ``HasMethods``), the function that checks them and the error it raises
 are what its own estimators use for ``_parameter_constraints``,
-``validate_params`` what its public functions use to check theirs, and
-``check_sample_weight`` what its meta-estimators use for weights, but they
-live in private names; a release that moves them breaks this file only.
+``validate_params`` what its public functions use to check theirs,
+``check_sample_weight`` what its meta-estimators use for weights,
+``check_y`` and ``check_feature_names_in`` what ``validate_data`` and
+``get_feature_names_out`` use, but they live in private names; a release
+that moves them breaks this file only (tests/test_vocabulary.py checks
+that no other module imports them).
 :class:`InvalidParameterError` (a ``ValueError`` and ``TypeError``) is the
 one error audiosk raises for a bad parameter.
 """
@@ -25,7 +28,9 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils._param_validation import validate_params as _validate_params
+from sklearn.utils.validation import _check_feature_names_in as check_feature_names_in
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
+from sklearn.utils.validation import _check_y as check_y
 
 __all__ = [
     "HasMethods",
@@ -37,7 +42,9 @@ __all__ = [
     "InvalidParameterError",
     "Options",
     "StrOptions",
+    "check_feature_names_in",
     "check_sample_weight",
+    "check_y",
     "validate_parameter_constraints",
     "validate_params",
 ]
