@@ -387,11 +387,11 @@ def test_steps_of_audiosk_modules_do_not_take_the_global_generator(monkeypatch):
     A module of another origin runs each step on torch's global generator,
     seeded from the net's (one lock per step), and is reproducible too.
     """
-    from audiosk.nets import _base
+    from audiosk.nets import _runtime
 
     calls = []
-    original = _base._global_rng_from
-    monkeypatch.setattr(_base, "_global_rng_from", lambda *a: calls.append(1) or original(*a))
+    original = _runtime._global_rng_from
+    monkeypatch.setattr(_runtime, "_global_rng_from", lambda *a: calls.append(1) or original(*a))
     X, y, _ = grouped_table()
     net = NeuralClassifier(max_epochs=3, batch_size=16, random_state=0).fit(X, y)
     steps = int(sum(net.history[:, "train_batch_count"]))

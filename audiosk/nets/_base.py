@@ -12,15 +12,15 @@ hook; every skorch method overridden here is listed, with its reason, in
 :data:`SKORCH_OVERRIDES` (a test pins the set).
 """
 
-# Past 600 lines because these overrides must live in one class in front of skorch's; the data
-# helpers it calls are in ``_data``, the callbacks in ``_callbacks``, the process-wide thread and
-# generator handling in ``_runtime``, what "auto" means in ``_recipes``.
+# Past 600 lines because the parameters, their checks and the training entry points live in the one
+# class in front of skorch's, each skorch override documented for numpydoc; the rest is in mixins
+# beside what they use: what "auto" means (``_recipes``), datasets, batches and windows
+# (``_crops``), input checks and validation data (``_data``), randomness (``_runtime``).
 
 from __future__ import annotations
 
 import inspect
 from abc import ABCMeta, abstractmethod
-from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -29,10 +29,8 @@ from sklearn.base import BaseEstimator
 from skorch import dataset as skorch_dataset
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
 
-from ..containers import DiskArray
 from ..utils._dsp import auto_device
 from ..utils._sklearn_compat import (
     Interval,
@@ -44,26 +42,19 @@ from ..utils._sklearn_compat import (
 )
 from ._augment import Augmentation
 from ._callbacks import AverageWeights, BestWeights, RefreshBatchNorm, Schedule
-from ._crops import Covered, WindowDataset, WindowsMixin
+from ._crops import WindowsMixin
 from ._data import (
-    ArrayDataset,
     DataChecks,
-    DiskDataset,
     RaggedClips,
-    RaggedDataset,
-    batch_iterator,
-    validation_split,
 )
-from ._layers import drawing_from, draws_from_net
 from ._modules import MODULES
 from ._recipes import (
     AUGMENTATIONS,
-    DEFAULT_VALIDATION_FRACTION,
     LR_SCHEDULES,
     OPTIMIZERS,
     RecipeMixin,
 )
-from ._runtime import _global_rng_from, torch_threads
+from ._runtime import RandomMixin, torch_threads
 
 #: Every skorch method (or property) the neural estimators override, with the reason; the one
 #: place they are listed (tests/test_nets_surface.py fails when the set changes without it).
@@ -96,15 +87,7 @@ SKORCH_OVERRIDES = {
 }
 
 
-def _accepts(function, name):
-    """Whether ``function`` (or a class's constructor) takes a parameter ``name``."""
-    try:
-        return name in inspect.signature(function).parameters
-    except (TypeError, ValueError):  # no signature to read
-        return False
-
-
-class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
+class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, RandomMixin, metaclass=ABCMeta):
     """Abstract base of the neural estimators (placed in front of a skorch net).
 
     Parameters are documented on :class:`~audiosk.nets.NeuralClassifier`.
@@ -337,44 +320,6 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
                 f"{sorted(LR_SCHEDULES)}; got {spec!r}."
             )
 
-    def _seed(self):
-        """Seed the generator this net owns (``random_generator_``) from ``random_state``."""
-        state = self.random_state
-        if state is None:
-            seed = int(np.random.SeedSequence().entropy % 2**32)  # a valid random_state
-        elif isinstance(state, np.random.RandomState):
-            seed = int(state.randint(np.iinfo(np.int32).max))
-        else:
-            seed = int(state)
-        self.random_seed_ = seed
-        self.random_generator_ = torch.Generator().manual_seed(seed)
-        self._module_generator = None
-
-    def _global_rng(self):
-        """Seed torch's global generators from this net's own for the duration of a block."""
-        return _global_rng_from(self.random_generator_, self.device_)
-
-    def _step_rng(self):
-        """Choose the randomness of a training step: the net's own generator, or torch's global.
-
-        audiosk's modules draw their dropout and noise from a generator of the
-        net on its device (seeded from ``random_generator_``), so nets in
-        threads run their steps at once; any other module runs on torch's
-        global generator, seeded from the net's and locked for the step.
-        """
-        if self.__dict__.get("_own_rng_module") != id(self.module_):  # checked once per module
-            self._own_rng = draws_from_net(self.module_)
-            self._own_rng_module = id(self.module_)
-        if not self._own_rng:
-            return self._global_rng()
-        device = torch.device(self.device_)
-        generator = self.__dict__.get("_module_generator")
-        same = generator is not None and generator.device.type == device.type
-        if not same or device.index not in (None, generator.device.index):
-            seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
-            generator = self._module_generator = torch.Generator(device=device).manual_seed(seed)
-        return drawing_from(generator)
-
     def initialize(self):
         """Check the parameters, resolve "auto" and build the module, optimiser and callbacks.
 
@@ -449,72 +394,6 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
         self.optimizer_ = optimizer(*args, **opt_kwargs)
         return self
 
-    # -- validation: held out only when asked for, never across groups
-    def _validates(self):
-        return bool(
-            self.train_split is not None
-            or self.validation_fraction is not None
-            or self.early_stopping
-            or self.restore_best
-            or self.lr_schedule == "plateau"
-        )
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        """Split the training data: nothing held out unless validation is asked for.
-
-        Parameters
-        ----------
-        X : array-like, RaggedClips or DiskArray
-            The training input, checked by ``fit``.
-        y : array-like or None, default=None
-            Its encoded targets.
-        **fit_params
-            Passed to a ``train_split`` of the user's.
-
-        Returns
-        -------
-        dataset_train : torch Dataset
-            The training part.
-        dataset_valid : torch Dataset or None
-            The validation part (stratified, groups on one side), or None.
-        """
-        groups = getattr(self, "_groups", None)
-        if self.train_split is not None:  # a skorch split of the user's; it gets the groups
-            if groups is not None and _accepts(self.train_split, "groups"):
-                fit_params = {**fit_params, "groups": groups}
-            return super().get_split_datasets(X, y, **fit_params)
-        dataset = self.get_dataset(X, y)
-        if not self._validates():
-            return dataset, None
-        fraction = self.validation_fraction or DEFAULT_VALIDATION_FRACTION
-        try:
-            return validation_split(
-                dataset,
-                y,
-                fraction=fraction,
-                stratify=self._stratify,
-                groups=groups,
-                random_state=self.random_seed_ % 2**32,
-            )
-        except ValueError as exc:
-            asked = [
-                name
-                for name, on in (
-                    ("validation_fraction", self.validation_fraction is not None),
-                    ("early_stopping", self.early_stopping),
-                    ("restore_best", self.restore_best),
-                    ("lr_schedule='plateau'", self.lr_schedule == "plateau"),
-                )
-                if on
-            ]
-            raise ValueError(
-                f"{type(self).__name__} could not hold out {fraction:.0%} of its {len(dataset)} "
-                f"training samples for validation (asked for by {', '.join(asked)}): "
-                f"{str(exc).rstrip('.')}. "
-                "Give it more data, or train without validation (validation_fraction=None, "
-                "early_stopping=False, restore_best=False)."
-            ) from exc
-
     # -- callbacks: skorch's, named and configured by the parameters
     @property
     def _default_callbacks(self):
@@ -557,120 +436,6 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, metaclass=ABCMeta):
             # KeyboardInterrupt at the end of an epoch; that is a stop, not a Ctrl-C
             self._stopped_by_callback = method_name == "on_epoch_end"
             raise
-
-    # -- data
-    def get_iterator(self, dataset, training=False):
-        """Return the mini-batches of ``dataset``, each fetched with one indexing call.
-
-        Training batches are shuffled by the net's own generator unless
-        ``iterator_train__shuffle=False``; a last training batch of one row
-        (which batch normalisation cannot use) is left out of that epoch.
-        Clips of different lengths are bucketed by length, and a net that
-        reads windows draws a window of each clip for each training batch.
-        A custom iterator, sampler or collate function is built as skorch
-        builds it, given a ``generator`` seeded from the net's own when it
-        takes one and none is set, so that a seed fixes its order too.
-
-        Parameters
-        ----------
-        dataset : torch Dataset
-            The data to batch.
-        training : bool, default=False
-            Training batches (shuffled, windows drawn) or evaluation ones.
-
-        Returns
-        -------
-        batches : iterable
-            ``(X, y)`` pairs.
-        """
-        prefix = "iterator_train" if training else "iterator_valid"
-        iterator = self.iterator_train if training else self.iterator_valid
-        kwargs = self.get_params_for(prefix)
-        if iterator is not DataLoader or {"sampler", "batch_sampler", "collate_fn"} & set(kwargs):
-            if training and _accepts(iterator, "generator") and "generator" not in kwargs:
-                seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
-                kwargs["generator"] = torch.Generator().manual_seed(seed)
-            kwargs.setdefault("batch_size", self.batch_size)
-            if kwargs["batch_size"] == -1:
-                kwargs["batch_size"] = len(dataset)
-            return iterator(dataset, **kwargs)
-        batch_size = kwargs.pop("batch_size", self.batch_size)
-        generator = self.random_generator_ if training else None
-        return batch_iterator(
-            dataset, batch_size, training=training, generator=generator, kwargs=kwargs
-        )
-
-    def get_dataset(self, dataset, y=None):
-        """Wrap the input in the dataset that batches it.
-
-        Parameters
-        ----------
-        dataset : array-like, RaggedClips, DiskArray or torch Dataset
-            The input (checked by ``fit`` or ``predict``).
-        y : array-like or None, default=None
-            Its targets.
-
-        Returns
-        -------
-        dataset : torch Dataset
-            Windows of the clips for a net that reads windows, a file read
-            batch by batch for a :class:`~audiosk.containers.DiskArray`,
-            padded batches with lengths for clips of different lengths, in
-            memory tensors for arrays, skorch's ``Dataset`` otherwise.
-        """
-        if isinstance(dataset, DiskArray):
-            return DiskDataset(dataset, y)
-        if (
-            self._windowed()
-            and isinstance(dataset, (RaggedClips, np.ndarray))
-            and not isinstance(dataset, Covered)
-        ):
-            return WindowDataset(
-                dataset, y, self.window_length_, self.trim_db_, fixed=not self._reads_lengths()
-            )
-        if isinstance(dataset, RaggedClips):
-            return RaggedDataset(dataset, y)
-        plain = type(dataset) is np.ndarray and (y is None or isinstance(y, np.ndarray))
-        if plain and self.dataset is skorch_dataset.Dataset and not self.get_params_for("dataset"):
-            return ArrayDataset(dataset, y)
-        return super().get_dataset(dataset, y)
-
-    def check_data(self, X, y=None):
-        """Refuse clips shorter than the module reads (X and y were checked by ``fit``).
-
-        Parameters
-        ----------
-        X : array-like or RaggedClips
-            The training data.
-        y : array-like or None, default=None
-            Its encoded targets.
-        """
-        self._check_clip_lengths(X)
-
-    def infer(self, x, **fit_params):
-        """Run the module on a batch: padded clips of different lengths with their lengths.
-
-        Parameters
-        ----------
-        x : torch.Tensor or dict
-            A batch, or ``{"X": padded batch, "lengths": (n,)}``.
-        **fit_params
-            Passed to the module's ``forward``.
-
-        Returns
-        -------
-        y_infer : torch.Tensor
-            The module's output.
-        """
-        if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
-            x = to_tensor(x, device=self.device)
-            X = x["X"].float() if x["X"].dtype == torch.float64 else x["X"]
-            if not self._reads_lengths():  # windows of one length: nothing is padding
-                return self.module_(X, **fit_params)
-            return self.module_(X, lengths=x["lengths"], **fit_params)
-        if torch.is_tensor(x) and x.dtype == torch.float64:
-            x = x.float()
-        return super().infer(x, **fit_params)
 
     def load_params(self, *args, **kwargs):
         """Load weights saved with ``save_params`` (``torch.load(weights_only=True)``).

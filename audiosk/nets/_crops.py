@@ -21,13 +21,25 @@ part outside the sound filled with the clip's quietest value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
-from skorch.utils import is_dataset
+from skorch import dataset as skorch_dataset
+from skorch.utils import is_dataset, to_tensor
+from torch.utils.data import DataLoader
 
+from ..containers import DiskArray
 from ..utils._sklearn_compat import InvalidParameterError
 from ..utils._windows import even_window_starts
-from ._data import RaggedClips
+from ._data import (
+    ArrayDataset,
+    DiskDataset,
+    RaggedClips,
+    RaggedDataset,
+    accepts,
+    batch_iterator,
+)
 from ._layers import reads_lengths
 from ._recipes import is_auto
 
@@ -251,7 +263,11 @@ class WindowDataset(torch.utils.data.Dataset):
 
 
 class WindowsMixin:
-    """The windows of a neural estimator: resolved at fit, drawn in training, averaged to predict."""
+    """How a neural estimator reads its input: datasets, batches, and windows of the clips.
+
+    Windows are resolved at fit, drawn in training and averaged to predict;
+    without them clips are read whole (padded in a batch, with their lengths).
+    """
 
     def _windowed(self):
         return getattr(self, "window_length_", None) is not None
@@ -298,3 +314,104 @@ class WindowsMixin:
 
     def _predicts_by_window(self, X):
         return self._windowed() and not (is_dataset(X) or torch.is_tensor(X))
+
+    def get_iterator(self, dataset, training=False):
+        """Return the mini-batches of ``dataset``, each fetched with one indexing call.
+
+        Training batches are shuffled by the net's own generator unless
+        ``iterator_train__shuffle=False``; a last training batch of one row
+        (which batch normalisation cannot use) is left out of that epoch.
+        Clips of different lengths are bucketed by length, and a net that
+        reads windows draws a window of each clip for each training batch.
+        A custom iterator, sampler or collate function is built as skorch
+        builds it, given a ``generator`` seeded from the net's own when it
+        takes one and none is set, so that a seed fixes its order too.
+
+        Parameters
+        ----------
+        dataset : torch Dataset
+            The data to batch.
+        training : bool, default=False
+            Training batches (shuffled, windows drawn) or evaluation ones.
+
+        Returns
+        -------
+        batches : iterable
+            ``(X, y)`` pairs.
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        iterator = self.iterator_train if training else self.iterator_valid
+        kwargs = self.get_params_for(prefix)
+        if iterator is not DataLoader or {"sampler", "batch_sampler", "collate_fn"} & set(kwargs):
+            if training and accepts(iterator, "generator") and "generator" not in kwargs:
+                seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
+                kwargs["generator"] = torch.Generator().manual_seed(seed)
+            kwargs.setdefault("batch_size", self.batch_size)
+            if kwargs["batch_size"] == -1:
+                kwargs["batch_size"] = len(dataset)
+            return iterator(dataset, **kwargs)
+        batch_size = kwargs.pop("batch_size", self.batch_size)
+        generator = self.random_generator_ if training else None
+        return batch_iterator(
+            dataset, batch_size, training=training, generator=generator, kwargs=kwargs
+        )
+
+    def get_dataset(self, dataset, y=None):
+        """Wrap the input in the dataset that batches it.
+
+        Parameters
+        ----------
+        dataset : array-like, RaggedClips, DiskArray or torch Dataset
+            The input (checked by ``fit`` or ``predict``).
+        y : array-like or None, default=None
+            Its targets.
+
+        Returns
+        -------
+        dataset : torch Dataset
+            Windows of the clips for a net that reads windows, a file read
+            batch by batch for a :class:`~audiosk.containers.DiskArray`,
+            padded batches with lengths for clips of different lengths, in
+            memory tensors for arrays, skorch's ``Dataset`` otherwise.
+        """
+        if isinstance(dataset, DiskArray):
+            return DiskDataset(dataset, y)
+        if (
+            self._windowed()
+            and isinstance(dataset, (RaggedClips, np.ndarray))
+            and not isinstance(dataset, Covered)
+        ):
+            return WindowDataset(
+                dataset, y, self.window_length_, self.trim_db_, fixed=not self._reads_lengths()
+            )
+        if isinstance(dataset, RaggedClips):
+            return RaggedDataset(dataset, y)
+        plain = type(dataset) is np.ndarray and (y is None or isinstance(y, np.ndarray))
+        if plain and self.dataset is skorch_dataset.Dataset and not self.get_params_for("dataset"):
+            return ArrayDataset(dataset, y)
+        return super().get_dataset(dataset, y)
+
+    def infer(self, x, **fit_params):
+        """Run the module on a batch: padded clips of different lengths with their lengths.
+
+        Parameters
+        ----------
+        x : torch.Tensor or dict
+            A batch, or ``{"X": padded batch, "lengths": (n,)}``.
+        **fit_params
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        y_infer : torch.Tensor
+            The module's output.
+        """
+        if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
+            x = to_tensor(x, device=self.device)
+            X = x["X"].float() if x["X"].dtype == torch.float64 else x["X"]
+            if not self._reads_lengths():  # windows of one length: nothing is padding
+                return self.module_(X, **fit_params)
+            return self.module_(X, lengths=x["lengths"], **fit_params)
+        if torch.is_tensor(x) and x.dtype == torch.float64:
+            x = x.float()
+        return super().infer(x, **fit_params)

@@ -1,7 +1,11 @@
 """Data access of the neural estimators: input checks, datasets, batches, the validation split."""
 
+# Past 600 lines because the datasets, the batches and the checks of every input kind (arrays,
+# clips of any length, DiskArray) are one contract with the nets, read together.
+
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -16,6 +20,7 @@ from ..containers import DiskArray, to_float
 from ..utils._base import GroupLeakageWarning
 from ..utils._sklearn_compat import check_y
 from ._layers import reads_lengths
+from ._recipes import DEFAULT_VALIDATION_FRACTION
 
 __all__ = [
     "ArrayDataset",
@@ -106,6 +111,14 @@ def check_net_input(net, X, y=None, *, reset=False, **kwargs):
         dtype=np.float32,
         **kwargs,
     )
+
+
+def accepts(function, name) -> bool:
+    """Whether ``function`` (or a class's constructor) takes a parameter ``name``."""
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
 
 
 class RaggedClips(list):
@@ -472,7 +485,7 @@ def validation_split(dataset, y, *, fraction: float, stratify: bool, groups, ran
 
 
 class DataChecks:
-    """The input checks of a neural estimator, beyond scikit-learn's ``validate_data``."""
+    """The input checks of a neural estimator, and the data it holds out for validation."""
 
     def _check_X(self, X, y=None, *, reset=False, **kwargs):
         """Validate float32 arrays of any rank; see :func:`~audiosk.nets._data.check_net_input`."""
@@ -525,3 +538,80 @@ class DataChecks:
                 GroupLeakageWarning,
                 stacklevel=3,
             )
+
+    def check_data(self, X, y=None):
+        """Refuse clips shorter than the module reads (X and y were checked by ``fit``).
+
+        Parameters
+        ----------
+        X : array-like or RaggedClips
+            The training data.
+        y : array-like or None, default=None
+            Its encoded targets.
+        """
+        self._check_clip_lengths(X)
+
+    def _validates(self):
+        return bool(
+            self.train_split is not None
+            or self.validation_fraction is not None
+            or self.early_stopping
+            or self.restore_best
+            or self.lr_schedule == "plateau"
+        )
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """Split the training data: nothing held out unless validation is asked for.
+
+        Parameters
+        ----------
+        X : array-like, RaggedClips or DiskArray
+            The training input, checked by ``fit``.
+        y : array-like or None, default=None
+            Its encoded targets.
+        **fit_params
+            Passed to a ``train_split`` of the user's.
+
+        Returns
+        -------
+        dataset_train : torch Dataset
+            The training part.
+        dataset_valid : torch Dataset or None
+            The validation part (stratified, groups on one side), or None.
+        """
+        groups = getattr(self, "_groups", None)
+        if self.train_split is not None:  # a skorch split of the user's; it gets the groups
+            if groups is not None and accepts(self.train_split, "groups"):
+                fit_params = {**fit_params, "groups": groups}
+            return super().get_split_datasets(X, y, **fit_params)
+        dataset = self.get_dataset(X, y)
+        if not self._validates():
+            return dataset, None
+        fraction = self.validation_fraction or DEFAULT_VALIDATION_FRACTION
+        try:
+            return validation_split(
+                dataset,
+                y,
+                fraction=fraction,
+                stratify=self._stratify,
+                groups=groups,
+                random_state=self.random_seed_ % 2**32,
+            )
+        except ValueError as exc:
+            asked = [
+                name
+                for name, on in (
+                    ("validation_fraction", self.validation_fraction is not None),
+                    ("early_stopping", self.early_stopping),
+                    ("restore_best", self.restore_best),
+                    ("lr_schedule='plateau'", self.lr_schedule == "plateau"),
+                )
+                if on
+            ]
+            raise ValueError(
+                f"{type(self).__name__} could not hold out {fraction:.0%} of its {len(dataset)} "
+                f"training samples for validation (asked for by {', '.join(asked)}): "
+                f"{str(exc).rstrip('.')}. "
+                "Give it more data, or train without validation (validation_fraction=None, "
+                "early_stopping=False, restore_best=False)."
+            ) from exc

@@ -11,10 +11,12 @@ import contextlib
 import os
 import threading
 
+import numpy as np
 import torch
 
 from ..utils._dsp import auto_device
 from ..utils._sklearn_compat import InvalidParameterError
+from ._layers import drawing_from, draws_from_net
 
 __all__ = ["resolve_device", "torch_threads"]
 
@@ -100,3 +102,45 @@ def resolve_device(device):
             "(torch.cuda.is_available() is False); use device='auto' (CUDA when present) or 'cpu'."
         )
     return device
+
+
+class RandomMixin:
+    """The randomness of a neural estimator: a generator it owns, seeded from ``random_state``."""
+
+    def _seed(self):
+        """Seed the generator this net owns (``random_generator_``) from ``random_state``."""
+        state = self.random_state
+        if state is None:
+            seed = int(np.random.SeedSequence().entropy % 2**32)  # a valid random_state
+        elif isinstance(state, np.random.RandomState):
+            seed = int(state.randint(np.iinfo(np.int32).max))
+        else:
+            seed = int(state)
+        self.random_seed_ = seed
+        self.random_generator_ = torch.Generator().manual_seed(seed)
+        self._module_generator = None
+
+    def _global_rng(self):
+        """Seed torch's global generators from this net's own for the duration of a block."""
+        return _global_rng_from(self.random_generator_, self.device_)
+
+    def _step_rng(self):
+        """Choose the randomness of a training step: the net's own generator, or torch's global.
+
+        audiosk's modules draw their dropout and noise from a generator of the
+        net on its device (seeded from ``random_generator_``), so nets in
+        threads run their steps at once; any other module runs on torch's
+        global generator, seeded from the net's and locked for the step.
+        """
+        if self.__dict__.get("_own_rng_module") != id(self.module_):  # checked once per module
+            self._own_rng = draws_from_net(self.module_)
+            self._own_rng_module = id(self.module_)
+        if not self._own_rng:
+            return self._global_rng()
+        device = torch.device(self.device_)
+        generator = self.__dict__.get("_module_generator")
+        same = generator is not None and generator.device.type == device.type
+        if not same or device.index not in (None, generator.device.index):
+            seed = int(torch.randint(0, 2**62, (1,), generator=self.random_generator_))
+            generator = self._module_generator = torch.Generator(device=device).manual_seed(seed)
+        return drawing_from(generator)
