@@ -7,7 +7,7 @@ what it drew on. Folders of spectrogram images are written by
 :func:`audiosk.images.write_spectrogram_images`.
 """
 
-# Past 400 lines because every picture audiosk makes shares these helpers.
+# Past 600 lines because every picture audiosk makes shares these helpers.
 
 from __future__ import annotations
 

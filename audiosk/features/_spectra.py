@@ -8,7 +8,7 @@ W)``), or clips of any lengths as a :class:`~audiosk.containers.Spectra` list of
 per-clip features goes through them too.
 """
 
-# Past 400 lines because four steps share one validation and base class here, and numpydoc
+# Past 600 lines because four steps share one validation and base class here, and numpydoc
 # docstrings with examples are half of it.
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Waveform to spectrogram transformers: Spectrogram, MelSpectrogram, MFCC."""
 
-# Past 400 lines because the three share one base class, one STFT path and their filterbanks
+# Past 600 lines because the three share one base class, one STFT path and their filterbanks
 # here (one computation for every spectral feature), and numpydoc docstrings with examples are
 # a third of it.
 

@@ -2,10 +2,11 @@
 
 Every module takes ``input_shape`` (the shape of one sample, without the
 batch axis) and ``n_outputs``; the estimators infer both from the data at
-fit, so the size of whatever comes before the net can be searched. Past 400
-lines because each architecture documents its options; the image networks are
-in ``_vision`` and the pretrained audio networks in ``_panns``.
+fit, so the size of whatever comes before the net can be searched. The image
+networks are in ``_vision`` and the pretrained audio networks in ``_panns``.
 """
+
+# Past 600 lines because each architecture documents its options and checks its sizes.
 
 from __future__ import annotations
 
