@@ -4,9 +4,10 @@ scikit-learn's models take every core by default (OpenBLAS for the matrix
 products of ``MLPClassifier``, OpenMP for histogram gradient boosting and
 k-NN). On small data their threads gain little even on an idle machine, and
 when another process keeps a core busy each thread waits for the slowest at
-every step: on 400 rows of 40 numbers, with both cores of a 2-core machine
-busy, ``MLPClassifier``'s fit took 12.8x its idle time and gradient
-boosting's 9.9x. audiosk therefore fits and predicts the models it runs
+every step: in ``audiosk demo`` (400 training rows of 40 numbers) on a
+2-core machine with both cores busy, gradient boosting took 68 s per fold
+on all cores and 2.8 s on one (``benchmarks/bench_threads.py``). audiosk
+therefore fits and predicts the models it runs
 itself (:func:`~audiosk.model_selection.compare`, the chunked estimators)
 inside :func:`limited_threads`, with :func:`thread_count` threads:
 
