@@ -100,7 +100,7 @@ def demo(
     >>> from audiosk.cli import demo
     >>> table = demo(quick=True)  # doctest: +SKIP
     >>> list(table.index)  # doctest: +SKIP
-    ['logistic regression (MFCC stats)', 'k-NN (MFCC stats)', 'log-Mel + NeuralClassifier()']
+    ['logistic regression (descriptors)', 'k-NN (descriptors)', 'log-Mel + NeuralClassifier()']
     """
     from sklearn.model_selection import GroupKFold
 
@@ -235,8 +235,9 @@ def _parser() -> _Parser:
         "demo",
         help="cross-validate audio pipelines on the embedded spoken digits",
         description="Cross-validate, with speaker-grouped folds, the default neural net on "
-        "log-Mel spectrograms against six classical models on MFCC statistics (logistic "
-        "regression, random forest, gradient boosting, SVC, k-NN, MLPClassifier) on the "
+        "log-Mel spectrograms against the classical panel on descriptor statistics (logistic "
+        "regression, random forest, gradient boosting, SVC, k-NN, MLPClassifier; and SVC on "
+        "openSMILE's ComParE_2016 when opensmile is installed) on the "
         "600 spoken digits embedded in audiosk, and print a table of accuracy, balanced "
         "accuracy and macro F1 (mean +- std over folds) with the fit time per fold.",
     )

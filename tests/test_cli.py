@@ -57,11 +57,11 @@ def test_cli_help_and_quick_demo(capsys):
     assert "\r" not in captured.err and "\x1b" not in captured.err
     rows = {line.split("  ")[0]: line for line in out.splitlines()}
     assert {
-        "logistic regression (MFCC stats)",
-        "k-NN (MFCC stats)",
+        "logistic regression (descriptors)",
+        "k-NN (descriptors)",
         "log-Mel + NeuralClassifier()",
     } <= set(rows)
-    accuracy = float(rows["logistic regression (MFCC stats)"].split()[4])
+    accuracy = float(rows["logistic regression (descriptors)"].split()[4])
     assert accuracy > 0.3  # chance is 0.1
     # the same columns as the full table: three metrics as mean +- std, then the fit time
     assert rows["log-Mel + NeuralClassifier()"].count("+-") == 3
