@@ -61,7 +61,8 @@ def test_cli_help_and_quick_demo(capsys):
         "k-NN (descriptors)",
         "log-Mel + NeuralClassifier()",
     } <= set(rows)
-    accuracy = float(rows["logistic regression (descriptors)"].split()[4])
+    name = "logistic regression (descriptors)"
+    accuracy = float(rows[name][len(name) :].split()[0])
     assert accuracy > 0.3  # chance is 0.1
     # the same columns as the full table: three metrics as mean +- std, then the fit time
     assert rows["log-Mel + NeuralClassifier()"].count("+-") == 3
