@@ -202,7 +202,7 @@ class PadTrim(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        names : ndarray of str of shape (length_,)
+        names : ndarray of str of shape (length,)
             One name per output sample.
         """
         check_is_fitted(self)

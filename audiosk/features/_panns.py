@@ -322,7 +322,7 @@ class PANNsEmbedding(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_out_,)
+        names : ndarray of str of shape (n_features_out,)
             One name per output column, in ``transform``'s order.
         """
         check_is_fitted(self, "module_")

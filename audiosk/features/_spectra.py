@@ -476,7 +476,7 @@ class Flatten(_SpectraTransformer):
 
         Returns
         -------
-        X_flat : ndarray of shape (n_clips, prod(input_shape_)), float32
+        X_flat : ndarray of shape (n_clips, n_features_out), float32
             Each clip's values in row-major order.
         """
         check_is_fitted(self)
@@ -498,7 +498,7 @@ class Flatten(_SpectraTransformer):
 
         Returns
         -------
-        names : ndarray of str of shape (prod(input_shape_),)
+        names : ndarray of str of shape (n_features_out,)
             One name per column of ``transform``'s output, in its order.
         """
         check_is_fitted(self)
@@ -642,7 +642,7 @@ class SpectrogramScaler(_SpectraTransformer):
 
         Returns
         -------
-        names : ndarray of str of shape (n_features_in_,)
+        names : ndarray of str of shape (n_features_in,)
             The output names, those of the input.
         """
         from ..utils._sklearn_compat import check_feature_names_in

@@ -221,7 +221,7 @@ class MLP(nn.Module):
 
         Parameters
         ----------
-        X : torch.Tensor of shape (n, *input_shape)
+        X : torch.Tensor of shape (n, ...)
             The samples, flattened to ``(n, prod(input_shape))``.
 
         Returns
