@@ -3,6 +3,7 @@
 import importlib
 import os
 import sys
+from collections import UserList, deque
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,11 @@ FORMS = {
     "str array": np.asarray,
     "Path objects": lambda p: [Path(x) for x in p],
     "ClipPaths": lambda p: ClipPaths(p, groups=np.arange(len(p))),
+    # issue 33 red team, defect 6: other sequences were keyed by the names only
+    "deque": deque,
+    "UserList": UserList,
+    "dict.values()": lambda p: dict(enumerate(p)).values(),
+    "pyarrow array": lambda p: pytest.importorskip("pyarrow").chunked_array([p]),
 }
 
 
@@ -144,6 +150,97 @@ def test_an_edited_function_or_class_is_a_new_key(tmp_path, monkeypatch):
             )
     finally:
         sys.modules.pop("front_v", None)
+
+
+CALLABLES = """
+import functools
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+K = {k}
+
+
+class Scale:
+    def __call__(self, X):
+        return np.asarray(X, dtype=float) * {k}
+
+
+@functools.cache
+def factor():
+    return {k}
+
+
+def times(X, by):
+    return np.asarray(X, dtype=float) * by()
+
+
+class Base(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float) * {k}
+
+
+class Step(Base):
+    pass
+
+
+def by_default(X, k=K):
+    return np.asarray(X, dtype=float) * k
+
+
+def scaled(k):
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(X):
+            return func(X) * k
+
+        return wrapper
+
+    return decorate
+
+
+@scaled({k})
+def decorated(X):
+    return np.asarray(X, dtype=float)
+"""
+
+
+def test_an_edited_callable_object_cached_function_base_class_or_default_is_a_new_key(
+    tmp_path, monkeypatch
+):
+    # issue 33 red team, defect 4: these were keyed by name (or, decorated, refused)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # both versions have one size
+    X = np.arange(6.0).reshape(3, 2)
+    memory = str(tmp_path / "cache")
+    try:
+        for k in (2, 3):
+            (tmp_path / "front_c.py").write_text(CALLABLES.format(k=k))
+            module = importlib.reload(sys.modules["front_c"]) if k == 3 else None
+            module = module or importlib.import_module("front_c")
+            fronts = {
+                "callable object": FunctionTransformer(module.Scale()),
+                "functools.cache": FunctionTransformer(module.times, kw_args={"by": module.factor}),
+                "inherited method": module.Step(),
+                "default argument": FunctionTransformer(module.by_default),
+                "functools.wraps": FunctionTransformer(module.decorated),
+            }
+            for name, front in fronts.items():
+                got = CachedTransformer(front, memory=memory).fit_transform(X)
+                np.testing.assert_array_equal(got, X * k, err_msg=name)
+    finally:
+        sys.modules.pop("front_c", None)
+
+
+def test_an_iterator_of_paths_is_refused_naming_what_to_pass(tmp_path):
+    # issue 33 red team, defect 6: what cannot be keyed gave a bare TypeError from pickle
+    paths = [write_clip(tmp_path / "clip.wav", 0)]
+    cached = CachedTransformer(make_pipeline(AudioLoader(sr=SR), Peaks()), memory=str(tmp_path))
+    with pytest.raises(TypeError, match=r"X is an iterator .* pass a list"):
+        cached.fit(iter(paths))
 
 
 def test_a_lambda_is_refused_naming_where_it_is(tmp_path):

@@ -50,6 +50,23 @@ def test_settings_hash_arrays_by_content_and_functions_by_source():
         settings_record({"f": lambda v: v})
 
 
+def test_settings_are_numbers_by_value():
+    # issue 33 red team, defect 5: settings were keyed by Python type (0.0 is not 0)
+    def key(value):
+        return settings_record({"v": value})["v"]["hash"]
+
+    for same in (
+        [0, 0.0, -0.0, np.int64(0), np.float32(0.0)],
+        [5, 5.0, np.int64(5), np.uint8(5), 5 + 0j],
+        [0.1, np.float64(0.1)],
+        [float("nan"), np.nan, -np.nan, np.float32("nan")],
+        [{"a": 2, "b": [1, 2]}, {"b": [1.0, 2.0], "a": np.int64(2)}],
+    ):
+        assert len({key(v) for v in same}) == 1, same
+    for other in ([True, 1], [False, 0], [0.1, np.float32(0.1)], [5, 5.5], [1, "1"]):
+        assert len({key(v) for v in other}) == 2, other
+
+
 def test_a_difference_is_named_with_both_values(tmp_path):
     then = settings_record({"sr": 8000.0, "kind": "mel"})
     now = settings_record({"sr": 16000.0, "kind": "mel"})
