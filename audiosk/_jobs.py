@@ -4,14 +4,15 @@ The pieces shared by :func:`~audiosk.extraction.extract_features`,
 :func:`~audiosk.images.write_spectrogram_images` and the dataset fetchers:
 
 - a job's files (record, failures, parts, lock) are named after the full name
-  of its output (``t.csv`` and ``t.parquet`` are two jobs);
+  of its output (``t.csv`` and ``t.parquet`` are two jobs), shortened by a
+  hash where it leaves them no room in a file name's 255 bytes;
 - settings are identified by the content key of ``audiosk.utils._hashing``
   (the one of every cache and job), never by ``repr``;
 - a file is identified by its path and a hash of its bytes;
 - every write goes to a uniquely named temporary file in the target folder,
   with the mode a plain write would give the file, renamed into place when
   complete; temporaries left by a killed run are removed by the next run,
-  under the job's lock;
+  under the job's lock (those of its own files only);
 - batches run in worker processes (:func:`run_batches`) that end with the
   process that started them.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import stat
 import threading
@@ -34,7 +36,14 @@ from typing import Any
 
 import pandas as pd
 
-from .utils._hashing import EXECUTION_ONLY, canonical, file_digest, library_versions
+from .utils._hashing import (
+    EXECUTION_ONLY,
+    NAME_MAX,
+    canonical,
+    file_digest,
+    fit_name,
+    library_versions,
+)
 
 __all__ = [
     "check_out_folder",
@@ -54,8 +63,12 @@ TEXT_COLUMNS = ("path", "image", "error", "digest")
 
 
 def job_file(out: Path, suffix: str) -> Path:
-    """Name a file of the job writing ``out``: ``t.csv`` -> ``t.csv<suffix>``."""
-    return out.with_name(out.name + suffix)
+    """Name a file of the job writing ``out``: ``t.csv`` -> ``t.csv<suffix>``.
+
+    A name too long for ``<suffix>`` to fit in a file name is shortened by a
+    hash (:func:`~audiosk.utils._hashing.fit_name`).
+    """
+    return out.with_name(fit_name(out.name, room=len(os.fsencode(suffix))) + suffix)
 
 
 def _shown(value: Any, key: Any) -> str:
@@ -158,7 +171,16 @@ def check_same_settings(
 
 
 def check_out_folder(folder: Path, name: str, out: Any) -> None:
-    """Refuse an output whose folder does not exist, naming the parameter (before any lock)."""
+    """Refuse an output whose folder does not exist, or whose name is too long, naming the parameter.
+
+    Called before any lock.
+    """
+    length = len(os.fsencode(Path(out).name))
+    if length > NAME_MAX:
+        raise ValueError(
+            f"{name}='{out}' is named by {length} bytes, more than a file name may have "
+            f"({NAME_MAX}); choose a shorter name."
+        )
     if not folder.is_dir():
         raise FileNotFoundError(
             f"{name}='{out}' lies in '{folder}', which is not an existing folder; create it "
@@ -166,10 +188,27 @@ def check_out_folder(folder: Path, name: str, out: Any) -> None:
         )
 
 
-def remove_stale_temporaries(folder: Path, name: str = "") -> None:
-    """Delete temporaries a killed run left in ``folder`` (call it holding the job's lock)."""
-    for stale in folder.glob(f".{name}*.tmp"):
-        stale.unlink(missing_ok=True)
+#: The tail of a temporary's name: a dot, 8 random hex digits, ``.tmp``.
+_TEMPORARY = r"\.[0-9a-f]{8}\.tmp"
+
+
+def _temporary_start(name: str) -> str:
+    """Start of the names of ``name``'s temporaries: ``.<name>``, shortened to leave room."""
+    return fit_name(f".{name}", room=len(".01234567.tmp"))
+
+
+def remove_stale_temporaries(folder: Path, *names: str) -> None:
+    """Delete temporaries a killed run left in ``folder`` (call it holding the job's lock).
+
+    Only those of the files ``names``, so that the live temporaries of
+    another job in the folder (``t.csv.v2.csv`` beside ``t.csv``) are left
+    alone; with no names, every temporary (of a folder the job owns).
+    """
+    starts = "|".join(re.escape(_temporary_start(n)) for n in names)
+    pattern = re.compile(f"(?:{starts}){_TEMPORARY}", re.DOTALL)
+    for stale in folder.glob(".*.tmp"):
+        if not names or pattern.fullmatch(stale.name):
+            stale.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -207,7 +246,7 @@ def _new_temporary(path: Path) -> Path:
     :func:`tempfile.mkstemp`'s ``0o600``, which others could not read.
     """
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f"{_temporary_start(path.name)}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:

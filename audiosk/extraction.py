@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral
@@ -240,16 +239,12 @@ def extract_features(
     _check_windows(window_seconds, hop_seconds)
     check_out_folder(out.parent, "out", out)
     files = [os.fspath(p) for p in paths]
-    repeated = sorted(p for p, n in Counter(files).items() if n > 1)
-    if repeated:
-        raise ValueError(
-            f"paths names these files more than once: {repeated[:5]}; each file must appear once."
-        )
+    _check_once(files)
     settings = settings_record(_settings(extractor, sr, window_seconds, hop_seconds))
     estimator = _named_extractor(extractor, sr) if isinstance(extractor, str) else extractor
     job = _Job(out)
     with FileLock(job.lock, f"'{out}'"):
-        remove_stale_temporaries(out.parent, out.name)
+        remove_stale_temporaries(out.parent, out.name, job.record.name, job.failures.name)
         digests = {p: file_digest(p) for p in files}
         if not _finished(job, settings, files, digests, verbose):
             latest = _open_parts(job, settings)
@@ -324,17 +319,20 @@ def _open_parts(job: _Job, settings: dict) -> dict[str, tuple[Path, str, str]]:
     """Check or start the parts folder; return each file's latest attempt (part, error, digest).
 
     A finished table whose record matches the settings becomes parts first,
-    so that its rows of unchanged files are reused.
+    so that its rows of unchanged files are reused. The settings are written
+    before any part, so a part never lies in a folder without them: a folder
+    without settings (a run killed before writing them) is emptied.
     """
     settings_path = job.parts / "settings.json"
     if settings_path.exists():
         check_same_settings(read_json(settings_path), settings, job.out, job.parts)
     else:
         job.parts.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(job.parts)
+        for stale in job.parts.glob("part-*.csv"):  # of settings nobody recorded
+            stale.unlink()
+        write_json(settings, settings_path)
         if job.out.exists():  # its settings were checked by _finished
             _table_to_parts(job)
-        write_json(settings, settings_path)
     remove_stale_temporaries(job.parts)
     latest = {}
     for part in sorted(job.parts.glob("part-*.csv")):
@@ -458,6 +456,19 @@ def _settings(extractor, sr, window_seconds, hop_seconds) -> dict[str, Any]:
     if window_seconds is not None:  # window tables written before this rule are not resumed
         settings["windows"] = f"the last ends at the file's end (tail share {TAIL_SHARE})"
     return settings
+
+
+def _check_once(files: list[str]) -> None:
+    """Refuse a file named twice, however it is spelled (``./a.wav`` and ``a.wav``)."""
+    spellings: dict[str, list[str]] = {}
+    for name in files:
+        spellings.setdefault(os.path.realpath(name), []).append(name)
+    repeated = [names for names in spellings.values() if len(names) > 1]
+    if repeated:
+        shown = "; ".join(" and ".join(repr(n) for n in names) for names in repeated[:5])
+        raise ValueError(
+            f"paths names these files more than once: {shown}; each file must appear once."
+        )
 
 
 def _check_windows(window_seconds, hop_seconds) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -148,7 +149,10 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
         ),
         ({"extractor": "chroma"}, r"'extractor' parameter of extract_features must be a str among"),
         ({"paths": "clip.wav"}, r"'paths' parameter .* one file is \[path\]\. Got 'clip.wav'"),
-        ({"paths": ["a.wav", "b.wav", "a.wav"]}, r"names these files more than once: \['a.wav'\]"),
+        (
+            {"paths": ["a.wav", "b.wav", "a.wav"]},
+            "names these files more than once: 'a.wav' and 'a",
+        ),
     ],
 )
 def test_parameters_are_checked_before_any_file_is_read(tmp_path, kwargs, match):
@@ -500,9 +504,129 @@ def test_a_failed_assembly_leaves_nothing_that_breaks_a_resume(tmp_path, monkeyp
 
 def test_temporaries_of_a_killed_run_are_removed(tmp_path):
     paths = write_tones(tmp_path / "audio", n=2)
-    stale = tmp_path / ".t.csv.k2j3h4.tmp"
-    stale.write_text("half a table")
-    assert len(run(paths, tmp_path / "t.csv")) == 2 and not stale.exists()
+    stale = [tmp_path / ".t.csv.0a1b2c3d.tmp", tmp_path / ".t.csv.job.json.9f8e7d6c.tmp"]
+    for path in stale:
+        path.write_text("half a table")
+    assert len(run(paths, tmp_path / "t.csv")) == 2
+    assert not [p for p in stale if p.exists()]
+
+
+def test_a_run_leaves_the_temporaries_of_another_output_alone(tmp_path):
+    # issue 33 red team, defect 8: a run on t.csv deleted a live run's temporaries of t.csv.v2.csv
+    paths = write_tones(tmp_path / "audio", n=1)
+    live = [tmp_path / ".t.csv.v2.csv.0a1b2c3d.tmp", tmp_path / ".t.csv.0a1b2c3d9.tmp"]
+    for path in live:
+        path.write_text("half a table of another run")
+    run(paths, tmp_path / "t.csv")
+    assert [p.exists() for p in live] == [True, True]
+
+
+class Killed(BaseException):
+    """What a kill -9 at this point would leave: nothing after it runs."""
+
+
+def weighted(files, out, weight):
+    extractor = Weighted(np.full(10, weight), total)
+    return extract_features(files, extractor, out=out, sr=SR, verbose=0)
+
+
+def follow_the_advice(refusal):
+    """Delete what a refusal says to delete to start over."""
+    for name in re.search(r"delete '(.+)' and '(.+)' to start over", str(refusal.value)).groups():
+        shutil.rmtree(name) if os.path.isdir(name) else os.remove(name)
+
+
+@pytest.mark.parametrize("killed_in", ["write_json", "write_csv"])
+def test_a_run_killed_while_a_table_becomes_parts_leaves_no_rows_of_its_settings(
+    tmp_path, monkeypatch, killed_in
+):
+    # issue 33 red team, defect 1: parts made from the table, then a kill before their settings
+    from audiosk import extraction
+
+    paths = write_tones(tmp_path / "audio", n=3)
+    out = tmp_path / "t.csv"
+    weighted(paths, out, 1.0)
+
+    def kill(*args):
+        raise Killed
+
+    monkeypatch.setattr(extraction, killed_in, kill)
+    with pytest.raises(Killed):
+        weighted(paths[:2], out, 1.0)  # a subset: the finished table becomes parts
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="other settings") as refusal:
+        weighted(paths, out, 2.0)
+    follow_the_advice(refusal)
+    fresh = weighted(paths, tmp_path / "fresh.csv", 2.0)
+    pd.testing.assert_frame_equal(weighted(paths, out, 2.0), fresh)
+
+
+def test_parts_without_their_settings_are_not_trusted(tmp_path):
+    # issue 33 red team, defect 1: a parts folder without settings.json kept its parts
+    from audiosk.utils._hashing import file_digest
+
+    paths = write_tones(tmp_path / "audio", n=2)
+    old = weighted(paths, tmp_path / "old.csv", 1.0)
+    parts = tmp_path / "t.csv.parts"
+    parts.mkdir()  # as a run killed before it wrote the settings of its parts leaves it
+    old.assign(error="", digest=[file_digest(p) for p in paths]).to_csv(
+        parts / "part-000000.csv", index=False
+    )
+    fresh = weighted(paths, tmp_path / "fresh.csv", 2.0)
+    pd.testing.assert_frame_equal(weighted(paths, tmp_path / "t.csv", 2.0), fresh)
+
+
+def test_settings_equal_in_value_are_one_setting(tmp_path, capsys):
+    # issue 33 red team, defect 5: 0.0 and 0, or np.int64(13) and 13, were "other settings"
+    from sklearn.pipeline import make_pipeline
+
+    from audiosk.features import MFCC, TemporalStats
+
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / "t.csv"
+
+    def mfcc(fmin, n_mfcc, power):
+        return make_pipeline(
+            MFCC(sr=SR, n_fft=256, fmin=fmin, n_mfcc=n_mfcc, power=power), TemporalStats()
+        )
+
+    first = extract_features(paths, mfcc(0.0, 13, 2.0), out=out, sr=SR, verbose=0)
+    again = extract_features(paths, mfcc(0, np.int64(13), 2), out=out, sr=SR, verbose=1)
+    assert "Resuming: 2 of 2 files already done." in capsys.readouterr().out
+    pd.testing.assert_frame_equal(again, first)
+    with pytest.raises(ValueError, match=r"extractor\.mfcc__fmin: 0.0 then, 0.5 now"):
+        extract_features(paths, mfcc(0.5, 13, 2.0), out=out, sr=SR, verbose=0)
+
+
+@pytest.mark.parametrize("name", ["o" * 246 + ".csv", "é" * 123 + ".csv"])
+def test_an_output_name_of_up_to_255_bytes_is_written_and_resumed(tmp_path, capsys, name):
+    # issue 33 red team, defect 9: the job's own files were named past the 255-byte limit
+    paths = write_tones(tmp_path / "audio", n=2)
+    out = tmp_path / name
+    assert len(os.fsencode(out.name)) in (250, 254)
+    table = run(paths, out)
+    assert len(table) == 2 and out.exists()
+    again = extract_features(paths, "mfcc", out=out, sr=SR, verbose=1)
+    assert "Resuming: 2 of 2 files already done." in capsys.readouterr().out
+    pd.testing.assert_frame_equal(again, table)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".lock", ".parts"))]
+
+
+def test_an_output_name_past_255_bytes_is_refused_naming_out(tmp_path):
+    paths = write_tones(tmp_path / "audio", n=1)
+    with pytest.raises(ValueError, match=r"out='.*o\.csv' is named by 256 bytes, more than"):
+        run(paths, tmp_path / ("o" * 252 + ".csv"))
+
+
+def test_one_file_by_two_spellings_is_refused_naming_both(tmp_path, monkeypatch):
+    # issue 33 red team, defect 10: "./a.wav" and "a.wav" gave two rows of one file
+    paths = write_tones(tmp_path / "audio", n=2)
+    monkeypatch.chdir(tmp_path / "audio")
+    with pytest.raises(ValueError, match=r"more than once: './tone0.wav' and 'tone0.wav'; each"):
+        run(["./tone0.wav", paths[1], "tone0.wav"], tmp_path / "t.csv")
+    with pytest.raises(ValueError, match=r"more than once: 'tone1.wav' and '/.*/tone1.wav'"):
+        run(["tone1.wav", paths[1]], tmp_path / "t.csv")
+    assert not (tmp_path / "t.csv").exists()
 
 
 def test_all_numeric_file_names_stay_names(tmp_path, monkeypatch):

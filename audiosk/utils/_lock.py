@@ -8,6 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+from ._hashing import fit_name
+
 __all__ = ["FileLock"]
 
 
@@ -51,9 +53,9 @@ class FileLock:
         me = f"{_host()} {os.getpid()} {threading.get_ident()}"
         # the lock file appears with its content in one step (a hard link), so that a
         # competitor never reads it empty
-        mine = self.path.with_name(
-            f"{self.path.name}.{_host()}.{os.getpid()}.{threading.get_ident()}"
-        )
+        # (named after the lock, shortened by a hash when a long name leaves no room)
+        tail = f".{_host()}.{os.getpid()}.{threading.get_ident()}"
+        mine = self.path.with_name(fit_name(self.path.name, room=len(os.fsencode(tail))) + tail)
         mine.write_text(me)
         deadline = time.monotonic() + self.wait
         while True:
@@ -121,7 +123,7 @@ def _remove_stale(path: Path, seen: str, mine: Path) -> None:
     takeover file (``<lock>.takeover``, linked like the lock itself) checks
     again and removes it; the others try again once it is done.
     """
-    guard = path.with_name(path.name + ".takeover")
+    guard = path.with_name(fit_name(path.name, room=len(".takeover")) + ".takeover")
     try:
         os.link(mine, guard)
     except FileExistsError:
