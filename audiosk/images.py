@@ -35,7 +35,7 @@ from ._jobs import (
     write_atomic,
     write_json,
 )
-from .utils._hashing import file_digest
+from .utils._hashing import NAME_MAX, file_digest
 from .utils._lock import FileLock
 from .utils._sklearn_compat import (
     IntInterval,
@@ -205,6 +205,12 @@ def write_spectrogram_images(
             f"write_spectrogram_images names images by file stem; these stems repeat: "
             f"{duplicates[:5]}. Write each folder of sources into its own tree."
         )
+    long = [n for n, s in zip(names, stems, strict=True) if len(os.fsencode(s)) + 4 > NAME_MAX]
+    if long:
+        raise ValueError(
+            f"write_spectrogram_images names images '<file stem>.png', which for these files "
+            f"is longer than a file name may be ({NAME_MAX} bytes): {long[:5]}. Rename them."
+        )
     files = [
         _File(name, stem, os.path.realpath(name), file_digest(name), group)
         for name, stem, group in zip(names, stems, _groups(paths), strict=True)
@@ -228,6 +234,7 @@ def write_spectrogram_images(
             cwd=os.getcwd(),
             umask=current_umask(),
         )
+        _record_before_drawing(root, records, files, todo)
         items = [(i, f.name, f.stem, todo[i]) for i, f in enumerate(files) if todo[i]]
         batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
         done = _run(draw, batches, n_jobs, root, records, files, verbose, len(files))
@@ -290,7 +297,7 @@ def _open_kind(folder: Path, settings: dict[str, Any]) -> dict[str, Any]:
                 f"'{folder}' holds images that write_spectrogram_images did not record "
                 f"(no '{path.name}'); write into another folder, or empty this one."
             )
-        return {"settings": settings, "images": {}}
+        return {"settings": settings, "images": {}}  # recorded before any image is drawn
     record = read_json(path)
     check_same_settings(record["settings"], settings, folder, path)
     images = {s: e for s, e in record.get("images", {}).items() if isinstance(e, dict)}
@@ -319,6 +326,23 @@ def _todo(root: Path, records: dict[str, Any], file: _File) -> list[str]:
         if not (same and file.digest and image.exists()):
             kinds.append(kind)
     return kinds
+
+
+def _record_before_drawing(root: Path, records: dict, files: list[_File], todo: list) -> None:
+    """Write each new folder's record, and drop from the records the images to draw again.
+
+    So every image lies beside a record (a run killed in its first batch
+    resumes), and no entry vouches for an image being replaced (a run killed
+    between replacing it and recording it would otherwise leave the new
+    image under the old entry, kept if the file got its old bytes back).
+    """
+    changed = {kind for kind in records if not (root / kind / "job.json").exists()}
+    for file, kinds in zip(files, todo, strict=True):
+        for kind in kinds:
+            if records[kind]["images"].pop(file.stem, None) is not None:
+                changed.add(kind)
+    for kind in sorted(changed):
+        write_json(records[kind], root / kind / "job.json")
 
 
 def _run(draw, batches, n_jobs, root, records, files, verbose, total) -> dict:

@@ -335,3 +335,71 @@ def test_a_killed_image_job_resumes_where_it_stopped(tmp_path):
     fresh = write_spectrogram_images(files, tmp_path / "fresh", sr=8000, n_fft=256, kinds=["mel"])
     for image in fresh["image"]:
         np.testing.assert_array_equal(pixels(out / "mel" / Path(image).name), pixels(image))
+
+
+# Issue 33 red team: kills between an image and its record, names up to the 255-byte limit.
+
+
+class Killed(BaseException):
+    """What a kill -9 at this point would leave: nothing after it runs."""
+
+
+def killed_once_drawn(monkeypatch):
+    """Make the next run die, as by kill -9, once its first batch is drawn and before it is recorded."""
+    from audiosk import images
+
+    real = images.run_batches
+
+    def run_batches(*args, **kwargs):
+        for _ in real(*args, **kwargs):
+            raise Killed
+        yield from ()
+
+    monkeypatch.setattr(images, "run_batches", run_batches)
+
+
+def test_a_first_run_killed_before_recording_an_image_resumes(tmp_path, monkeypatch):
+    # defect 2: the first batch's images lay in a folder without a record, and were refused
+    files = [write(tmp_path / f"clip{i}.wav", chirp(0.3, f0=100 + 50 * i)) for i in range(3)]
+    out = tmp_path / "images"
+    killed_once_drawn(monkeypatch)
+    with pytest.raises(Killed):
+        write_spectrogram_images(files, out, **SETTINGS)
+    assert (out / "mel" / "clip0.png").exists(), "the run was not killed after drawing"
+    monkeypatch.undo()
+    report = write_spectrogram_images(files, out, **SETTINGS)
+    assert set(report["status"]) == {"written"}
+    fresh = write_spectrogram_images(files, tmp_path / "fresh", **SETTINGS)
+    for image, again in zip(fresh["image"], report["image"], strict=True):
+        np.testing.assert_array_equal(pixels(again), pixels(image))
+
+
+def test_an_image_redrawn_by_a_killed_run_is_not_kept_for_the_old_bytes(tmp_path, monkeypatch):
+    # defect 3: the new image lay under the old record's entry; the old bytes back, it was kept
+    path = write(tmp_path / "clip.wav", tone(300, 0.5))
+    out = tmp_path / "images"
+    settings = {**SETTINGS, "kinds": ("mel",)}
+    write_spectrogram_images([path], out, **settings)
+    low = pixels(out / "mel" / "clip.png")
+    write(path, tone(2500, 0.5))
+    killed_once_drawn(monkeypatch)
+    with pytest.raises(Killed):
+        write_spectrogram_images([path], out, **settings)
+    monkeypatch.undo()
+    write(path, tone(300, 0.5))  # the bytes the first run drew from
+    report = write_spectrogram_images([path], out, **settings)
+    assert report["status"].tolist() == ["written"]
+    np.testing.assert_array_equal(pixels(out / "mel" / "clip.png"), low)
+
+
+def test_a_stem_of_up_to_251_bytes_is_drawn_and_a_longer_one_refused(tmp_path):
+    # defect 9: the temporary of a long image's name was past the 255-byte limit
+    path = write(tmp_path / ("s" * 246 + ".wav"), chirp(0.3))
+    report = write_spectrogram_images([path], tmp_path / "images", **SETTINGS)
+    assert report["status"].tolist() == ["written", "written"], report["error"].tolist()
+    again = write_spectrogram_images([path], tmp_path / "images", **SETTINGS)
+    assert set(again["status"]) == {"kept"}
+    too_long = tmp_path / ("s" * 252 + ".w")  # a valid name, whose image's name is not
+    sf.write(too_long, chirp(0.3), SR, format="WAV")
+    with pytest.raises(ValueError, match=r"longer than a file name may be \(255 bytes\): \['/"):
+        write_spectrogram_images([path, too_long], tmp_path / "other", **SETTINGS)
