@@ -395,6 +395,52 @@ def test_clip_paths_selections_keep_their_groups_aligned():
         ClipPaths(names, groups=["a", "b"])
 
 
+def test_clip_paths_reordered_in_place_or_copied_keep_their_groups_aligned():
+    # issue 33 red team, defect 7: np.sort sorted the names under the groups; copies lost them
+    import copy
+
+    from audiosk.datasets import ClipPaths
+
+    names = ["b.wav", "d.wav", "a.wav", "c.wav"]
+    group_of = {"a.wav": "ann", "b.wav": "bob", "c.wav": "cid", "d.wav": "dan"}
+    paths = ClipPaths(names, groups=[group_of[n] for n in names], group_name="speaker")
+
+    def aligned(selected):
+        assert selected.groups.tolist() == [group_of[str(n)] for n in selected]
+        assert selected.group_name == "speaker"
+
+    in_place = paths.copy()
+    in_place.sort()
+    shuffled = paths.copy()
+    np.random.default_rng(0).shuffle(shuffled)
+    assigned = paths.copy()
+    assigned[:] = assigned[::-1]
+    view = paths.copy()
+    head, tail = view[:2], view[2:]
+    view[:] = view[[1, 0, 3, 2]]  # swaps names the views `head` and `tail` share
+    for selected in (
+        np.sort(paths),
+        in_place,
+        shuffled,
+        assigned,
+        head,
+        tail,
+        copy.copy(paths),
+        copy.deepcopy(paths),
+        np.sort(paths)[::-1],
+    ):
+        aligned(selected)
+    assert np.sort(paths).tolist() == sorted(names) and shuffled.tolist() != names
+    renamed = paths.copy()
+    head = renamed[:2]
+    renamed[0] = "e.wav"  # a name with no group: the groups go, never misaligned
+    renamed.sort()  # `head` now shows names it was given no group for
+    assert renamed.groups is None and head.groups is None
+    twice = ClipPaths(["a.wav", "b.wav", "a.wav"], groups=["ann", "bob", "cid"])
+    assert np.sort(twice).groups is None  # which "a.wav" is ann's cannot be told
+    assert paths.groups.tolist() == ["bob", "dan", "ann", "cid"]  # the original untouched
+
+
 def test_a_selection_of_the_digits_still_warns_of_leakage():
     # defect 8: the guide's own example slices, and the warning silently stopped
     from sklearn.model_selection import KFold

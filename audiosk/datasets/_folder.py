@@ -43,8 +43,12 @@ class ClipPaths(np.ndarray):
     without them. A selection (a slice, a mask, integer indices, a
     re-ordering, scikit-learn's ``_safe_indexing`` and ``np.take``) selects
     the same rows of ``groups``, so the groups stay aligned with the names;
-    pickling (joblib's workers) keeps them. Operations that make other
-    arrays of the names (``np.sort``, string functions) give no groups.
+    copies (:meth:`copy`, :func:`copy.copy`, :func:`copy.deepcopy`) and
+    pickling (joblib's workers) keep them. Names re-ordered or changed in
+    place (``np.sort``, :meth:`sort`, ``rng.shuffle``, an assignment) keep
+    their groups when each name has one group (the group of a name is looked
+    up), and lose them otherwise: groups are never misaligned. Operations
+    that make other arrays of the names (string functions) give no groups.
 
     Parameters
     ----------
@@ -68,30 +72,57 @@ class ClipPaths(np.ndarray):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from audiosk.datasets import ClipPaths
-    >>> paths = ClipPaths(["a.wav", "b.wav", "c.wav"], groups=["ann", "bob", "ann"], group_name="speaker")
-    >>> paths[[2, 0]].groups.tolist(), paths[paths.groups == "ann"].tolist()
-    (['ann', 'ann'], ['a.wav', 'c.wav'])
+    >>> paths = ClipPaths(["b.wav", "a.wav", "c.wav"], groups=["bob", "ann", "bob"], group_name="speaker")
+    >>> paths[[2, 0]].groups.tolist(), paths[paths.groups == "bob"].tolist()
+    (['bob', 'bob'], ['b.wav', 'c.wav'])
+    >>> np.sort(paths).groups.tolist()
+    ['ann', 'bob', 'bob']
     """
 
-    groups: np.ndarray | None
     group_name: str
+    _groups: np.ndarray | None
+    _names: np.ndarray | None  # the names as they were when the groups were set
 
     def __new__(cls, paths: Any, groups: Any = None, group_name: str = "group") -> ClipPaths:
         """View ``paths`` as file names carrying ``groups``."""
         obj = np.asarray(paths).view(cls)
+        obj.group_name = group_name
         obj.groups = None if groups is None else np.asarray(groups)
         if obj.groups is not None and obj.groups.shape != obj.shape[:1]:
             raise ValueError(
                 f"ClipPaths: {len(obj.groups)} groups for {len(obj)} paths; give one group per "
                 "path."
             )
-        obj.group_name = group_name
         return obj
 
     def __array_finalize__(self, obj: Any) -> None:
-        self.groups = None  # set by the selections below, where rows are known
+        self._groups = self._names = None  # set by the selections below, where rows are known
         self.group_name = getattr(obj, "group_name", "group")
+
+    @property
+    def groups(self) -> np.ndarray | None:
+        """The group of each file, aligned with the names (None when unknown)."""
+        if self._groups is None or self._names is None:
+            return None
+        names = self.view(np.ndarray)
+        if names.shape == self._names.shape and np.array_equal(names, self._names):
+            return self._groups
+        # the names changed in place (sorted, shuffled, assigned): look each one's group up
+        lookup: dict[Any, Any] = {}
+        for name, group in zip(self._names.tolist(), self._groups.tolist(), strict=True):
+            if lookup.setdefault(name, group) != group:  # a name of two groups
+                lookup[name] = _AMBIGUOUS
+        found = [lookup.get(name, _AMBIGUOUS) for name in names.tolist()]
+        ambiguous = any(g is _AMBIGUOUS for g in found)
+        self.groups = None if ambiguous else np.asarray(found, dtype=self._groups.dtype)
+        return self._groups
+
+    @groups.setter
+    def groups(self, groups: np.ndarray | None) -> None:
+        self._groups = groups
+        self._names = None if groups is None else self.view(np.ndarray).copy()
 
     def __getitem__(self, key: Any) -> Any:
         out = super().__getitem__(key)
@@ -137,8 +168,15 @@ class ClipPaths(np.ndarray):
             The names and a copy of their groups.
         """
         result = super().copy(order=order)
-        result.groups = None if self.groups is None else self.groups.copy()
+        groups = self.groups
+        result.groups = None if groups is None else groups.copy()
         return result
+
+    def __copy__(self) -> ClipPaths:
+        return self.copy()
+
+    def __deepcopy__(self, memo: Any) -> ClipPaths:
+        return self.copy()
 
     def _select(self, key: Any, out: np.ndarray) -> np.ndarray | None:
         """Select the groups of the rows ``key`` selects (None if they cannot line up with ``out``)."""
@@ -155,8 +193,13 @@ class ClipPaths(np.ndarray):
         return reconstruct, args, (state, self.groups, self.group_name)
 
     def __setstate__(self, state: Any) -> None:
-        array_state, self.groups, self.group_name = state
+        array_state, groups, self.group_name = state
         super().__setstate__(array_state)
+        self.groups = groups  # once the names are back
+
+
+#: A name whose group cannot be told (unknown, or two groups).
+_AMBIGUOUS = object()
 
 
 def _label_function(spec: LabelSpec, root: Path, what: str) -> Callable[[str], object] | None:
