@@ -475,6 +475,7 @@ class BaseAudioNet(RecipeMixin, WindowsMixin, DataChecks, RandomMixin, metaclass
             self._resolve_window(X)
             self._check_lengths_read(X)
             self._seed()
+        self._train_size = len(X)  # the epochs of a recipe may follow it
         # the groups serve the validation split of this call only; a fitted net keeps none
         self._groups = None if groups is None else np.asarray(groups)
         self._interrupted = self._stopped_by_callback = False

@@ -184,8 +184,8 @@ class AverageWeights(Callback):
     """Average the module's weights over training, as the net's ``average_weights_`` says.
 
     ``"ema"``: an exponential moving average of the weights (and batch-norm
-    statistics) after every training step, whose time constant is a tenth
-    of the training's steps (decay between 0.9 and 0.9999); ``"swa"``: the
+    statistics) after every training step, whose time constant is ten
+    epochs (decay between 0.9 and 0.9999); ``"swa"``: the
     plain mean of the weights at the end of each epoch of the last quarter
     of training, after which the batch-norm statistics are recomputed for
     them (stochastic weight averaging). The averaged weights replace the
@@ -208,9 +208,9 @@ class AverageWeights(Callback):
             return
         from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-        if self.kind_ == "ema":
-            steps = net.max_epochs_ * max(1, len(net.get_iterator(dataset_train, training=True)))
-            decay = min(0.9999, max(0.9, 1 - 10 / steps))
+        if self.kind_ == "ema":  # a time constant of ten epochs
+            per_epoch = max(1, len(net.get_iterator(dataset_train, training=True)))
+            decay = min(0.9999, max(0.9, 1 - 1 / (10 * per_epoch)))
             self.averaged_ = AveragedModel(
                 net.module_, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True
             )

@@ -8,11 +8,13 @@ more than ``trim_db`` below the clip's loudest are trimmed from its ends
 waveforms by the power of blocks of samples). In training, every time a clip
 is drawn it gives one window at a random place: windows may reach half their
 length past either end of the sound (those are shorter, the part inside), and
-a window must hold sound (at least ``SOUND_SHARE`` of its loud positions, or
-of the clip's). A clip whose sound is shorter than a window is read whole. To
+a window must hold sound: at least ``SOUND_SHARE`` of its positions (or of
+the clip's, when the clip has fewer) within ``ACTIVE_DB`` of the clip's
+loudest. A clip whose sound is shorter than a window is read whole. To
 predict, ``n_windows`` evenly spaced windows cover each clip's sound
-(:func:`~audiosk.utils._windows.even_window_starts`) and the net's outputs on
-them are averaged, so a clip's prediction does not depend on its batch.
+(:func:`~audiosk.utils._windows.even_window_starts`), those without any such
+position are left out, and the net's outputs on the others are averaged, so
+a clip's prediction does not depend on its batch.
 
 A module that reads ``lengths`` gets windows as they are (a shorter one with
 its length); any other module gets windows of exactly ``window_length``, the
@@ -44,6 +46,7 @@ from ._layers import reads_lengths
 from ._recipes import is_auto
 
 __all__ = [
+    "ACTIVE_DB",
     "SOUND_SHARE",
     "Covered",
     "WindowDataset",
@@ -57,9 +60,12 @@ __all__ = [
 #: Samples per block when the level of a waveform is measured.
 WAVEFORM_BLOCK = 256
 
-#: Share of loud positions a training window must hold: of its own length, or of all the
-#: clip's loud positions when the clip has fewer.
-SOUND_SHARE = 0.5
+#: A position holds sound when it is within this many dB of the clip's loudest.
+ACTIVE_DB = 30.0
+
+#: Share of positions with sound a training window must hold: of its own length, or of all
+#: the clip's positions with sound when the clip has fewer.
+SOUND_SHARE = 0.25
 
 
 def levels(clip: np.ndarray) -> np.ndarray:
@@ -162,9 +168,10 @@ def cover(clips, window_length: int, n_windows: int, trim_db: float | None, fixe
     for i, clip in enumerate(clips):
         clip = np.asarray(clip, dtype=np.float32)
         start, stop = sound_span(_loud(clip, trim_db))
-        span = stop - start
-        starts = start + even_window_starts(span, window_length, n_windows)
-        for s in starts:
+        active = _loud(clip, ACTIVE_DB)
+        starts = start + even_window_starts(stop - start, window_length, n_windows)
+        sounding = [s for s in starts if active[s : s + window_length].any()]
+        for s in sounding or starts:
             window = clip[..., s : min(s + window_length, stop)]
             out.append(_fill_to(window, window_length, 0, clip) if fixed else window)
             owner.append(i)
@@ -205,10 +212,11 @@ class WindowDataset(torch.utils.data.Dataset):
         self._y = None if self.y is None else torch.from_numpy(np.array(self.y))
         self.window_length, self.fixed = window_length, fixed
         self.clips = [np.asarray(c, dtype=np.float32) for c in clips]
-        louds = [_loud(c, trim_db) for c in self.clips]
-        self.spans = np.asarray([sound_span(loud) for loud in louds], dtype=np.int64)
-        # loud positions before each position, to count those a window holds in O(1)
-        self._loud_before = [np.concatenate([[0], np.cumsum(loud)]) for loud in louds]
+        self.spans = np.asarray([sound_span(_loud(c, trim_db)) for c in self.clips], dtype=np.int64)
+        # positions with sound before each position, to count those a window holds in O(1)
+        self._loud_before = [
+            np.concatenate([[0], np.cumsum(_loud(c, ACTIVE_DB))]) for c in self.clips
+        ]
 
     def __len__(self):
         return len(self.clips)

@@ -39,6 +39,7 @@ __all__ = [
     "AUTO",
     "Recipe",
     "RecipeMixin",
+    "Steps",
     "is_auto",
     "make_augmentations",
     "recipe_for",
@@ -119,6 +120,34 @@ DEFAULT_VALIDATION_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
+class Steps:
+    """Epochs that follow the amount of data: about ``steps`` optimiser steps in all.
+
+    The epochs are ``steps`` divided by the batches of an epoch, within
+    ``[low, high]``: a small training set trains for more epochs, a large one
+    for fewer, for about the same number of updates.
+
+    Examples
+    --------
+    >>> from audiosk.nets._recipes import Steps
+    >>> Steps(2000).epochs(n_train=240, batch_size=32), Steps(2000).epochs(2500, 32)
+    (286, 40)
+    """
+
+    steps: int
+    low: int = 40
+    high: int = 400
+
+    def epochs(self, n_train: int, batch_size: int) -> int:
+        """Return the epochs for ``n_train`` training samples in batches of ``batch_size``."""
+        per_epoch = max(1, n_train // max(1, batch_size))
+        return int(min(self.high, max(self.low, round(self.steps / per_epoch))))
+
+    def __str__(self) -> str:
+        return f"{self.steps} steps ({self.low}-{self.high} epochs)"
+
+
+@dataclass(frozen=True)
 class Recipe:
     """What every ``"auto"`` parameter of a net resolves to, for one kind of input.
 
@@ -132,8 +161,8 @@ class Recipe:
         The module by name (``MODULES``); None keeps the one given.
     module_kwargs : dict
         Arguments given to the module unless set as ``module__<name>``.
-    max_epochs : int
-        Epochs.
+    max_epochs : int or Steps
+        Epochs, or a number of optimiser steps the epochs follow.
     augment : callable
         Returns fresh augmentation objects.
     window_length : callable or None
@@ -150,7 +179,7 @@ class Recipe:
     name: str
     input: str
     module: str | None
-    max_epochs: int
+    max_epochs: int | Steps
     augment: Callable[[], list]
     module_kwargs: dict = field(default_factory=dict)
     window_length: Callable[[np.ndarray], int] | None = None
@@ -356,7 +385,12 @@ class RecipeMixin:
             given = getattr(self, param)
             return value if is_auto(given) else given
 
-        self.max_epochs_ = resolved("max_epochs", recipe and recipe.max_epochs)
+        epochs = recipe and recipe.max_epochs
+        if isinstance(epochs, Steps):  # follows the training set's size (known at fit)
+            n_train = getattr(self, "_train_size", None)
+            batch = self.batch_size if self.batch_size != -1 else n_train or 1
+            epochs = epochs.high if n_train is None else epochs.epochs(n_train, batch)
+        self.max_epochs_ = resolved("max_epochs", epochs)
         self.n_windows_ = resolved("n_windows", recipe and recipe.n_windows)
         self.trim_db_ = resolved("trim_db", recipe and recipe.trim_db)
         best = self.early_stopping or self.restore_best  # the best epoch's weights are kept
@@ -366,7 +400,7 @@ class RecipeMixin:
         augment = self.augment
         self.augment_ = make_augmentations(recipe.augment() if is_auto(augment) else augment)
         self._check_augmentations()
-        auto_module = self._moduleis_auto() and recipe is not None
+        auto_module = self._module_is_auto() and recipe is not None
         self._recipe_module_kwargs = dict(recipe.module_kwargs) if auto_module else {}
 
     def _check_augmentations(self):
@@ -398,18 +432,18 @@ class RecipeMixin:
                     f"the data is {kind} (samples of shape {tuple(shape)})."
                 )
 
-    def _moduleis_auto(self):
+    def _module_is_auto(self):
         return is_auto(self.module)
 
     def _module_class(self):
         module = self.module
-        if self._moduleis_auto():
+        if self._module_is_auto():
             module = self._recipe().module
         return MODULES[module] if isinstance(module, str) else module
 
     def _module_name(self):
         module = self.module
-        recipe = self._recipe(None) if self._moduleis_auto() else None
+        recipe = self._recipe(None) if self._module_is_auto() else None
         if recipe is not None:
             module = recipe.module  # what "auto" resolves to
         return repr(module) if isinstance(module, str) else getattr(module, "__name__", "given")
