@@ -102,8 +102,14 @@ def spectra_on_disk(tmp_path, n=80):
 
 def test_nets_train_batch_by_batch_from_disk(tmp_path, monkeypatch):
     X, y, path = spectra_on_disk(tmp_path)
-    params = dict(
-        module__channels=4, module__n_blocks=2, max_epochs=3, batch_size=16, random_state=0
+    params = dict(  # whole rows, as a DiskArray is read ("auto" windows need clips in memory)
+        module__channels=4,
+        module__n_blocks=2,
+        max_epochs=3,
+        batch_size=16,
+        window_length=None,
+        average_weights=None,
+        random_state=0,
     )
     in_memory = NeuralClassifier("cnn", **params).fit(X, y)
     on_disk = DiskArray(path)

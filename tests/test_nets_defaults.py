@@ -63,12 +63,17 @@ def test_auto_picks_the_architecture_and_recipe_from_the_input(shape, module):
     assert net.max_epochs_ == 1  # an int max_epochs is kept as it is
 
 
-def test_auto_epochs_are_100_for_tables_and_40_for_spectra():
+def test_auto_epochs_are_100_for_tables_and_follow_the_data_for_spectra():
     X, y = band_spectra(n=20)
     table = NeuralClassifier(module__hidden_layer_sizes=(4,), random_state=0)
     assert len(table.fit(X[:, :, 0], y).history) == 100
-    spectra = NeuralClassifier(module__channels=4, module__embedding=4, random_state=0)
-    assert len(spectra.fit(X, y).history) == 40
+    spectra = NeuralClassifier(
+        module__channels=4, module__embedding=4, batch_size=8, window_length=None, random_state=0
+    )
+    # about 2000 optimiser steps: 2 batches of 8 per epoch give 1000 epochs, at most 400
+    assert len(spectra.fit(X, y).history) == 400 == spectra.max_epochs_
+    assert spectra.set_params(batch_size=2).fit(X, y).max_epochs_ == 200  # 10 steps an epoch
+    assert spectra.set_params(max_epochs=3).fit(X, y).max_epochs_ == 3
 
 
 def test_default_spectral_net_learns_unseen_clips():
@@ -290,7 +295,7 @@ def recorder_of(net, kind):
 
 def test_tdnn_reads_any_length_and_ignores_a_channel_colour():
     torch.manual_seed(0)
-    net = TDNN((8, 20), 3).eval()
+    net = TDNN((8, 20), 3, center_per_clip=True).eval()
     X = torch.randn(4, 8, 20)
     colour = 6.0 * torch.randn(1, 8, 1)  # a fixed gain per bin, in dB: microphone or voice
     torch.testing.assert_close(net(X + colour), net(X), atol=1e-5, rtol=1e-5)

@@ -122,7 +122,8 @@ def ragged_spectra(n=60, seed=0, n_bins=16):
 
 def test_classifier_on_ragged_spectra_is_batch_invariant_and_learns():
     X, y = ragged_spectra()
-    net = NeuralClassifier(max_epochs=8, random_state=0, module__channels=16).fit(X, y)
+    whole = dict(max_epochs=8, window_length=None, random_state=0, module__channels=16)
+    net = NeuralClassifier(**whole).fit(X, y)
     assert net.input_shape_ == (16, None) and net.n_features_in_ == 16
     assert net.module_.__class__ is TDNN  # the recipe for spectra
     proba = net.predict_proba(X)
@@ -131,20 +132,17 @@ def test_classifier_on_ragged_spectra_is_batch_invariant_and_learns():
     reordered = net.predict_proba(X[::-1])[::-1]
     np.testing.assert_allclose(proba, reordered, rtol=1e-4, atol=1e-6)
     assert net.score(X, y) > 0.9
-    again = NeuralClassifier(max_epochs=8, random_state=0, module__channels=16).fit(X, y)
+    again = NeuralClassifier(**whole).fit(X, y)
     np.testing.assert_allclose(again.predict_proba(X), proba, atol=1e-6)
 
 
-def test_the_recipe_for_clips_of_any_length_removes_no_per_clip_mean():
+def test_the_tdnn_removes_no_per_clip_mean_unless_asked():
     X, y = ragged_spectra(n=10)
     equal = np.stack([c[:, :20] for c in X])
     assert not NeuralClassifier(max_epochs=1).fit(X, y).module_.center_per_clip
-    assert NeuralClassifier(max_epochs=1).fit(equal, y).module_.center_per_clip
+    assert not NeuralClassifier(max_epochs=1).fit(equal, y).module_.center_per_clip
     kept = NeuralClassifier(max_epochs=1, module__center_per_clip=True).fit(X, y)
-    assert (
-        kept.module_.center_per_clip
-        and NeuralClassifier("tdnn", max_epochs=1).fit(X, y).module_.center_per_clip
-    )
+    assert kept.module_.center_per_clip
 
 
 def test_fitted_on_ragged_spectra_predicts_equal_lengths_and_refuses_other_bins():
@@ -160,11 +158,14 @@ def test_fitted_on_ragged_spectra_predicts_equal_lengths_and_refuses_other_bins(
 
 def test_modules_that_cannot_read_lengths_are_refused_with_the_way_out():
     X, y = ragged_spectra(n=10)
+    whole = dict(max_epochs=1, window_length=None)
     with pytest.raises(ValueError, match="'mlp' cannot read.*PadTrim"):
-        NeuralClassifier("mlp", max_epochs=1).fit(X, y)
+        NeuralClassifier("mlp", **whole).fit(X, y)
     with pytest.raises(ValueError, match="head='global'"):
-        NeuralClassifier("cnn", module__head="flatten", max_epochs=1).fit(X, y)
-    net = NeuralClassifier("mlp", max_epochs=1).fit(np.stack([c[:, :20] for c in X]), y)
+        NeuralClassifier("cnn", module__head="flatten", **whole).fit(X, y)
+    windows = NeuralClassifier("mlp", max_epochs=1).fit(X, y)  # windows of one length
+    assert windows.window_length_ == windows.module_.layers[0].in_features // 16
+    net = NeuralClassifier("mlp", **whole).fit(np.stack([c[:, :20] for c in X]), y)
     with pytest.raises(ValueError, match="different lengths.*'mlp'"):
         net.predict(X)
 
@@ -308,7 +309,7 @@ def test_loader_mel_net_cross_validates_ragged_files_without_padtrim(tmp_path):
     model = make_pipeline(
         AudioLoader(sr=8000),
         MelSpectrogram(n_fft=256, hop_length=128, n_mels=32, db=True),
-        NeuralClassifier(max_epochs=40, random_state=0, module__channels=16),
+        NeuralClassifier(random_state=0, module__channels=16),
     )
     scores = cross_val_score(model, np.array(paths), y, groups=groups, cv=GroupKFold(3))
     assert scores.min() >= 0.9

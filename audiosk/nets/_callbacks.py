@@ -185,7 +185,7 @@ class AverageWeights(Callback):
 
     ``"ema"``: an exponential moving average of the weights (and batch-norm
     statistics) after every training step, whose time constant is ten
-    epochs (decay between 0.9 and 0.9999); ``"swa"``: the
+    epochs, or a quarter of a training of fewer than 40 epochs; ``"swa"``: the
     plain mean of the weights at the end of each epoch of the last quarter
     of training, after which the batch-norm statistics are recomputed for
     them (stochastic weight averaging). The averaged weights replace the
@@ -208,9 +208,10 @@ class AverageWeights(Callback):
             return
         from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-        if self.kind_ == "ema":  # a time constant of ten epochs
+        if self.kind_ == "ema":  # a time constant of ten epochs, or of a quarter of a short training
             per_epoch = max(1, len(net.get_iterator(dataset_train, training=True)))
-            decay = min(0.9999, max(0.9, 1 - 1 / (10 * per_epoch)))
+            horizon = min(10.0, net.max_epochs_ / 4) * per_epoch
+            decay = min(0.9999, max(0.5, 1 - 1 / max(horizon, 1.0)))
             self.averaged_ = AveragedModel(
                 net.module_, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True
             )

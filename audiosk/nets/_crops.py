@@ -294,6 +294,14 @@ class WindowsMixin:
         """Resolve ``window_length`` from the training clips into ``window_length_``."""
         given = self.window_length
         self.window_length_ = None if given is None or is_auto(given) else int(given)
+        if isinstance(X, DiskArray):  # windows need the clips in memory to find their sound
+            if self.window_length_ is not None:
+                raise InvalidParameterError(
+                    f"{type(self).__name__}: window_length={given!r} needs the clips in memory "
+                    "to find their sound; X is a DiskArray. Use window_length=None (or 'auto', "
+                    "which reads a DiskArray's rows whole)."
+                )
+            return
         recipe = self._recipe(None)
         if is_auto(given) and recipe is not None and recipe.window_length is not None:
             trim = recipe.trim_db if is_auto(self.trim_db) else self.trim_db
@@ -417,7 +425,7 @@ class WindowsMixin:
         if isinstance(x, Mapping) and "lengths" in x:  # clips of different lengths, padded
             x = to_tensor(x, device=self.device)
             X = x["X"].float() if x["X"].dtype == torch.float64 else x["X"]
-            if not self._reads_lengths():  # windows of one length: nothing is padding
+            if self._windowed() and not self._reads_lengths():  # windows of one length
                 return self.module_(X, **fit_params)
             return self.module_(X, lengths=x["lengths"], **fit_params)
         if torch.is_tensor(x) and x.dtype == torch.float64:

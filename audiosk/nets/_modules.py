@@ -287,11 +287,12 @@ class TDNN(nn.Module):
         As in :class:`MLP`.
     dropout : float, default=0.3
         Dropout before the output layer.
-    center_per_clip : bool, default=True
+    center_per_clip : bool, default=False
         Subtract each clip's mean over time from every bin (cepstral mean
         normalisation): on dB spectra this removes the spectral colour of
-        the recording channel and of the speaker's voice, which helps with
-        speakers and microphones not seen in training.
+        the recording channel and of the speaker's voice. Off by default:
+        across speech, music and instruments it cost accuracy (the clip's
+        colour is often the class itself; the ablation in the user guide).
     standardize_input : bool, default=True
         Standardise each bin (over the batch and the frames) before the
         first convolution, so dB spectra need no scaler in front.
@@ -325,7 +326,7 @@ class TDNN(nn.Module):
         embedding: int = 128,
         activation: str = "relu",
         dropout: float = 0.3,
-        center_per_clip: bool = True,
+        center_per_clip: bool = False,
         standardize_input: bool = True,
         init: str = "default",
     ):

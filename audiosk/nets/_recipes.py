@@ -39,6 +39,7 @@ __all__ = [
     "AUTO",
     "Recipe",
     "RecipeMixin",
+    "SoundPercentile",
     "Steps",
     "is_auto",
     "make_augmentations",
@@ -148,6 +149,39 @@ class Steps:
 
 
 @dataclass(frozen=True)
+class SoundPercentile:
+    """A window length learned from the training clips: a percentile of their sound's lengths.
+
+    The ``percentile`` of the lengths of the clips' sound (their silent ends
+    trimmed, along the last axis), at most ``longest`` positions, at least
+    ``shortest``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiosk.nets._recipes import SoundPercentile
+    >>> rule = SoundPercentile(90, longest=128)
+    >>> rule(np.arange(1, 101)), rule(np.full(10, 500))
+    (90, 128)
+    """
+
+    percentile: float
+    longest: int
+    shortest: int = 2
+
+    def __call__(self, lengths: np.ndarray) -> int:
+        """Return the window length for sound lengths ``lengths``."""
+        value = int(round(float(np.percentile(lengths, self.percentile))))
+        return int(min(self.longest, max(self.shortest, value)))
+
+    def __str__(self) -> str:
+        return (
+            f"windows of the {self.percentile:g}th percentile of the sound's lengths, "
+            f"at most {self.longest}"
+        )
+
+
+@dataclass(frozen=True)
 class Recipe:
     """What every ``"auto"`` parameter of a net resolves to, for one kind of input.
 
@@ -165,9 +199,9 @@ class Recipe:
         Epochs, or a number of optimiser steps the epochs follow.
     augment : callable
         Returns fresh augmentation objects.
-    window_length : callable or None
-        Returns the training window's length from the training clips'
-        lengths along their last axis; None reads whole clips.
+    window_length : SoundPercentile or None
+        Learns the window's length from the lengths of the training clips'
+        sound; None reads whole clips.
     n_windows : int
         Windows averaged per clip at prediction.
     trim_db : float or None
@@ -182,7 +216,7 @@ class Recipe:
     max_epochs: int | Steps
     augment: Callable[[], list]
     module_kwargs: dict = field(default_factory=dict)
-    window_length: Callable[[np.ndarray], int] | None = None
+    window_length: SoundPercentile | None = None
     n_windows: int = 1
     trim_db: float | None = None
     average_weights: str | None = None
@@ -203,23 +237,19 @@ RECIPES = {
         max_epochs=100,
         augment=lambda: [Mixup(0.4)],
     ),
+    # measured across kinds of sound (benchmarks/bench_defaults.py and the ablation in the
+    # user guide): random windows of the clips' sound, ten averaged to predict, long training
+    # with an average of the weights, no per-clip mean removal
     "spectra": Recipe(
         name="spectra",
-        input="spectra (n, bins, frames)",
+        input="spectra (n, bins, frames), or a Spectra list of clips of any length",
         module="tdnn",
-        max_epochs=40,
+        max_epochs=Steps(2000),
         augment=_spectral_augment,
-    ),
-    # on clips of different lengths the TDNN removes no per-clip mean: on short words the
-    # mean of the word's own frames is the word's spectrum (bench_ragged.py --nets, leave one
-    # speaker out: FSDD 0.780 against 0.726 with it)
-    "ragged spectra": Recipe(
-        name="ragged spectra",
-        input="spectra of different lengths (a Spectra list)",
-        module="tdnn",
-        module_kwargs={"center_per_clip": False},
-        max_epochs=40,
-        augment=_spectral_augment,
+        window_length=SoundPercentile(90, longest=128),
+        n_windows=10,
+        trim_db=60.0,
+        average_weights="ema",
     ),
     "images": Recipe(
         name="images",
@@ -256,7 +286,7 @@ def recipe_for(shape: tuple | None, *, pretrained: bool) -> Recipe | None:
     --------
     >>> from audiosk.nets._recipes import recipe_for
     >>> recipe_for((64, None), pretrained=False).name, recipe_for((20,), pretrained=False).module
-    ('ragged spectra', 'mlp')
+    ('spectra', 'mlp')
     """
     if pretrained:
         return RECIPES["finetune"]
@@ -265,7 +295,7 @@ def recipe_for(shape: tuple | None, *, pretrained: bool) -> Recipe | None:
     if len(shape) >= 3:
         return RECIPES["images"]
     if len(shape) == 2:
-        return RECIPES["ragged spectra" if shape[-1] is None else "spectra"]
+        return RECIPES["spectra"]
     return RECIPES["table"]
 
 
@@ -285,8 +315,8 @@ def _describe_augment(recipe: Recipe) -> str:
 def _describe_windows(recipe: Recipe) -> str:
     if recipe.window_length is None:
         return "whole clips"
-    doc = (recipe.window_length.__doc__ or "").strip().rstrip(".")
-    return f"{doc}; {recipe.n_windows} at prediction"
+    trim = "" if recipe.trim_db is None else f" (silence {recipe.trim_db:g} dB below trimmed)"
+    return f"{recipe.window_length}{trim}; {recipe.n_windows} averaged at prediction"
 
 
 def recipe_table(markup: str = "rst") -> str:
@@ -305,9 +335,9 @@ def recipe_table(markup: str = "rst") -> str:
     --------
     >>> from audiosk.nets._recipes import recipe_table
     >>> print(recipe_table("md").splitlines()[0])
-    | input | module | epochs | augment | windows |
+    | input | module | epochs | augment | windows | weights |
     """
-    head = ("input", "module", "epochs", "augment", "windows")
+    head = ("input", "module", "epochs", "augment", "windows", "weights")
     rows = [
         (
             r.input,
@@ -315,6 +345,7 @@ def recipe_table(markup: str = "rst") -> str:
             str(r.max_epochs),
             _describe_augment(r),
             _describe_windows(r),
+            {None: "last", "ema": "moving average", "swa": "stochastic average"}[r.average_weights],
         )
         for r in RECIPES.values()
     ]
