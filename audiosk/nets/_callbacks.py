@@ -208,7 +208,7 @@ class AverageWeights(Callback):
             return
         from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-        if self.kind_ == "ema":  # a time constant of ten epochs, or of a quarter of a short training
+        if self.kind_ == "ema":  # a time constant of ten epochs, or a quarter of a short training
             per_epoch = max(1, len(net.get_iterator(dataset_train, training=True)))
             horizon = min(10.0, net.max_epochs_ / 4) * per_epoch
             decay = min(0.9999, max(0.5, 1 - 1 / max(horizon, 1.0)))
