@@ -43,9 +43,9 @@ class ClipPaths(np.ndarray):
     without them. A selection (a slice, a mask, integer indices, a
     re-ordering, scikit-learn's ``_safe_indexing`` and ``np.take``) selects
     the same rows of ``groups``, so the groups stay aligned with the names;
-    copies (:meth:`copy`, :func:`copy.copy`, :func:`copy.deepcopy`) and
+    copies (``.copy()``, ``copy.copy``, ``copy.deepcopy``) and
     pickling (joblib's workers) keep them. Names re-ordered or changed in
-    place (``np.sort``, :meth:`sort`, ``rng.shuffle``, an assignment) keep
+    place (``np.sort``, ``.sort()``, ``rng.shuffle``, an assignment) keep
     their groups when each name has one group (the group of a name is looked
     up), and lose them otherwise: groups are never misaligned. Operations
     that make other arrays of the names (string functions) give no groups.

@@ -1,6 +1,6 @@
 """Check that a built wheel holds every tracked file of the package and the license.
 
-Usage: ``python ci/check_wheel.py dist/audiosk-<version>-py3-none-any.whl`` from the
+Usage: ``python .ci/check_wheel.py dist/audiosk-<version>-py3-none-any.whl`` from the
 repository root. Exits non-zero, naming the missing files, when the wheel lacks any.
 """
 
