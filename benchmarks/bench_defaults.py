@@ -2,7 +2,12 @@
 
 For each dataset, ``NeuralClassifier(random_state=0)`` with nothing else set
 reads its natural input (the feature table, or a log-Mel spectrogram of the
-files) and ``compare`` cross-validates, on the same folds, the classical
+files: of the whole clips, and of clips padded or trimmed to the 90th
+percentile of their lengths), beside the previous default recipe (a TDNN
+with per-clip mean removal, 40 epochs, SpecAugment and mixup 0.2, on padded
+clips); each is cross-validated alone, one fold after the other, and its
+CPU minutes (fit and predict, the front end included) are printed. Then
+``compare`` cross-validates, on the same folds, the classical
 panel of ``classical_baselines`` (logistic regression, random forest,
 histogram gradient boosting, SVC, k-NN, scikit-learn's MLPClassifier, all
 with their defaults; on audio they read the descriptor panel,
@@ -82,7 +87,7 @@ from audiosk.features._descriptors import STATS
 from audiosk.io import AudioLoader
 from audiosk.model_selection import classical_baselines, compare
 from audiosk.model_selection._baselines import _models
-from audiosk.nets import NeuralClassifier, NeuralRegressor
+from audiosk.nets import Mixup, NeuralClassifier, NeuralRegressor, SpecAugment
 from audiosk.preprocessing import PadTrim
 
 DATA = Path(
@@ -93,15 +98,39 @@ OPENSMILE_SETS = ("eGeMAPSv02", "ComParE_2016")
 PUBLISHED_EMODB = 0.73  # Gjoreski et al., openSMILE 1582 functionals + SVM, leave one speaker out
 
 
-def log_mel_net(sr, net=None):
-    """Files -> 90th-percentile length -> 64-band log-Mel (32 ms windows, half overlap) -> net."""
+def log_mel_net(sr, net, *, pad):
+    """Files -> (90th-percentile length) -> 64-band log-Mel (32 ms windows, half overlap) -> net."""
     n_fft = int(2 ** round(np.log2(0.032 * sr)))
     return make_pipeline(
         AudioLoader(sr=sr),
-        PadTrim(percentile=90),
+        *([PadTrim(percentile=90)] if pad else []),
         MelSpectrogram(n_mels=64, n_fft=n_fft, hop_length=n_fft // 2, db=True),
-        NeuralClassifier(random_state=0) if net is None else net,
+        net,
     )
+
+
+def previous_recipe(task=NeuralClassifier):
+    """The default net before windows: what NeuralClassifier() was on padded spectra."""
+    return task(
+        module="tdnn",
+        module__center_per_clip=True,
+        max_epochs=40,
+        augment=[SpecAugment(freq_width=8, time_width=10), Mixup(0.2)],
+        window_length=None,
+        trim_db=None,
+        average_weights=None,
+        random_state=0,
+    )
+
+
+def net_variants(sr, task=NeuralClassifier):
+    """The default net on whole clips and padded ones, and the previous default (padded)."""
+    name = task.__name__
+    return {
+        f"{name}(), whole clips": log_mel_net(sr, task(random_state=0), pad=False),
+        f"{name}(), padded": log_mel_net(sr, task(random_state=0), pad=True),
+        f"{name}(), previous recipe, padded": log_mel_net(sr, previous_recipe(task), pad=True),
+    }
 
 
 def mfcc_statistics_panel(kind, sr, classifier=True):
@@ -149,7 +178,8 @@ def _gtzan(title, folds):
     table = gtzan_table(path)
     X = table.data.to_numpy(np.float32)
     y = table.target_names[table.target]
-    return title, NeuralClassifier(random_state=0), X, y, None, folds(table.filenames), None
+    nets = {"NeuralClassifier()": NeuralClassifier(random_state=0)}  # the table recipe
+    return title, nets, X, y, None, folds(table.filenames), None
 
 
 def gtzan_split():
@@ -165,7 +195,17 @@ def gtzan_contiguous():
     )
 
 
-def _files(folder, meta_name, title, target, cv, sr, net=None, path="filename", group="speaker"):
+def _files(
+    folder,
+    meta_name,
+    title,
+    target,
+    cv,
+    sr,
+    task=NeuralClassifier,
+    path="filename",
+    group="speaker",
+):
     """A dataset of audio files listed in a metadata table; None when absent."""
     root = DATA / folder
     if not (root / meta_name).exists():
@@ -173,7 +213,7 @@ def _files(folder, meta_name, title, target, cv, sr, net=None, path="filename", 
     meta = pd.read_csv(root / meta_name)
     return (
         title,
-        log_mel_net(sr, net),
+        net_variants(sr, task),
         [str(root / f) for f in meta[path]],
         meta[target].to_numpy(),
         meta[group].to_numpy() if group else None,
@@ -221,7 +261,7 @@ def digits():
     data = load_spoken_digits()
     return (
         "embedded digits, leave one speaker out (6 folds)",
-        log_mel_net(8000),
+        net_variants(8000),
         data.filenames,
         data.target,
         data.groups,
@@ -239,7 +279,7 @@ def emodb_regression(target):
             target,
             GroupKFold(5),
             16000,
-            NeuralRegressor(random_state=0),
+            NeuralRegressor,
         )
 
     return spec
@@ -269,13 +309,19 @@ def spread(row, metric, cv):
 
 
 def run_dataset(name, *, net=True):
-    """Print one dataset's table; return its summary row (None when the data is absent)."""
+    """Print one dataset's table; return its summary row (None when the data is absent).
+
+    Each net variant is cross-validated alone, one fold after the other in this process, so
+    that its CPU time (fit and predict, front end included) is measured; the panels run
+    together, two folds at a time.
+    """
     spec = DATASETS[name]()
     if spec is None:
         print(f"\n{name}: data not found under {DATA}; skipped")
         return None
-    title, model, X, y, groups, cv, sr = spec
-    final = model[-1] if hasattr(model, "steps") else model
+    title, nets, X, y, groups, cv, sr = spec
+    final = next(iter(nets.values()))
+    final = final[-1] if hasattr(final, "steps") else final
     classifier = not isinstance(final, NeuralRegressor)
     metric = "accuracy" if classifier else "r2"
     kind = "table" if sr is None else "audio"
@@ -284,33 +330,52 @@ def run_dataset(name, *, net=True):
         **mfcc_statistics_panel(kind, sr, classifier),
         **(opensmile_rows(sr, classifier) if kind == "audio" else {}),
     }
-    if net:
-        first = f"{type(final).__name__}()"
-        estimators = {first: model}
-    else:
-        first = "chance (most frequent)" if classifier else "chance (mean)"
-        estimators = {first: DummyClassifier() if classifier else DummyRegressor()}
+    chance = "chance (most frequent)" if classifier else "chance (mean)"
     start = time.perf_counter()
-    table = compare(
-        estimators,
-        X,
-        y,
-        cv=cv,
-        groups=groups,
-        scoring={metric: metric},
-        baselines=baselines,
-        sr=sr,
-        n_jobs=2,
+    tables, cpu_minutes = [], {}
+    for variant, model in nets.items() if net else ():
+        before = time.process_time()
+        tables.append(
+            compare(
+                {variant: model},
+                X,
+                y,
+                cv=cv,
+                groups=groups,
+                scoring={metric: metric},
+                sr=sr,
+                n_jobs=1,
+                verbose=0,
+            )
+        )
+        cpu_minutes[variant] = (time.process_time() - before) / 60
+    dummy = DummyClassifier() if classifier else DummyRegressor()
+    tables.append(
+        compare(
+            {chance: dummy},
+            X,
+            y,
+            cv=cv,
+            groups=groups,
+            scoring={metric: metric},
+            baselines=baselines,
+            sr=sr,
+            n_jobs=2,
+            verbose=0,
+        )
     )
+    table = pd.concat(tables).sort_values(metric + "_mean", ascending=False)
+    table["baseline"] = table["baseline"].fillna(False).astype(bool)
     seconds = time.perf_counter() - start
     one_split = isinstance(cv, list) and len(cv) == 1
     note = ", +- the standard error of one test set" if one_split else ""
     scored = sum(len(test) for _, test in cv) if isinstance(cv, list) else len(y)
     print(f"\n{title} ({scored} clips scored, {seconds / 60:.1f} min in all{note})")
     for row_name, row in table.iterrows():
+        cpu = f"   CPU {cpu_minutes[row_name]:5.1f} min" if row_name in cpu_minutes else ""
         print(
             f"  {row_name:42s} {row[metric + '_mean']:.3f} +- {spread(row, metric, cv):.3f}"
-            f"   fit {row['fit_time']:6.1f} s/fold"
+            f"   fit {row['fit_time']:6.1f} s/fold{cpu}"
         )
 
     def best(rows):
@@ -321,11 +386,13 @@ def run_dataset(name, *, net=True):
         "(table, all scaled)", regex=False
     )
     smile = table.index.str.contains("openSMILE")
-    new = table["baseline"] & ~old & ~smile
-    rank = int(np.flatnonzero(table.index == first)[0]) + 1
+    new = table["baseline"].to_numpy() & ~old & ~smile
     return {
         "name": name,
-        "first": (first, table.loc[first, metric + "_mean"], rank, len(table)),
+        "nets": {
+            v: (table.loc[v, metric + "_mean"], spread(table.loc[v], metric, cv), cpu_minutes[v])
+            for v in cpu_minutes
+        },
         "old": best(old),
         "new": best(new),
         "opensmile": {n: table.loc[n, metric + "_mean"] for n in table.index[smile]},
@@ -334,7 +401,7 @@ def run_dataset(name, *, net=True):
 
 
 def print_summary(summary, *, net):
-    print("\nsummary: the best of each panel" + (", and the default net" if net else ""))
+    print("\nsummary: the best of each panel" + (", and the nets" if net else ""))
     improved = 0
     for row in summary:
         (old_name, old, old_std), (new_name, new, new_std) = row["old"], row["new"]
@@ -347,14 +414,13 @@ def print_summary(summary, *, net):
         for smile_name, score in row["opensmile"].items():
             line += f"   {smile_name.split('(')[1][:-1]} + SVC {score:.3f}"
         print(line)
-        if net:
-            first, score, rank, n_models = row["first"]
-            best_name, best_score, best_std = row["all"]
+        best_name, best_score, best_std = row["all"]
+        for variant, (score, std, minutes) in row["nets"].items():
             within = score >= best_score - best_std
             print(
-                f"  {'':16s} net {score:.3f}  rank {rank} of {n_models}   best baseline "
-                f"{best_name} {best_score:.3f} +- {best_std:.3f}   within one std: "
-                f"{'yes' if within else 'NO'}"
+                f"  {'':16s} {variant:38s} {score:.3f} +- {std:.3f}  CPU {minutes:5.1f} min   "
+                f"vs best baseline {best_name} {best_score:.3f}: "
+                f"{'within one std or above' if within else 'below'}"
             )
     print(
         f"  the descriptor panel's best beats the MFCC-stats panel's on {improved} of {len(summary)}"
