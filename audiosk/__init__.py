@@ -6,7 +6,7 @@ pipeline from file paths to predictions is one estimator that every
 scikit-learn search and cross-validation tool accepts.
 """
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 from .io import AudioLoader, AudioLoadError, load_audio
 
