@@ -16,15 +16,27 @@ and whether the threaded models equal the sequential ones (audiosk's
 modules draw from each net's own generator, so threads need no shared
 lock; the speed-up is bounded by the cores).
 
+``--recipe-cost``: the training cost of the default recipe for spectra
+against the previous one (the TDNN with per-clip mean removal, 40 epochs,
+SpecAugment and mixup 0.2, whole clips), in one run: both fitted one after
+the other on the same 320 clips of 5 s (pieces of the instrument recordings
+of ``../shared/data/instruments``, a piece every 1.25 s, 64-band log-Mel at 22,050 Hz; generated
+tones when the folder is absent), one torch thread, CPU seconds of ``fit``,
+and their accuracy on 80 pieces of other recordings. The issue's
+limit: at most 2x.
+
     python benchmarks/bench_nets.py [--epochs 4] [--rounds 3]
+    python benchmarks/bench_nets.py --recipe-cost
 """
 
 import argparse
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
+from sklearn.model_selection import StratifiedGroupKFold
 
 from audiosk.nets import MLP, TDNN, NeuralClassifier
 
@@ -67,8 +79,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--recipe-cost", action="store_true", help="the recipe against the last")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.recipe_cost:
+        recipe_cost()
+        return
     rng = np.random.default_rng(0)
     cases = {
         "mlp (default) on 2000 x 57": ("mlp", MLP, rng.normal(size=(2000, 57))),
@@ -109,6 +125,74 @@ def threads(X, rng, epochs):
         f"two TDNN fits: one after the other {t_seq:.2f} s, in two threads {t_thr:.2f} s "
         f"({t_seq / t_thr:.2f}x); largest probability difference {same:.1e}"
     )
+
+
+def five_second_pieces(n_train=320, n_test=80, seconds=5.0):
+    """Log-Mel spectra of 5 s pieces: training and test pieces from different recordings."""
+    from bench_defaults import DATA
+
+    from audiosk.features import MelSpectrogram
+    from audiosk.io import AudioLoader
+    from audiosk.preprocessing import split_windows
+
+    meta_path = DATA / "instruments" / "metadata.csv"
+    if meta_path.exists():
+        import pandas as pd
+
+        meta = pd.read_csv(meta_path)
+        sr, source = 22050, "instrument recordings"
+        waves = AudioLoader(sr=sr).fit_transform(
+            [str(DATA / "instruments" / p) for p in meta["path"]]
+        )
+        labels = meta["label"].to_numpy()
+    else:
+        rng = np.random.default_rng(0)
+        sr, source = 16000, "generated tones (no instruments folder)"
+        t = np.arange(int(12 * sr)) / sr
+        labels = np.repeat(np.arange(10), 12)
+        waves = [
+            np.sin(2 * np.pi * 110 * (k + 2) * t) * rng.uniform(0.2, 1) + rng.normal(0, 0.1, t.size)
+            for k in labels
+        ]
+    length = int(seconds * sr)
+    long_enough = [i for i, w in enumerate(waves) if len(w) >= length]
+    pieces, clip, _ = split_windows(
+        [waves[i] for i in long_enough], window_length=length, hop_length=length // 4
+    )
+    clip = np.asarray(long_enough)[clip]
+    # one fold of 5 split by recording (no recording on both sides), stratified by class
+    folds = StratifiedGroupKFold(5, shuffle=True, random_state=0)
+    with warnings.catch_warnings():  # a class with fewer than 5 pieces
+        warnings.simplefilter("ignore", UserWarning)
+        train, test = next(folds.split(pieces, labels[clip], groups=clip))
+    rng = np.random.default_rng(0)
+    train, test = rng.permutation(train)[:n_train], rng.permutation(test)[:n_test]
+    mel = MelSpectrogram(sr=sr, n_mels=64, n_fft=512, hop_length=256, db=True, dtype="float32")
+    S = mel.fit_transform(pieces)
+    return S[train], labels[clip[train]], S[test], labels[clip[test]], source
+
+
+def recipe_cost():
+    """CPU seconds of fit: the default recipe for spectra against the previous one."""
+    from bench_defaults import previous_recipe
+
+    Xtr, ytr, Xte, yte, source = five_second_pieces()
+    print(f"{len(Xtr)} training pieces of 5 s, spectra {Xtr.shape[1:]}, {len(Xte)} test; {source}")
+    cost = {}
+    for name, net in (
+        ("previous recipe", previous_recipe().set_params(n_threads=1)),
+        ("NeuralClassifier()", NeuralClassifier(random_state=0, n_threads=1)),
+    ):
+        start = time.process_time()
+        net.fit(Xtr, ytr)
+        cost[name] = time.process_time() - start
+        accuracy = float((net.predict(Xte) == yte).mean())
+        print(
+            f"{name:<20} fit {cost[name]:6.1f} CPU s ({net.max_epochs_} epochs, window "
+            f"{getattr(net, 'window_length_', None)} frames); accuracy {accuracy:.3f}"
+        )
+    ratio = cost["NeuralClassifier()"] / cost["previous recipe"]
+    print(f"NeuralClassifier() / previous recipe: {ratio:.2f}x the CPU time (limit 2x)")
 
 
 if __name__ == "__main__":
