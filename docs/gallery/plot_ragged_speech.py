@@ -82,11 +82,14 @@ print(f"PadTrim(percentile=90): mean {padded_scores.mean():.3f}; whole clips: {s
 
 # %%
 # The default network reads the spectra as they are. ``NeuralClassifier()``
-# takes its time-delay network for spectra, trains on batches of clips of
-# similar length (each padded to its longest clip, with the clips' lengths)
-# and counts each clip's own frames only, in its normalisation and its
-# pooling over time, so a clip's prediction does not depend on the clips it
-# is batched with. Same speaker-grouped folds, two folds at a time.
+# takes its time-delay network for spectra and reads windows of each clip's
+# sound: in training a random window of each clip (its length learned from
+# the training clips: the 90th percentile of the lengths of their sound,
+# silence at the ends trimmed), to predict ten evenly spaced windows whose
+# probabilities are averaged. A word shorter than the window is read whole,
+# with its length, so no padding reaches a prediction, and a clip's
+# prediction does not depend on the clips it is batched with. Same
+# speaker-grouped folds, two folds at a time.
 from audiosk.nets import NeuralClassifier  # noqa: E402
 
 net = make_pipeline(
@@ -100,11 +103,10 @@ print(f"default net on whole clips: mean {net_scores.mean():.3f}")
 
 # %%
 # And the same net behind ``PadTrim(percentile=90)``. On these single words
-# the padded net has been the more accurate one (``bench_ragged.py --nets``,
-# 64-band log-Mel: 0.765 against 0.712 here, with the whole-clip net ahead
-# on 3 of the 6 speakers, and 0.830 against 0.780 on FSDD): the silence
-# padded around a short word tells the net how long the word is. Whole
-# clips spend no time on padding and need no length chosen in advance.
+# the two have been close (``bench_defaults.py``, 64-band log-Mel, leave one
+# speaker out: 0.778 on whole clips against 0.803 padded, within a held-out
+# speaker's spread of 0.12-0.13). Whole clips need no length chosen in
+# advance and lose no end of a long clip.
 padded_net = make_pipeline(PadTrim(percentile=90), *[step for _, step in net.steps])
 padded_net_scores = cross_val_score(
     padded_net, waveforms, digits.target, groups=digits.groups, cv=GroupKFold(6), n_jobs=2
