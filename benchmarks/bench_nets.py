@@ -19,11 +19,11 @@ lock; the speed-up is bounded by the cores).
 ``--recipe-cost``: the training cost of the default recipe for spectra
 against the previous one (the TDNN with per-clip mean removal, 40 epochs,
 SpecAugment and mixup 0.2, whole clips), in one run: both fitted one after
-the other on the same 320 clips of 5 s (pieces of the instrument recordings
-of ``../shared/data/instruments``, a piece every 1.25 s, 64-band log-Mel at 22,050 Hz; generated
-tones when the folder is absent), one torch thread, CPU seconds of ``fit``,
-and their accuracy on 80 pieces of other recordings. The issue's
-limit: at most 2x.
+the other on the same 320 clips of 5 s (cut from the instrument recordings
+of ``../shared/data/instruments``, one every 1.25 s; 64-band log-Mel at
+22,050 Hz; generated tones when the folder is absent), one torch thread,
+CPU seconds of ``fit``, and their accuracy on 80 clips of other recordings.
+The recipe's cost limit: at most 2x.
 
     python benchmarks/bench_nets.py [--epochs 4] [--rounds 3]
     python benchmarks/bench_nets.py --recipe-cost
@@ -127,8 +127,8 @@ def threads(X, rng, epochs):
     )
 
 
-def five_second_pieces(n_train=320, n_test=80, seconds=5.0):
-    """Log-Mel spectra of 5 s pieces: training and test pieces from different recordings."""
+def five_second_clips(n_train=320, n_test=80, seconds=5.0):
+    """Log-Mel spectra of clips of 5 s cut from recordings: training and test clips from different ones."""
     from bench_defaults import DATA
 
     from audiosk.features import MelSpectrogram
@@ -156,19 +156,19 @@ def five_second_pieces(n_train=320, n_test=80, seconds=5.0):
         ]
     length = int(seconds * sr)
     long_enough = [i for i, w in enumerate(waves) if len(w) >= length]
-    pieces, clip, _ = split_windows(
+    clips, clip, _ = split_windows(
         [waves[i] for i in long_enough], window_length=length, hop_length=length // 4
     )
     clip = np.asarray(long_enough)[clip]
     # one fold of 5 split by recording (no recording on both sides), stratified by class
     folds = StratifiedGroupKFold(5, shuffle=True, random_state=0)
-    with warnings.catch_warnings():  # a class with fewer than 5 pieces
+    with warnings.catch_warnings():  # a class with fewer than 5 clips
         warnings.simplefilter("ignore", UserWarning)
-        train, test = next(folds.split(pieces, labels[clip], groups=clip))
+        train, test = next(folds.split(clips, labels[clip], groups=clip))
     rng = np.random.default_rng(0)
     train, test = rng.permutation(train)[:n_train], rng.permutation(test)[:n_test]
     mel = MelSpectrogram(sr=sr, n_mels=64, n_fft=512, hop_length=256, db=True, dtype="float32")
-    S = mel.fit_transform(pieces)
+    S = mel.fit_transform(clips)
     return S[train], labels[clip[train]], S[test], labels[clip[test]], source
 
 
@@ -176,8 +176,8 @@ def recipe_cost():
     """CPU seconds of fit: the default recipe for spectra against the previous one."""
     from bench_defaults import previous_recipe
 
-    Xtr, ytr, Xte, yte, source = five_second_pieces()
-    print(f"{len(Xtr)} training pieces of 5 s, spectra {Xtr.shape[1:]}, {len(Xte)} test; {source}")
+    Xtr, ytr, Xte, yte, source = five_second_clips()
+    print(f"{len(Xtr)} training clips of 5 s, spectra {Xtr.shape[1:]}, {len(Xte)} test; {source}")
     cost = {}
     for name, net in (
         ("previous recipe", previous_recipe().set_params(n_threads=1)),
